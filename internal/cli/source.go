@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"curate.dev/dataset"
+)
+
+// LoadOptions are the flags every command that reads a dataset shares.
+type LoadOptions struct {
+	Format       string
+	StrictValues bool
+	SoftValues   bool
+	MaxErrors    int
+	Relations    string
+}
+
+// addLoadFlags registers the shared loading flags on fs.
+func addLoadFlags(fs *pflag.FlagSet, o *LoadOptions) {
+	fs.StringVar(&o.Format, "format-in", "auto", "input format: auto, jsonl, json, csv, openimages")
+	fs.BoolVar(&o.StrictValues, "strict-values", false, "treat an omitted concept value as an error instead of Clarifai's HTTP default (positive)")
+	fs.BoolVar(&o.SoftValues, "soft-values", false, "accept values between 0 and 1 (otherwise only 0 and 1)")
+	fs.IntVar(&o.MaxErrors, "max-errors", 1, "collect up to `N` bad records and report them all before failing")
+	fs.StringVar(&o.Relations, "relations", "", "concept relations `FILE` (Clarifai ConceptRelation JSON/JSONL)")
+}
+
+// readerOptions turns the flags into dataset options for the named source.
+func (o *LoadOptions) readerOptions(name string) ([]dataset.Option, error) {
+	f, ok := dataset.ParseFormat(o.Format)
+	if !ok {
+		return nil, flagErrorf("--format-in: unknown format %q (want auto, jsonl, json, csv or openimages)", o.Format)
+	}
+	if o.MaxErrors < 1 {
+		return nil, flagErrorf("--max-errors: want at least 1, got %d", o.MaxErrors)
+	}
+	return []dataset.Option{
+		dataset.WithName(name),
+		dataset.WithFormat(f),
+		dataset.WithStrictValues(o.StrictValues),
+		dataset.WithSoftValues(o.SoftValues),
+		dataset.WithMaxErrors(o.MaxErrors),
+	}, nil
+}
+
+// source is an opened dataset file.
+type source struct {
+	*dataset.Reader
+	closers []io.Closer
+}
+
+// Close releases the reader and closes the file.
+func (s *source) Close() error {
+	s.Reader.Release()
+	var first error
+	for _, c := range s.closers {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// openSource opens path ("-" is standard input) as a dataset reader. On a
+// terminal a progress bar on stderr follows the bytes read.
+func openSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions, extra ...dataset.Option) (*source, error) {
+	name := path
+	var r io.Reader
+	var closers []io.Closer
+	if path == "-" {
+		name = "<stdin>"
+		r = ios.In
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		closers = append(closers, f)
+		r = f
+		name = filepath.Base(path)
+		if ios.ErrTTY {
+			if st, err := f.Stat(); err == nil && st.Size() > 8<<20 {
+				bar := progressbar.NewOptions64(st.Size(),
+					progressbar.OptionSetWriter(ios.ErrOut),
+					progressbar.OptionShowBytes(true),
+					progressbar.OptionSetDescription("reading "+name),
+					progressbar.OptionClearOnFinish(),
+					progressbar.OptionThrottle(100_000_000),
+				)
+				pr := progressbar.NewReader(f, bar)
+				r = &pr
+				closers = append(closers, bar)
+			}
+		}
+	}
+	opts, err := o.readerOptions(name)
+	if err != nil {
+		closeAll(closers)
+		return nil, err
+	}
+	rd, err := dataset.NewReader(ctx, r, append(opts, extra...)...)
+	if err != nil {
+		closeAll(closers)
+		return nil, err
+	}
+	return &source{Reader: rd, closers: closers}, nil
+}
+
+// readRelations loads the --relations file, if any.
+func readRelations(ctx context.Context, o *LoadOptions) ([]dataset.Relation, error) {
+	if o.Relations == "" {
+		return nil, nil
+	}
+	f, err := os.Open(o.Relations)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return dataset.ReadRelations(ctx, f, filepath.Base(o.Relations))
+}
+
+func closeAll(cs []io.Closer) {
+	for _, c := range cs {
+		c.Close()
+	}
+}
+
+// requireArgs is cobra.MinimumNArgs with a FlagError.
+func requireArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return flagErrorf("%s: missing %s", cmd.CommandPath(), what)
+		}
+		return nil
+	}
+}
