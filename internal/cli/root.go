@@ -72,8 +72,11 @@ the chosen annotations back and exports training-ready Parquet.`,
 	return root
 }
 
-// commands lists the constructors of the subcommands.
-var commands = []func(*Factory) *cobra.Command{}
+// commands lists the constructors of the subcommands; each command's file
+// adds its own with register in an init function.
+var commands []func(*Factory) *cobra.Command
+
+func register(newCmd func(*Factory) *cobra.Command) { commands = append(commands, newCmd) }
 
 // Main runs curate with the process's arguments and streams.
 func Main() ExitCode {
