@@ -1,0 +1,189 @@
+package dataset
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+)
+
+// Column names of the changes table (ColInputID, ColConceptID,
+// ColConceptName and ColValue are shared with the annotations table).
+const (
+	ColScore           = "score"
+	ColSourceConceptID = "source_concept_id"
+	ColReason          = "reason"
+	ColAccept          = "accept"
+	ColLine            = "line"
+)
+
+// Column indices of [ChangesSchema].
+const (
+	ChgInputID = iota
+	ChgConceptID
+	ChgConceptName
+	ChgValue
+	ChgScore
+	ChgSourceConceptID
+	ChgReason
+	ChgAccept
+	ChgLine
+)
+
+var changesSchema = arrow.NewSchema([]arrow.Field{
+	{Name: ColInputID, Type: arrow.BinaryTypes.String},
+	{Name: ColConceptID, Type: arrow.BinaryTypes.String},
+	{Name: ColConceptName, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: ColValue, Type: arrow.PrimitiveTypes.Float32},
+	{Name: ColScore, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: ColSourceConceptID, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: ColReason, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: ColAccept, Type: arrow.FixedWidthTypes.Boolean},
+	{Name: ColLine, Type: arrow.PrimitiveTypes.Int64},
+}, nil)
+
+// ChangesSchema returns the schema of a changes table: the annotations a
+// reviewer chose to write back, one row per suggestion.
+//
+//	input_id           utf8
+//	concept_id         utf8
+//	concept_name       utf8      null when unknown
+//	value              float32   0 (negative) or 1 (positive)
+//	score              float64   the suggestion's score; null when none
+//	source_concept_id  utf8      the concept the suggestion came from; null when none
+//	reason             utf8      why it was suggested; null when none
+//	accept             bool      false: the reviewer rejected it (default true)
+//	line               int64     1-based line in the suggestions file; 0 when not from a file
+//
+// The returned schema is shared; do not modify it. [ApplyJSONL] and the
+// other write-back functions also accept tables that have only input_id,
+// concept_id and value, dictionary-encoded strings and a float64 value.
+func ChangesSchema() *arrow.Schema { return changesSchema }
+
+// jsonChange is one line of a suggestions file. Fields curate does not
+// know are ignored.
+type jsonChange struct {
+	InputID         *string         `json:"input_id"`
+	ConceptID       *string         `json:"concept_id"`
+	ConceptName     *string         `json:"concept_name"`
+	Value           json.RawMessage `json:"value"`
+	Score           json.RawMessage `json:"score"`
+	SourceConceptID *string         `json:"source_concept_id"`
+	Reason          *string         `json:"reason"`
+	Accept          json.RawMessage `json:"accept"`
+}
+
+// ReadChanges reads a suggestions file (JSONL, one suggestion per line, as
+// written by curate suggest and edited by a reviewer) into a table of
+// [ChangesSchema]. name is used in errors. Blank lines are skipped and
+// unknown fields ignored. Values must be stated and be 0 or 1; "accept"
+// is true, false, null or absent (true). A bad line is a [*ParseError]
+// naming the line and field. [WithAllocator], [WithBatchSize] and
+// [WithMaxLineBytes] apply. The caller releases the table.
+func ReadChanges(ctx context.Context, r io.Reader, name string, opts ...Option) (arrow.Table, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	lines := newLineReader(bufio.NewReaderSize(r, 1<<16), cfg.maxLineBytes)
+	b := array.NewRecordBuilder(cfg.mem, changesSchema)
+	defer b.Release()
+	var recs []arrow.Record
+	defer func() {
+		for _, rec := range recs {
+			rec.Release()
+		}
+	}()
+	for {
+		if lines.line%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		line, err := lines.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, &ParseError{File: name, Line: lines.line, Err: err}
+		}
+		if lines.line == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
+		if isBlank(line) {
+			continue
+		}
+		if err := appendChange(b, line, int64(lines.line)); err != nil {
+			return nil, toParseError(name, lines.line, err)
+		}
+		if b.Field(ChgLine).Len() >= cfg.batchSize {
+			recs = append(recs, b.NewRecord())
+		}
+	}
+	recs = append(recs, b.NewRecord())
+	return array.NewTableFromRecords(changesSchema, recs), nil
+}
+
+// appendChange decodes one suggestion and appends it; nothing is appended
+// on error.
+func appendChange(b *array.RecordBuilder, line []byte, n int64) error {
+	var j jsonChange
+	if err := json.Unmarshal(line, &j); err != nil {
+		return jsonFieldError(err)
+	}
+	if j.InputID == nil || *j.InputID == "" {
+		return &fieldError{ColInputID, fmt.Errorf("%w: missing input id", ErrShape)}
+	}
+	if j.ConceptID == nil || *j.ConceptID == "" {
+		return &fieldError{ColConceptID, fmt.Errorf("%w: missing concept id", ErrShape)}
+	}
+	v, _, err := parseJSONValue(j.Value, true, false)
+	if err != nil {
+		return &fieldError{ColValue, err}
+	}
+	var score float64
+	hasScore := false
+	if s := bytes.TrimSpace(j.Score); len(s) > 0 && !bytes.Equal(s, []byte("null")) {
+		if score, err = strconv.ParseFloat(string(s), 64); err != nil {
+			return &fieldError{ColScore, fmt.Errorf("%w: want a number, got %s", ErrShape, s)}
+		}
+		hasScore = true
+	}
+	accept := true
+	switch a := string(bytes.TrimSpace(j.Accept)); a {
+	case "", "null", "true":
+	case "false":
+		accept = false
+	default:
+		return &fieldError{ColAccept, fmt.Errorf("%w: want true or false, got %s", ErrShape, a)}
+	}
+	b.Field(ChgInputID).(*array.StringBuilder).Append(*j.InputID)
+	b.Field(ChgConceptID).(*array.StringBuilder).Append(*j.ConceptID)
+	appendStringPtr(b.Field(ChgConceptName).(*array.StringBuilder), j.ConceptName)
+	b.Field(ChgValue).(*array.Float32Builder).Append(v)
+	if hasScore {
+		b.Field(ChgScore).(*array.Float64Builder).Append(score)
+	} else {
+		b.Field(ChgScore).AppendNull()
+	}
+	appendStringPtr(b.Field(ChgSourceConceptID).(*array.StringBuilder), j.SourceConceptID)
+	appendStringPtr(b.Field(ChgReason).(*array.StringBuilder), j.Reason)
+	b.Field(ChgAccept).(*array.BooleanBuilder).Append(accept)
+	b.Field(ChgLine).(*array.Int64Builder).Append(n)
+	return nil
+}
+
+func appendStringPtr(b *array.StringBuilder, s *string) {
+	if s == nil || *s == "" {
+		b.AppendNull()
+		return
+	}
+	b.Append(*s)
+}

@@ -1,0 +1,380 @@
+package dataset
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/apache/arrow/go/v15/arrow"
+)
+
+// ApplyJSONL merges the chosen changes into a JSONL file of Clarifai
+// inputs read from src and writes the result to dst.
+//
+// Each change becomes an entry {"id":…,"name":…,"value":0|1} in its
+// input's data.concepts; the value is always written. Everything else is
+// copied as it was: lines without changes byte for byte, and on changed
+// lines every other byte (unknown fields, key order, spacing, escapes,
+// line endings). An existing entry for the concept with the same value
+// (an omitted value counts as positive, Clarifai's HTTP rule) leaves the
+// line alone, so applying the same changes twice changes nothing the
+// second time. An entry with the opposite value refuses the change unless
+// opts.Force, which overwrites it. If an input id appears on several lines,
+// only the first is changed.
+//
+// Memory holds the changes, indexed by input id, never the file. The
+// source streams once; a change whose input never appears is reported at
+// the end as a [*ParseError] naming the suggestions line and wrapping
+// [ErrUnknownInput] (an [*ErrorList] when there are several). On any error
+// dst holds partial output: write to a temporary file and commit it only
+// on success. A line that is not a JSON object with a string "id" is a
+// [*ParseError] naming the source line.
+//
+// changes has the columns of [ChangesSchema] (input_id, concept_id and
+// value are required); nil means no changes.
+func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts ApplyOptions) (ApplySummary, error) {
+	var sum ApplySummary
+	cs, err := loadChanges(changes, &opts)
+	if err != nil {
+		return sum, err
+	}
+	sum.begin(cs, &opts)
+	lr := rawLineReader{br: bufio.NewReaderSize(src, 1<<20), max: opts.maxLine()}
+	bw := bufio.NewWriterSize(dst, 1<<20)
+	m := jsonMerger{cs: cs, opts: &opts, sum: &sum}
+	for {
+		if sum.Lines%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return sum, err
+			}
+		}
+		line, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		sum.Lines++
+		if err != nil {
+			return sum, &ParseError{File: opts.Name, Line: int(sum.Lines), Err: err}
+		}
+		body := trimEOL(line)
+		start := 0
+		if sum.Lines == 1 && bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
+			start = 3
+		}
+		start = skipWS(body, start)
+		if start == len(body) {
+			if _, err := bw.Write(line); err != nil {
+				return sum, err
+			}
+			continue
+		}
+		edits, err := m.line(body, start, sum.Lines)
+		if err != nil {
+			return sum, toParseError(opts.Name, int(sum.Lines), err)
+		}
+		if err := writeEdited(bw, line, edits); err != nil {
+			return sum, err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return sum, err
+	}
+	return sum, cs.unknownInputs(&opts)
+}
+
+// edit replaces b[at:end] with text (an insertion when at == end).
+type edit struct {
+	at, end int
+	text    []byte
+}
+
+func writeEdited(w *bufio.Writer, line []byte, edits []edit) error {
+	if len(edits) == 0 {
+		_, err := w.Write(line)
+		return err
+	}
+	slices.SortStableFunc(edits, func(a, b edit) int { return a.at - b.at })
+	pos := 0
+	for _, e := range edits {
+		w.Write(line[pos:e.at])
+		w.Write(e.text)
+		pos = e.end
+	}
+	_, err := w.Write(line[pos:])
+	return err
+}
+
+// rawLineReader returns lines with their line endings, so unchanged lines
+// are copied exactly.
+type rawLineReader struct {
+	br  *bufio.Reader
+	max int
+	buf []byte
+}
+
+// next returns the next line including its ending; the slice is valid
+// until the next call.
+func (l *rawLineReader) next() ([]byte, error) {
+	frag, err := l.br.ReadSlice('\n')
+	if err == nil {
+		return frag, nil
+	}
+	l.buf = append(l.buf[:0], frag...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		if len(l.buf) > l.max+2 {
+			return nil, fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, l.max)
+		}
+		frag, err = l.br.ReadSlice('\n')
+		l.buf = append(l.buf, frag...)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if len(l.buf) == 0 {
+		return nil, io.EOF
+	}
+	return l.buf, nil
+}
+
+// jsonMerger edits one input line at a time.
+type jsonMerger struct {
+	cs    *changeSet
+	opts  *ApplyOptions
+	sum   *ApplySummary
+	edits []edit
+	found []conceptHit
+	added []byte
+}
+
+// conceptHit is an existing data.concepts entry for a changed concept.
+type conceptHit struct {
+	change int32 // index into changeSet.all
+	value  float32
+	val    span // the value's span; start < 0 when the entry has no "value"
+	objEnd int  // end of the entry's last member, where a value is inserted
+}
+
+// line returns the edits for one line (nil: copy it as it is).
+func (m *jsonMerger) line(b []byte, start int, lineNo int64) ([]edit, error) {
+	id, data := span{-1, -1}, member{val: span{-1, -1}}
+	nData := 0
+	top, err := scanObject(b, start, func(mb member) error {
+		// Member keys are case-insensitive, and the last one wins, as in
+		// encoding/json which the loaders use.
+		switch {
+		case keyIs(b, mb.key, "id"):
+			id = mb.val
+		case keyIs(b, mb.key, "data"):
+			data = mb
+			nData++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if id.start < 0 || b[id.start] != '"' {
+		return nil, &fieldError{"id", fmt.Errorf("%w: missing input id", ErrShape)}
+	}
+	ic := m.lookup(b[id.start:id.end])
+	if ic == nil || ic.seen {
+		return nil, nil
+	}
+	ic.seen = true
+	if nData > 1 {
+		return nil, &fieldError{"data", fmt.Errorf("%w: the key appears %d times", ErrShape, nData)}
+	}
+	m.edits, m.found = m.edits[:0], m.found[:0]
+	// New entries go at add (replacing add.start:add.end, a null, when
+	// that is not empty), wrapped in prefix and suffix.
+	var add span
+	var prefix, suffix string
+	switch {
+	case nData == 0:
+		add.start, prefix = insertPoint(top, `"data":{"concepts":[`)
+		add.end, suffix = add.start, "]}"
+	case bytes.Equal(b[data.val.start:data.val.end], []byte("null")):
+		add, prefix, suffix = data.val, `{"concepts":[`, "]}"
+	case b[data.val.start] == '{':
+		add, prefix, suffix, err = m.concepts(b, data.val.start, ic)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, &fieldError{"data", fmt.Errorf("%w: want an object", ErrShape)}
+	}
+	m.decide(b, ic, lineNo)
+	if len(m.added) > 0 {
+		text := make([]byte, 0, len(prefix)+len(m.added)+len(suffix))
+		text = append(append(append(text, prefix...), m.added...), suffix...)
+		m.edits = append(m.edits, edit{at: add.start, end: add.end, text: text})
+	}
+	return m.edits, nil
+}
+
+// insertPoint returns where a new member or element goes in o, and the
+// separator that must precede it.
+func insertPoint(o objectSpan, text string) (int, string) {
+	if o.lastEnd < 0 {
+		return o.open + 1, text
+	}
+	return o.lastEnd, "," + text
+}
+
+func (m *jsonMerger) lookup(q []byte) *inputChanges {
+	if raw := q[1 : len(q)-1]; bytes.IndexByte(raw, '\\') < 0 {
+		return m.cs.byInput[string(raw)]
+	}
+	s, ok := unquote(q)
+	if !ok {
+		return nil
+	}
+	return m.cs.byInput[s]
+}
+
+// concepts finds the data.concepts array in the data object at b[i],
+// records the entries of changed concepts, and returns where new entries
+// go with the text around them.
+func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add span, prefix, suffix string, err error) {
+	arr := member{val: span{-1, -1}}
+	n := 0
+	obj, err := scanObject(b, i, func(mb member) error {
+		if keyIs(b, mb.key, "concepts") {
+			arr = mb
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return add, "", "", &fieldError{"data", err}
+	}
+	switch {
+	case n > 1:
+		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: the key appears %d times", ErrShape, n)}
+	case n == 0:
+		add.start, prefix = insertPoint(obj, `"concepts":[`)
+		add.end = add.start
+		return add, prefix, "]", nil
+	case bytes.Equal(b[arr.val.start:arr.val.end], []byte("null")):
+		return arr.val, "[", "]", nil
+	case b[arr.val.start] != '[':
+		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: want an array", ErrShape)}
+	}
+	list, err := scanArray(b, arr.val.start, func(k int, el span) error {
+		return m.entry(b, k, el, ic)
+	})
+	if err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return add, "", "", err
+		}
+		return add, "", "", &fieldError{"data.concepts", err}
+	}
+	add.start, prefix = insertPoint(list, "")
+	add.end = add.start
+	return add, prefix, "", nil
+}
+
+// entry records a data.concepts element if it is for a changed concept.
+func (m *jsonMerger) entry(b []byte, k int, el span, ic *inputChanges) error {
+	if b[el.start] != '{' {
+		return &fieldError{fmt.Sprintf("data.concepts[%d]", k), fmt.Errorf("%w: want an object", ErrShape)}
+	}
+	id, val := span{-1, -1}, span{-1, -1}
+	o, err := scanObject(b, el.start, func(mb member) error {
+		switch {
+		case keyIs(b, mb.key, "id"):
+			id = mb.val
+		case keyIs(b, mb.key, "value"):
+			val = mb.val
+		}
+		return nil
+	})
+	if err != nil {
+		return &fieldError{fmt.Sprintf("data.concepts[%d]", k), err}
+	}
+	if id.start < 0 {
+		return nil // the loader reports it; nothing here can match
+	}
+	for _, ci := range ic.idx {
+		if !stringEquals(b[id.start:id.end], m.cs.all[ci].conceptID) {
+			continue
+		}
+		h := conceptHit{change: ci, value: Positive, val: val, objEnd: o.lastEnd}
+		if val.start >= 0 && !bytes.Equal(b[val.start:val.end], []byte("null")) {
+			f, err := strconv.ParseFloat(string(b[val.start:val.end]), 64)
+			if err != nil {
+				return &fieldError{fmt.Sprintf("data.concepts[%d].value", k), valueError("a number", string(b[val.start:val.end]))}
+			}
+			h.value = float32(f)
+		}
+		m.found = append(m.found, h)
+	}
+	return nil
+}
+
+// decide settles each change of the input against the entries found, adds
+// the edits and the text of new entries, and tallies the outcomes.
+func (m *jsonMerger) decide(b []byte, ic *inputChanges, lineNo int64) {
+	m.added = m.added[:0]
+	for _, ci := range ic.idx {
+		c := &m.cs.all[ci]
+		c.state = ActionAdded
+		differs := false
+		for _, h := range m.found {
+			if h.change != ci {
+				continue
+			}
+			if !c.hadOld {
+				c.old, c.hadOld = h.value, true
+			}
+			if h.value != c.value {
+				differs = true
+			}
+		}
+		switch {
+		case !c.hadOld:
+			if len(m.added) > 0 {
+				m.added = append(m.added, ',')
+			}
+			m.added = append(m.added, `{"id":`...)
+			m.added = appendJSONString(m.added, c.conceptID)
+			if c.conceptName != "" {
+				m.added = append(m.added, `,"name":`...)
+				m.added = appendJSONString(m.added, c.conceptName)
+			}
+			m.added = append(m.added, `,"value":`...)
+			m.added = appendValue(m.added, c.value)
+			m.added = append(m.added, '}')
+		case !differs:
+			c.state = ActionPresent
+		case !m.opts.Force:
+			c.state = ActionRefused
+		default:
+			c.state = ActionUpdated
+			for _, h := range m.found {
+				if h.change != ci || h.value == c.value {
+					continue
+				}
+				if h.val.start >= 0 {
+					m.edits = append(m.edits, edit{at: h.val.start, end: h.val.end, text: appendValue(nil, c.value)})
+				} else {
+					m.edits = append(m.edits, edit{at: h.objEnd, end: h.objEnd, text: appendValue([]byte(`,"value":`), c.value)})
+				}
+			}
+		}
+		m.sum.tally(c, m.opts, lineNo)
+	}
+}
+
+func appendValue(dst []byte, v float32) []byte {
+	if v == Positive {
+		return append(dst, '1')
+	}
+	return append(dst, '0')
+}
