@@ -44,9 +44,40 @@ func syntaxErr(i int, what string) error {
 	return fmt.Errorf("%w: %s at byte %d", ErrSyntax, what, i+1)
 }
 
+const (
+	clsQuote = 1 + iota
+	clsOpen
+	clsClose
+	clsEscape
+)
+
+// scanClass marks the bytes that matter outside strings, strClass inside.
+var scanClass, strClass = func() (out, in [256]uint8) {
+	out['"'], out['{'], out['['], out['}'], out[']'] = clsQuote, clsOpen, clsOpen, clsClose, clsClose
+	in['"'], in['\\'] = clsQuote, clsEscape
+	return out, in
+}()
+
 // skipString returns the index after the string that starts at b[i] == '"'.
+// Most strings are short, so a plain loop beats bytes.IndexByte's call
+// overhead; long ones (raw text) switch to IndexByte.
 func skipString(b []byte, i int) (int, error) {
-	j := i + 1
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, nil
+		default:
+			if j-i > 64 {
+				return skipLongString(b, i, j)
+			}
+		}
+	}
+	return 0, syntaxErr(i, "unterminated string")
+}
+
+func skipLongString(b []byte, i, j int) (int, error) {
 	for {
 		k := bytes.IndexByte(b[j:], '"')
 		if k < 0 {
@@ -65,7 +96,8 @@ func skipString(b []byte, i int) (int, error) {
 }
 
 // skipValue returns the index after the value starting at b[i] (no
-// leading white space).
+// leading white space). Nested objects and arrays are skipped in one
+// tight pass that only tracks strings and depth.
 func skipValue(b []byte, i int) (int, error) {
 	if i >= len(b) {
 		return 0, syntaxErr(i, "missing value")
@@ -74,25 +106,37 @@ func skipValue(b []byte, i int) (int, error) {
 	case '"':
 		return skipString(b, i)
 	case '{', '[':
+		// One table load and one well-predicted branch per byte: most
+		// bytes are neither quotes nor brackets.
 		depth := 0
-		for j := i; j < len(b); {
-			switch b[j] {
-			case '"':
-				e, err := skipString(b, j)
-				if err != nil {
-					return 0, err
-				}
-				j = e
+		for j := i; j < len(b); j++ {
+			cls := scanClass[b[j]]
+			if cls == 0 {
 				continue
-			case '{', '[':
+			}
+			switch cls {
+			case clsQuote:
+				for j++; j < len(b); j++ {
+					c := strClass[b[j]]
+					if c == 0 {
+						continue
+					}
+					if c == clsQuote {
+						break
+					}
+					j++ // a backslash escapes the next byte
+				}
+				if j >= len(b) {
+					return 0, syntaxErr(i, "unterminated string")
+				}
+			case clsOpen:
 				depth++
-			case '}', ']':
+			case clsClose:
 				depth--
 				if depth == 0 {
 					return j + 1, nil
 				}
 			}
-			j++
 		}
 		return 0, syntaxErr(i, "unterminated object or array")
 	}
