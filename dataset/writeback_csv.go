@@ -28,8 +28,11 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 		return sum, err
 	}
 	sum.begin(cs, &opts)
-	lr := rawLineReader{br: bufio.NewReaderSize(src, 1<<20), max: opts.maxLine()}
-	bw := bufio.NewWriterSize(dst, 1<<20)
+	ra := newReadAhead(src)
+	defer ra.Close()
+	lr := rawLineReader{br: bufio.NewReaderSize(ra, 1<<20), max: opts.maxLine()}
+	bw := newWriteBehind(dst)
+	defer bw.Close()
 	var (
 		rec     []byte
 		fields  []span
@@ -160,7 +163,7 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 		}
 		sum.tally(c, &opts, firstAt[ci])
 	}
-	return sum, bw.Flush()
+	return sum, bw.Close()
 }
 
 func csvHeader(body []byte, fields []span, name string) (map[string]int, error) {

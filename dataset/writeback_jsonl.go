@@ -44,44 +44,41 @@ func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow
 		return sum, err
 	}
 	sum.begin(cs, &opts)
-	lr := rawLineReader{br: bufio.NewReaderSize(src, 1<<20), max: opts.maxLine()}
-	bw := bufio.NewWriterSize(dst, 1<<20)
+	ls := newLineScanner(src, opts.maxLine())
+	defer ls.close()
+	bw := newWriteBehind(dst)
+	defer bw.Close()
 	m := jsonMerger{cs: cs, opts: &opts, sum: &sum}
-	for {
-		if sum.Lines%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return sum, err
-			}
-		}
-		line, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		sum.Lines++
-		if err != nil {
-			return sum, &ParseError{File: opts.Name, Line: int(sum.Lines), Err: err}
-		}
-		body := trimEOL(line)
-		start := 0
-		if sum.Lines == 1 && bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
-			start = 3
-		}
-		start = skipWS(body, start)
-		if start == len(body) {
-			if _, err := bw.Write(line); err != nil {
-				return sum, err
-			}
-			continue
-		}
-		edits, err := m.line(body, start, sum.Lines)
-		if err != nil {
-			return sum, toParseError(opts.Name, int(sum.Lines), err)
-		}
-		if err := writeEdited(bw, line, edits); err != nil {
+	for batch := ls.next(); batch != nil; batch = ls.next() {
+		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
+		for i := range batch.lines {
+			l := &batch.lines[i]
+			sum.Lines++
+			line := batch.buf[l.start:l.end]
+			if l.err != nil {
+				return sum, toParseError(opts.Name, int(sum.Lines), l.err)
+			}
+			var edits []edit
+			if l.id.start >= 0 {
+				if ic := m.lookup(line[l.id.start:l.id.end]); ic != nil && !ic.seen {
+					var err error
+					if edits, err = m.line(line[:l.body], l.from, sum.Lines); err != nil {
+						return sum, toParseError(opts.Name, int(sum.Lines), err)
+					}
+				}
+			}
+			if err := writeEdited(bw, line, edits); err != nil {
+				return sum, err
+			}
+		}
+		if batch.err != nil {
+			return sum, fmt.Errorf("dataset: reading %s: %w", opts.Name, batch.err)
+		}
+		ls.done(batch)
 	}
-	if err := bw.Flush(); err != nil {
+	if err := bw.Close(); err != nil {
 		return sum, err
 	}
 	return sum, cs.unknownInputs(&opts)
@@ -93,7 +90,7 @@ type edit struct {
 	text    []byte
 }
 
-func writeEdited(w *bufio.Writer, line []byte, edits []edit) error {
+func writeEdited(w io.Writer, line []byte, edits []edit) error {
 	if len(edits) == 0 {
 		_, err := w.Write(line)
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -336,4 +337,40 @@ func TestApplyCSV(t *testing.T) {
 		assert.Equal(t, 2, pe.Line)
 		assert.ErrorIs(t, err, dataset.ErrUnknownInput)
 	})
+}
+
+// TestApplyJSONLChunking applies changes to a source whose lines cross
+// the reader's chunk boundaries, including lines longer than a chunk, and
+// compares with applying to each line on its own.
+func TestApplyJSONLChunking(t *testing.T) {
+	var src, sugg, want strings.Builder
+	pad := strings.Repeat("x", 700)
+	for i := range 6000 {
+		p := pad[:i%700]
+		if i == 1234 || i == 4321 {
+			p = strings.Repeat("y\\\"", 1<<20) // over 3 MB of escapes
+		}
+		line := fmt.Sprintf(`{"id":"in%05d","p":"%s","data":{"concepts":[{"id":"dog","value":1}]}}`, i, p)
+		src.WriteString(line + "\n")
+		if i%7 == 0 || i == 1234 || i == 4321 {
+			s := fmt.Sprintf(`{"input_id":"in%05d","concept_id":"wolf","value":0}`+"\n", i)
+			sugg.WriteString(s)
+			one, _, err := applyJSONL(t, line+"\n", s, dataset.ApplyOptions{})
+			require.NoError(t, err)
+			want.WriteString(one)
+		} else {
+			want.WriteString(line + "\n")
+		}
+	}
+	got, sum, err := applyJSONL(t, src.String(), sugg.String(), dataset.ApplyOptions{})
+	require.NoError(t, err)
+	assert.EqualValues(t, 6000, sum.Lines)
+	assert.EqualValues(t, 6000/7+1+2, sum.Added)
+	assert.True(t, got == want.String(), "output differs from per-line application")
+
+	_, _, err = applyJSONL(t, src.String(), sugg.String(), dataset.ApplyOptions{MaxLineBytes: 1 << 20})
+	var pe *dataset.ParseError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, 1235, pe.Line)
+	assert.ErrorIs(t, err, dataset.ErrLineTooLong)
 }
