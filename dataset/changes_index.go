@@ -3,6 +3,7 @@ package dataset
 import (
 	"cmp"
 	"fmt"
+	"hash/maphash"
 	"slices"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -30,6 +31,37 @@ type change struct {
 type changeSet struct {
 	all     []change
 	byInput map[string]*inputChanges
+	// filter is a one-hash Bloom filter over the input ids with changes:
+	// most source lines have none, and a bit test is cheaper than a map
+	// probe.
+	filter []uint64
+	seed   maphash.Seed
+}
+
+// buildFilter sizes the filter at 16 bits per input (about 6% false
+// positives), at least 4 KiB.
+func (cs *changeSet) buildFilter() {
+	n := 1 << 15
+	for n < 16*len(cs.byInput) {
+		n <<= 1
+	}
+	cs.filter = make([]uint64, n/64)
+	cs.seed = maphash.MakeSeed()
+	for id := range cs.byInput {
+		h := maphash.String(cs.seed, id) & uint64(n-1)
+		cs.filter[h/64] |= 1 << (h % 64)
+	}
+}
+
+// get returns the changes of the input whose id is raw (unescaped bytes).
+func (cs *changeSet) get(raw []byte) *inputChanges {
+	if cs.filter != nil {
+		h := maphash.Bytes(cs.seed, raw) & uint64(len(cs.filter)*64-1)
+		if cs.filter[h/64]&(1<<(h%64)) == 0 {
+			return nil
+		}
+	}
+	return cs.byInput[string(raw)]
 }
 
 type inputChanges struct {
@@ -244,5 +276,6 @@ func (cs *changeSet) choose(opts *ApplyOptions) error {
 		}
 		ic.idx = append(ic.idx, i)
 	}
+	cs.buildFilter()
 	return nil
 }

@@ -225,7 +225,7 @@ func insertPoint(o objectSpan, text string) (int, string) {
 
 func (m *jsonMerger) lookup(q []byte) *inputChanges {
 	if raw := q[1 : len(q)-1]; bytes.IndexByte(raw, '\\') < 0 {
-		return m.cs.byInput[string(raw)]
+		return m.cs.get(raw)
 	}
 	s, ok := unquote(q)
 	if !ok {

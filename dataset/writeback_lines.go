@@ -135,8 +135,43 @@ func scanLine(buf []byte, start, end int, first bool) scannedLine {
 	if from == len(body) {
 		return l
 	}
+	if id, ok := leadingID(body, from); ok {
+		l.id = id
+		return l
+	}
 	l.id, l.err = topLevelID(body, from)
 	return l
+}
+
+// leadingID is the fast path for the common line that starts {"id":"…":
+// it returns the id's span without scanning the rest of the line. That is
+// safe for lines without changes, which are copied untouched; a line whose
+// leading id has changes is scanned in full (a later "id" key would win,
+// as in encoding/json), and a change whose input hides behind a second id
+// key on a skipped line is still found elsewhere or reported as unknown,
+// never applied to the wrong input.
+func leadingID(b []byte, from int) (span, bool) {
+	i := skipWS(b, from+1)
+	if from >= len(b) || b[from] != '{' || !bytes.HasPrefix(b[i:], []byte(`"id"`)) {
+		return span{}, false
+	}
+	i = skipWS(b, i+4)
+	if i >= len(b) || b[i] != ':' {
+		return span{}, false
+	}
+	i = skipWS(b, i+1)
+	if i >= len(b) || b[i] != '"' {
+		return span{}, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '"':
+			return span{i, j + 1}, true
+		case '\\':
+			return span{}, false
+		}
+	}
+	return span{}, false
 }
 
 // topLevelID returns the span of the line's top-level "id" string. Keys

@@ -197,6 +197,10 @@ func TestApplyJSONLErrors(t *testing.T) {
 		{"source line without id", `{"id":"b"}` + "\n" + `{"x":"a"}` + "\n", wolfNeg, "src.jsonl", 2, "id", dataset.ErrShape},
 		{"truncated source line", `{"id":"a","data":{"concepts":[`, wolfNeg, "src.jsonl", 1, "", dataset.ErrSyntax},
 		{"bad existing value", `{"id":"a","data":{"concepts":[{"id":"wolf","value":"1"}]}}`, wolfNeg, "src.jsonl", 1, "data.concepts[0].value", dataset.ErrValue},
+		// The loader reads this line as input "a" (the last id wins), but
+		// write-back looks only at the leading id of lines it does not
+		// change: the change is reported, never applied to the wrong input.
+		{"second id key", `{"id":"x","data":{},"id":"a"}`, wolfNeg, "sugg.jsonl", 1, "input_id", dataset.ErrUnknownInput},
 		{"contradicting suggestions", `{"id":"a"}`, wolfNeg + strings.Replace(wolfNeg, `"value":0`, `"value":1`, 1), "sugg.jsonl", 2, "value", dataset.ErrConflict},
 	}
 	for _, tt := range tests {
