@@ -90,8 +90,9 @@ type ApplyOptions struct {
 	// MaxLineBytes bounds a source line (default [DefaultMaxLineBytes]).
 	MaxLineBytes int
 	// OnChange, if set, is called for each change that was written
-	// (added or updated), in source order. The output is not complete
-	// until the apply call returns without error.
+	// (added or updated): in source order for JSONL, in changes-table
+	// order at the end for CSV. Nothing is final until the apply call
+	// returns without error; collect the changes and act on them then.
 	OnChange func(Change)
 }
 
