@@ -154,11 +154,14 @@ type conceptHit struct {
 	value  float32
 	val    span // the value's span; start < 0 when the entry has no "value"
 	objEnd int  // end of the entry's last member, where a value is inserted
+	// inAnnotation: the entry is in a user's annotations[] record. It
+	// counts for "present" and conflicts but is never edited.
+	inAnnotation bool
 }
 
 // line returns the edits for one line (nil: copy it as it is).
 func (m *jsonMerger) line(b []byte, start int, lineNo int64) ([]edit, error) {
-	id, data := span{-1, -1}, member{val: span{-1, -1}}
+	id, data, anns := span{-1, -1}, member{val: span{-1, -1}}, span{-1, -1}
 	nData := 0
 	top, err := scanObject(b, start, func(mb member) error {
 		// Member keys are case-insensitive, and the last one wins, as in
@@ -169,6 +172,8 @@ func (m *jsonMerger) line(b []byte, start int, lineNo int64) ([]edit, error) {
 		case keyIs(b, mb.key, "data"):
 			data = mb
 			nData++
+		case keyIs(b, mb.key, "annotations"):
+			anns = mb.val
 		}
 		return nil
 	})
@@ -204,6 +209,11 @@ func (m *jsonMerger) line(b []byte, start int, lineNo int64) ([]edit, error) {
 		}
 	default:
 		return nil, &fieldError{"data", fmt.Errorf("%w: want an object", ErrShape)}
+	}
+	if anns.start >= 0 && b[anns.start] == '[' {
+		if err := m.annotations(b, anns.start, ic); err != nil {
+			return nil, err
+		}
 	}
 	m.decide(b, ic, lineNo)
 	if len(m.added) > 0 {
@@ -263,7 +273,7 @@ func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add span, pref
 		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: want an array", ErrShape)}
 	}
 	list, err := scanArray(b, arr.val.start, func(k int, el span) error {
-		return m.entry(b, k, el, ic)
+		return m.entry(b, "data.concepts", k, el, ic, false)
 	})
 	if err != nil {
 		var fe *fieldError
@@ -278,9 +288,9 @@ func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add span, pref
 }
 
 // entry records a data.concepts element if it is for a changed concept.
-func (m *jsonMerger) entry(b []byte, k int, el span, ic *inputChanges) error {
+func (m *jsonMerger) entry(b []byte, path string, k int, el span, ic *inputChanges, inAnnotation bool) error {
 	if b[el.start] != '{' {
-		return &fieldError{fmt.Sprintf("data.concepts[%d]", k), fmt.Errorf("%w: want an object", ErrShape)}
+		return &fieldError{fmt.Sprintf("%s[%d]", path, k), fmt.Errorf("%w: want an object", ErrShape)}
 	}
 	id, val := span{-1, -1}, span{-1, -1}
 	o, err := scanObject(b, el.start, func(mb member) error {
@@ -293,7 +303,7 @@ func (m *jsonMerger) entry(b []byte, k int, el span, ic *inputChanges) error {
 		return nil
 	})
 	if err != nil {
-		return &fieldError{fmt.Sprintf("data.concepts[%d]", k), err}
+		return &fieldError{fmt.Sprintf("%s[%d]", path, k), err}
 	}
 	if id.start < 0 {
 		return nil // the loader reports it; nothing here can match
@@ -302,17 +312,72 @@ func (m *jsonMerger) entry(b []byte, k int, el span, ic *inputChanges) error {
 		if !stringEquals(b[id.start:id.end], m.cs.all[ci].conceptID) {
 			continue
 		}
-		h := conceptHit{change: ci, value: Positive, val: val, objEnd: o.lastEnd}
+		h := conceptHit{change: ci, value: Positive, val: val, objEnd: o.lastEnd, inAnnotation: inAnnotation}
 		if val.start >= 0 && !bytes.Equal(b[val.start:val.end], []byte("null")) {
 			f, err := strconv.ParseFloat(string(b[val.start:val.end]), 64)
 			if err != nil {
-				return &fieldError{fmt.Sprintf("data.concepts[%d].value", k), valueError("a number", string(b[val.start:val.end]))}
+				return &fieldError{fmt.Sprintf("%s[%d].value", path, k), valueError("a number", string(b[val.start:val.end]))}
 			}
 			h.value = float32(f)
 		}
 		m.found = append(m.found, h)
 	}
 	return nil
+}
+
+// annotations records the entries of changed concepts in the labels of
+// users in the top-level annotations array (model and workflow records
+// carry scores, not labels, and are ignored, as the loaders treat them).
+func (m *jsonMerger) annotations(b []byte, i int, ic *inputChanges) error {
+	_, err := scanArray(b, i, func(k int, el span) error {
+		if b[el.start] != '{' {
+			return nil
+		}
+		data := span{-1, -1}
+		hasModelVersion, workerUser, workerAuto := false, false, false
+		_, err := scanObject(b, el.start, func(mb member) error {
+			switch {
+			case keyIs(b, mb.key, "data"):
+				data = mb.val
+			case keyIs(b, mb.key, "model_version_id"):
+				v := b[mb.val.start:mb.val.end]
+				hasModelVersion = len(v) > 2 && v[0] == '"'
+			case keyIs(b, mb.key, "worker") && b[mb.val.start] == '{':
+				scanObject(b, mb.val.start, func(w member) error {
+					switch {
+					case keyIs(b, w.key, "user"):
+						workerUser = true
+					case keyIs(b, w.key, "model"), keyIs(b, w.key, "workflow"):
+						workerAuto = true
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+		// The loaders' precedence: worker.user, then worker.model or
+		// workflow, then model_version_id.
+		label := workerUser || (!workerAuto && !hasModelVersion)
+		if err != nil || !label || data.start < 0 || b[data.start] != '{' {
+			return err
+		}
+		path := fmt.Sprintf("annotations[%d].data.concepts", k)
+		_, err = scanObject(b, data.start, func(mb member) error {
+			if !keyIs(b, mb.key, "concepts") || b[mb.val.start] != '[' {
+				return nil
+			}
+			_, err := scanArray(b, mb.val.start, func(j int, c span) error {
+				return m.entry(b, path, j, c, ic, true)
+			})
+			return err
+		})
+		return err
+	})
+	var fe *fieldError
+	if err != nil && !errors.As(err, &fe) {
+		err = &fieldError{"annotations", err}
+	}
+	return err
 }
 
 // decide settles each change of the input against the entries found, adds
@@ -322,7 +387,7 @@ func (m *jsonMerger) decide(b []byte, ic *inputChanges, lineNo int64) {
 	for _, ci := range ic.idx {
 		c := &m.cs.all[ci]
 		c.state = ActionAdded
-		differs := false
+		differs, inData, dataDiffers := false, false, false
 		for _, h := range m.found {
 			if h.change != ci {
 				continue
@@ -332,10 +397,21 @@ func (m *jsonMerger) decide(b []byte, ic *inputChanges, lineNo int64) {
 			}
 			if h.value != c.value {
 				differs = true
+				dataDiffers = dataDiffers || !h.inAnnotation
+			}
+			inData = inData || !h.inAnnotation
+		}
+		if c.hadOld && differs && m.opts.Force && !dataDiffers {
+			// Only a user's annotations[] record disagrees, which is left
+			// as it is: state the forced value in data.concepts, unless a
+			// forced run already did.
+			c.state = ActionPresent
+			if !inData {
+				c.state = ActionUpdated
 			}
 		}
 		switch {
-		case !c.hadOld:
+		case !c.hadOld || c.state == ActionUpdated:
 			if len(m.added) > 0 {
 				m.added = append(m.added, ',')
 			}
@@ -348,14 +424,14 @@ func (m *jsonMerger) decide(b []byte, ic *inputChanges, lineNo int64) {
 			m.added = append(m.added, `,"value":`...)
 			m.added = appendValue(m.added, c.value)
 			m.added = append(m.added, '}')
-		case !differs:
+		case !differs || c.state == ActionPresent:
 			c.state = ActionPresent
 		case !m.opts.Force:
 			c.state = ActionRefused
 		default:
 			c.state = ActionUpdated
 			for _, h := range m.found {
-				if h.change != ci || h.value == c.value {
+				if h.change != ci || h.value == c.value || h.inAnnotation {
 					continue
 				}
 				if h.val.start >= 0 {
