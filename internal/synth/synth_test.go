@@ -245,7 +245,7 @@ func TestRates(t *testing.T) {
 		w := newWorld(t, cfg)
 		cfg = w.Config()
 		var (
-			n, primaryPos, positives, omitted, parentSlots, parentPos          float64
+			n, primaryPos, positives, omitted, parentSlots, parentPos            float64
 			ctxTrue, ctxSlots, ctxPos, negInputs, sibling, conflicts, model, dup float64
 			empty                                                                float64
 		)
