@@ -44,14 +44,12 @@ type sample struct {
 	emb    []float32
 	src    *rand.PCG
 	rng    *rand.Rand
-	esrc   *rand.PCG
-	erng   *rand.Rand
 	sib    []int32
 }
 
 func (w *World) newSample() *sample {
-	s := &sample{src: rand.NewPCG(0, 0), esrc: rand.NewPCG(0, 0)}
-	s.rng, s.erng = rand.New(s.src), rand.New(s.esrc)
+	s := &sample{src: rand.NewPCG(0, 0)}
+	s.rng = rand.New(s.src)
 	if w.cfg.EmbeddingDim > 0 {
 		s.emb = make([]float32, w.cfg.EmbeddingDim)
 	}
@@ -108,7 +106,7 @@ func (w *World) observe(s *sample, i int) {
 		}
 	}
 	if s.emb != nil {
-		w.embed(s.emb, i, s.esrc, s.erng)
+		w.embed(s.emb, i)
 	}
 }
 
