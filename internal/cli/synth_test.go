@@ -28,6 +28,22 @@ func TestNewCmdSynth(t *testing.T) {
 			want: func(o *SynthOptions) { o.Out = "a.jsonl"; o.Config = def },
 		},
 		{
+			name: "bench preset",
+			args: "--preset bench --inputs 1000 --out a.jsonl",
+			want: func(o *SynthOptions) { o.Out = "a.jsonl"; o.Preset = "bench"; o.Config = synth.BenchConfig(1000) },
+		},
+		{
+			name: "bench preset with overrides",
+			args: "--preset bench --concepts 500 --dim 512 --context-rate 0.5 --seed 3 --out a.jsonl",
+			want: func(o *SynthOptions) {
+				o.Out = "a.jsonl"
+				o.Preset = "bench"
+				o.Config = synth.BenchConfig(def.Inputs)
+				o.Config.Concepts, o.Config.EmbeddingDim, o.Config.ContextRate, o.Config.Seed = 500, 512, 0.5, 3
+			},
+		},
+		{name: "unknown preset", args: "--preset huge --out a", wantErr: "--preset"},
+		{
 			name: "all flags",
 			args: "--seed 9 --inputs 1000 --concepts 50 --contexts 16 --dim 32 --flat --positive-rate 0.5 --omitted-rate 0.2 --parent-rate 0.9 --context-prob 0.4 --context-rate 0.8 --negative-rate 0.3 --sibling-share 0.6 --conflict-rate 0.02 --model-rate 0.1 --duplicate-rate -1 --out a --relations-out r --truth-out t --csv-out c --openimages-out o",
 			want: func(o *SynthOptions) {
@@ -61,7 +77,7 @@ func TestNewCmdSynth(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			want := &SynthOptions{IO: ios}
+			want := &SynthOptions{IO: ios, Preset: "default"}
 			tt.want(want)
 			want.Config.WithRelations = !want.Flat
 			assert.Equal(t, want, got)

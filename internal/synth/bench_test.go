@@ -8,9 +8,9 @@ import (
 	"curate.dev/dataset"
 )
 
-// BenchmarkWriteJSONL writes 100k inputs of a 50-class world with 16
-// context concepts (about 8 annotations per input, the shape of the 1M
-// benchmark file) as Clarifai JSONL.
+// BenchmarkWriteJSONL writes 100k inputs of the [BenchConfig] world (50
+// classes, 16 context concepts, about 8 annotations per input: the shape
+// of the 1M benchmark file) as Clarifai JSONL.
 func BenchmarkWriteJSONL(b *testing.B) {
 	w := newWorld(b, benchConfig(100_000, 0))
 	cw := &countWriter{}
@@ -49,8 +49,9 @@ func BenchmarkNew(b *testing.B) {
 }
 
 func benchConfig(inputs, dim int) Config {
-	return Config{Seed: 1, Inputs: inputs, Concepts: 50, Contexts: 16, EmbeddingDim: dim, WithRelations: true,
-		ParentRate: 0.9, ContextProb: 0.4, ContextRate: 0.9}
+	c := BenchConfig(inputs)
+	c.EmbeddingDim = dim
+	return c
 }
 
 type countWriter struct{ n int64 }
