@@ -184,6 +184,16 @@ func (w *World) Input(i int, in *dataset.Input) {
 	w.fill(s, in)
 }
 
+// Embedding writes input i's embedding into dst, which must have
+// [Config.EmbeddingDim] values: the same vector [World.Input] gives. It is
+// safe to call concurrently, to build large inputs in parallel.
+func (w *World) Embedding(i int, dst []float32) {
+	if w.geo == nil || len(dst) != w.geo.dim {
+		panic("synth: Embedding: dst length is not the world's embedding dimension")
+	}
+	w.embed(dst, i)
+}
+
 // Stream returns a function that yields the observed inputs in order and
 // then io.EOF, the shape [dataset.NewFuncReader] takes. Each call of Stream
 // starts a new pass; one pass is not safe for concurrent use.

@@ -464,3 +464,22 @@ func TestCancel(t *testing.T) {
 		assert.ErrorIs(t, wr.fn(w)(ctx, io.Discard), context.Canceled, wr.name)
 	}
 }
+
+func TestTruthAtAndEmbedding(t *testing.T) {
+	w := newWorld(t, Config{Seed: 2, Inputs: 300, Concepts: 12, Contexts: 5, EmbeddingDim: 6, WithRelations: true})
+	for i := 0; i < w.Len(); i++ {
+		var in dataset.Input
+		w.Input(i, &in)
+		emb := make([]float32, 6)
+		w.Embedding(i, emb)
+		assert.Equal(t, in.Embedding, emb)
+		for k, c := range w.Concepts() {
+			j, ok := w.ConceptIndex(c.ID)
+			require.True(t, ok)
+			require.Equal(t, k, j)
+			assert.Equal(t, w.Truth(i, c.ID), w.TruthAt(i, k))
+		}
+	}
+	assert.False(t, w.Truth(0, "no-such-concept"))
+	assert.Panics(t, func() { w.Embedding(0, make([]float32, 5)) })
+}
