@@ -45,6 +45,7 @@ type sample struct {
 	src    *rand.PCG
 	rng    *rand.Rand
 	sib    []int32
+	tc     []int32
 }
 
 func (w *World) newSample() *sample {

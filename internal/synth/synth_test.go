@@ -483,3 +483,60 @@ func TestTruthAtAndEmbedding(t *testing.T) {
 	assert.False(t, w.Truth(0, "no-such-concept"))
 	assert.Panics(t, func() { w.Embedding(0, make([]float32, 5)) })
 }
+
+// TestWorkers checks that the writers' output does not depend on how many
+// goroutines make it.
+func TestWorkers(t *testing.T) {
+	defer func(n int) { workers = n }(workers)
+	w := newWorld(t, Config{Seed: 6, Inputs: 3*chunkInputs + 17, Concepts: 30, EmbeddingDim: 4, WithRelations: true})
+	for _, wr := range writers[:4] {
+		workers = 1
+		want := write(t, w, wr.fn)
+		for _, n := range []int{2, 3, 8} {
+			workers = n
+			assert.True(t, bytes.Equal(want, write(t, w, wr.fn)), "%s with %d workers", wr.name, n)
+		}
+	}
+}
+
+type cancelWriter struct {
+	cancel context.CancelFunc
+	writes int
+}
+
+func (c *cancelWriter) Write(p []byte) (int, error) {
+	c.writes++
+	c.cancel()
+	return len(p), nil
+}
+
+func TestCancelMidway(t *testing.T) {
+	defer func(n int) { workers = n }(workers)
+	w := newWorld(t, Config{Inputs: 20 * chunkInputs})
+	for _, n := range []int{1, 4} {
+		workers = n
+		ctx, cancel := context.WithCancel(context.Background())
+		cw := &cancelWriter{cancel: cancel}
+		err := w.WriteJSONL(ctx, cw)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Less(t, cw.writes, 20, "workers %d: went on after cancel", n)
+	}
+}
+
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.n++; f.n > 2 {
+		return 0, io.ErrShortWrite
+	}
+	return len(p), nil
+}
+
+func TestWriteError(t *testing.T) {
+	defer func(n int) { workers = n }(workers)
+	w := newWorld(t, Config{Inputs: 10 * chunkInputs})
+	for _, n := range []int{1, 4} {
+		workers = n
+		assert.ErrorIs(t, w.WriteCSV(context.Background(), &failWriter{}), io.ErrShortWrite)
+	}
+}
