@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -538,5 +539,15 @@ func TestWriteError(t *testing.T) {
 	for _, n := range []int{1, 4} {
 		workers = n
 		assert.ErrorIs(t, w.WriteCSV(context.Background(), &failWriter{}), io.ErrShortWrite)
+	}
+}
+
+func TestAppendDecimal4(t *testing.T) {
+	for k := int64(-40000); k <= 40000; k++ {
+		x := float32(float64(k) * 1e-4)
+		want := strconv.AppendFloat(nil, float64(x), 'f', -1, 32)
+		if got := appendDecimal4(nil, x); !bytes.Equal(got, want) {
+			t.Fatalf("k=%d: got %s, want %s", k, got, want)
+		}
 	}
 }

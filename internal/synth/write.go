@@ -3,6 +3,7 @@ package synth
 import (
 	"context"
 	"io"
+	"math"
 	"runtime"
 	"strconv"
 	"sync"
@@ -155,7 +156,7 @@ func (w *World) appendJSON(b []byte, s *sample) []byte {
 			if k > 0 {
 				b = append(b, ',')
 			}
-			b = strconv.AppendFloat(b, float64(x), 'f', -1, 32)
+			b = appendDecimal4(b, x)
 		}
 		b = append(b, "]}]"...)
 	}
@@ -196,6 +197,29 @@ func (w *World) appendJSON(b []byte, s *sample) []byte {
 		b = append(b, ']')
 	}
 	return append(b, "}\n"...)
+}
+
+// appendDecimal4 appends x, a float32 nearest to a multiple of 0.0001 (as
+// embed makes them), as that decimal: what strconv.AppendFloat(b, x, 'f',
+// -1, 32) gives, several times faster.
+func appendDecimal4(b []byte, x float32) []byte {
+	k := int64(math.Round(float64(x) * 1e4))
+	if k < 0 {
+		b = append(b, '-')
+		k = -k
+	}
+	b = strconv.AppendInt(b, k/10000, 10)
+	frac := k % 10000
+	if frac == 0 {
+		return b
+	}
+	digits := [4]byte{byte('0' + frac/1000), byte('0' + frac/100%10), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 4
+	for digits[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, digits[:n]...)
 }
 
 func (w *World) appendConcept(b []byte, l label) []byte {
