@@ -134,7 +134,7 @@ func TestGeneratedWorld(t *testing.T) {
 		n := 0
 		for _, g := range w.Groups() {
 			assert.GreaterOrEqual(t, len(g), 3)
-			assert.LessOrEqual(t, len(g), 10)
+			assert.LessOrEqual(t, len(g), 8)
 			n += len(g)
 		}
 		assert.Equal(t, k, n)
