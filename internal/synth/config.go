@@ -105,6 +105,13 @@ func BenchConfig(inputs int) Config {
 // ErrConfig is wrapped by every error about a bad Config.
 var ErrConfig = errors.New("synth: bad config")
 
+// Validate reports whether [New] would accept c; the error wraps
+// [ErrConfig] and names the field.
+func (c Config) Validate() error {
+	_, err := c.normalize()
+	return err
+}
+
 // normalize fills defaults and checks ranges.
 func (c Config) normalize() (Config, error) {
 	d := DefaultConfig()

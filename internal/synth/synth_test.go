@@ -89,11 +89,14 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(tt.cfg)
 			assert.ErrorIs(t, err, ErrConfig)
+			assert.ErrorIs(t, tt.cfg.Validate(), ErrConfig)
 		})
 	}
 }
 
 func TestDefaults(t *testing.T) {
+	require.NoError(t, DefaultConfig().Validate())
+	require.NoError(t, BenchConfig(10).Validate())
 	w := newWorld(t, Config{})
 	cfg := w.Config()
 	d := DefaultConfig()
