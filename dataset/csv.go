@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -20,10 +21,14 @@ type csvDecoder struct {
 	format Format
 	col    map[string]int
 	header bool
+	line   int // line where the record last read starts
 }
 
 func newCSVDecoder(br *bufio.Reader, cfg *config, f Format) (*csvDecoder, error) {
-	r := csv.NewReader(br)
+	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
+		_, _ = br.Discard(3)
+	}
+	r := csv.NewReader(newLineGuard(br, cfg))
 	r.ReuseRecord = true
 	r.FieldsPerRecord = 0 // the header fixes the count
 	return &csvDecoder{r: r, cfg: cfg, format: f}, nil
@@ -83,6 +88,7 @@ func (d *csvDecoder) decode(in *Input) error {
 		return d.csvErr(err)
 	}
 	line, _ := d.r.FieldPos(0)
+	d.line = line
 	if d.format == FormatOpenImages {
 		return d.openImages(rec, line, in)
 	}
