@@ -21,7 +21,8 @@ type csvDecoder struct {
 	format Format
 	col    map[string]int
 	header bool
-	line   int // line where the record last read starts
+	line   int  // line where the record last read starts
+	failed bool // the header was bad: nothing more can be read
 }
 
 func newCSVDecoder(br *bufio.Reader, cfg *config, f Format) (*csvDecoder, error) {
@@ -78,8 +79,12 @@ func (d *csvDecoder) get(rec []string, name string) string {
 }
 
 func (d *csvDecoder) decode(in *Input) error {
+	if d.failed {
+		return io.EOF
+	}
 	if !d.header {
 		if err := d.readHeader(); err != nil {
+			d.failed = true
 			return err
 		}
 	}

@@ -340,6 +340,9 @@ func (d *jsonDecoder) decode(in *Input) error {
 		d.ended = true // the stream cannot be resynchronised
 		return d.streamError(line, err)
 	}
+	if len(raw) > d.cfg.maxLineBytes {
+		return &ParseError{File: d.cfg.name, Line: line, Err: fmt.Errorf("%w: an element is longer than %d bytes", ErrLineTooLong, d.cfg.maxLineBytes)}
+	}
 	if err := decodeInputJSON(raw, in, d.cfg); err != nil {
 		return toParseError(d.cfg.name, line+errLineOffset(raw, err, new(jsonInput)), err)
 	}
@@ -357,11 +360,14 @@ type lineTracker struct {
 }
 
 func (t *lineTracker) Read(p []byte) (int, error) {
+	// Small reads bound the decoder's read-ahead, so that hist (the
+	// current element and what follows it) measures the element.
+	if len(p) > trackerReadSize {
+		p = p[:trackerReadSize]
+	}
 	n, err := t.r.Read(p)
 	t.hist = append(t.hist, p[:n]...)
-	// hist holds the current element and the decoder's read-ahead: one
-	// larger than the limit plus a read buffer holds an over-long element.
-	if t.max > 0 && len(t.hist) > t.max+len(p) {
+	if t.max > 0 && len(t.hist) > t.max+2*trackerReadSize {
 		return n, fmt.Errorf("%w: an element is longer than %d bytes", ErrLineTooLong, t.max)
 	}
 	return n, err

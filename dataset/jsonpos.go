@@ -155,7 +155,7 @@ func (d *jsonDecoder) finish() error {
 		return io.EOF
 	}
 	if err == nil {
-		err = fmt.Errorf("unexpected %v after the inputs", tok)
+		return d.errAt(fmt.Errorf("%w: unexpected %v after the inputs", ErrSyntax, tok))
 	}
 	return d.endError(err)
 }
@@ -163,6 +163,9 @@ func (d *jsonDecoder) finish() error {
 func (d *jsonDecoder) endError(err error) error {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
+	}
+	if !isInputError(err) {
+		return err // a read failure ends the stream as it is
 	}
 	if errors.Is(err, ErrLineTooLong) {
 		return &ParseError{File: d.cfg.name, Line: d.t.lineAt(d.dec.InputOffset()), Err: err}
@@ -178,6 +181,9 @@ func (d *jsonDecoder) streamError(line int, err error) error {
 	}
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
+	}
+	if !isInputError(err) {
+		return err
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -207,4 +213,23 @@ func (r *Reader) lastLine() int {
 		return lr.lastLine()
 	}
 	return 0
+}
+
+// trackerReadSize is the most a lineTracker reads at once.
+const trackerReadSize = 64 << 10
+
+// checked fails a complete line longer than the limit; the read loop
+// allows a line ending's worth of slack while it accumulates.
+func (l *lineReader) checked(b []byte) ([]byte, error) {
+	if len(b) > l.max {
+		return nil, fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, l.max)
+	}
+	return b, nil
+}
+
+// isInputError reports whether a json.Decoder error is the input's fault
+// rather than a failure to read it.
+func isInputError(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrLineTooLong)
 }
