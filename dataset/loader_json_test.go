@@ -35,7 +35,12 @@ var jsonFullInputs = []Input{
 
 // toArray turns JSONL into a pretty-printed-ish JSON array, one input per line.
 func toArray(jsonl string) string {
-	lines := strings.Split(strings.TrimSpace(jsonl), "\n")
+	var lines []string
+	for _, l := range strings.Split(jsonl, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
 	return "[\n" + strings.Join(lines, ",\n") + "\n]\n"
 }
 
