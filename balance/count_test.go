@@ -273,7 +273,7 @@ func TestCounterHierarchy(t *testing.T) {
 	assert.Equal(t, 4, rep.Summary.PropagatedNegatives)
 	assert.Equal(t, 2, rep.Summary.UnknownRelationConcepts)
 	require.Len(t, rep.Warnings, 1)
-	assert.Contains(t, rep.Warnings[0], "2 concept(s) that never appear")
+	assert.Contains(t, rep.Warnings[0], "2 concepts that never appear")
 	assert.Contains(t, rep.Warnings[0], "dinosaur, doggo")
 
 	plain := count(t, batches)

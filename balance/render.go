@@ -89,18 +89,19 @@ func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 // terminal.
 func (r *Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	prop := r.propagated()
 	head := colLabels
 	if prop {
 		head = append(head[:len(head):len(head)], propLabels...)
 	}
-	// AlignRight suits the numbers; the trailing tab makes the last cell
-	// a column too, so STATUS lines up.
-	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for i := range r.Concepts {
 		row := r.Concepts[i].cells(ratio2, prop)
-		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+		if row[1] == "" {
+			row[1] = "-"
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -109,6 +110,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, line := range r.summaryLines() {
 		fmt.Fprintln(bw, line)
 	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintln(bw, "warning: "+warn)
+	}
 	return bw.Flush()
 }
 
@@ -116,20 +120,29 @@ func (r *Report) WriteText(w io.Writer) error {
 func (r *Report) summaryLines() []string {
 	s := r.Summary
 	lines := []string{
-		fmt.Sprintf("%d inputs, %d annotations, %d concepts; %d implicit values, %d conflicts",
-			s.Inputs, s.Annotations, s.Concepts, s.ImplicitValues, s.Conflicts),
+		fmt.Sprintf("%s, %s, %s; %s, %s",
+			plural(s.Inputs, "input"), plural(s.Annotations, "annotation"), plural(s.Concepts, "concept"),
+			plural(s.ImplicitValues, "implicit value"), plural(s.Conflicts, "conflict")),
 	}
 	if r.ModelsIncluded {
-		lines = append(lines, fmt.Sprintf("model annotations counted: score >= %g is a positive", r.ModelThreshold))
+		lines = append(lines, fmt.Sprintf("model and workflow annotations counted: a score >= %g is a positive", r.ModelThreshold))
 	} else if s.ModelsExcluded > 0 {
-		lines = append(lines, fmt.Sprintf("%d model annotations left out", s.ModelsExcluded))
+		lines = append(lines, fmt.Sprintf("%s left out (model and workflow scores are not labels)", plural(s.ModelsExcluded, "model annotation")))
 	}
 	if s.PropagatedPositives+s.PropagatedNegatives > 0 {
-		lines = append(lines, fmt.Sprintf("relations added %d positives and %d negatives", s.PropagatedPositives, s.PropagatedNegatives))
+		lines = append(lines, fmt.Sprintf("relations added %s and %s",
+			plural(s.PropagatedPositives, "positive"), plural(s.PropagatedNegatives, "negative")))
 	}
 	lines = append(lines, fmt.Sprintf("status thresholds: ratio >= %g negatives per positive, at least %d positives",
 		r.Thresholds.TargetRatio, r.Thresholds.MinPositives))
 	return lines
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // WriteTSV writes the table as tab-separated values with a header of

@@ -177,9 +177,6 @@ func (c *Counter) Report() *Report {
 		rep.Summary.PropagatedNegatives += cs.PropagatedNegatives
 	}
 	slices.SortFunc(rep.Concepts, func(a, b ConceptStats) int { return strings.Compare(a.ConceptID, b.ConceptID) })
-	if c.excluded > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d model or workflow annotation(s) left out; count them with a score threshold to include them", c.excluded))
-	}
 	return rep
 }
 
@@ -204,8 +201,8 @@ func (c *Counter) relations(rep *Report) (up, down [][]int32) {
 		if len(unknown) > len(shown) {
 			more = fmt.Sprintf(" and %d more", len(unknown)-len(shown))
 		}
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("relations name %d concept(s) that never appear in the annotations: %s%s",
-			len(unknown), strings.Join(shown, ", "), more))
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("relations name %s that never appear in the annotations: %s%s",
+			plural(len(unknown), "concept"), strings.Join(shown, ", "), more))
 	}
 	index := func(ids ...[]string) []int32 {
 		var out []int32
