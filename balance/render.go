@@ -133,8 +133,8 @@ func (r *Report) summaryLines() []string {
 		lines = append(lines, fmt.Sprintf("relations added %s and %s",
 			plural(s.PropagatedPositives, "positive"), plural(s.PropagatedNegatives, "negative")))
 	}
-	lines = append(lines, fmt.Sprintf("status thresholds: ratio >= %g negatives per positive, at least %d positives",
-		r.Thresholds.TargetRatio, r.Thresholds.MinPositives))
+	lines = append(lines, fmt.Sprintf("status thresholds: ratio >= %g negatives per positive, at least %s",
+		r.Thresholds.TargetRatio, plural(r.Thresholds.MinPositives, "positive")))
 	return lines
 }
 
