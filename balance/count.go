@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -85,6 +86,7 @@ type Counter struct {
 	spans    []span   // per input: its entries in arena
 	arena    []uint32 // entries: concept index << 2 | flags
 	live     int      // sum of span capacities
+	ids      stringArena
 
 	conceptIDs  map[string]int32
 	conceptID   []string
@@ -241,7 +243,7 @@ func (c *Counter) input(vals *array.String, m []int32, i int32) int32 {
 	g, ok := c.inputIDs[id]
 	if !ok {
 		g = int32(len(c.spans))
-		c.inputIDs[strings.Clone(id)] = g
+		c.inputIDs[c.ids.clone(id)] = g
 		c.spans = append(c.spans, span{off: uint32(len(c.arena))})
 	}
 	m[i] = g
@@ -356,4 +358,23 @@ func findColumns(s *arrow.Schema) (columns, error) {
 		*w.dst = idx[0]
 	}
 	return cols, nil
+}
+
+// stringArena copies strings into large shared blocks: one allocation per
+// block instead of one per input id, which keeps the garbage collector
+// out of the hot path. Strings live as long as the arena.
+type stringArena struct{ block []byte }
+
+const arenaBlock = 64 << 10
+
+func (a *stringArena) clone(s string) string {
+	if len(s) > arenaBlock/8 {
+		return strings.Clone(s)
+	}
+	if len(a.block)+len(s) > cap(a.block) {
+		a.block = make([]byte, 0, arenaBlock)
+	}
+	start := len(a.block)
+	a.block = append(a.block, s...)
+	return unsafe.String(&a.block[start], len(s))
 }
