@@ -15,8 +15,8 @@ const (
 	// StatusConflicting: some input has both a positive and a negative
 	// for the concept. Conflicts are data errors and come first.
 	StatusConflicting Status = "conflicting"
-	// StatusFewPositives: fewer positives than Thresholds.MinPositives;
-	// without enough positives a ratio means little.
+	// StatusFewPositives: fewer positives than Thresholds.MinPositives, or
+	// none at all; without enough positives a ratio means little.
 	StatusFewPositives Status = "few-positives"
 	// StatusNoNegatives: not a single explicit negative.
 	StatusNoNegatives Status = "no-negatives"

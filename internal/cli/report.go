@@ -61,8 +61,10 @@ Images convention). Model and workflow annotations are scores, not labels:
 they are left out unless --include-models.
 
 Text is an aligned table on a terminal and tab-separated when piped.
---fail-on exits with status 1 when a reported concept has one of the given
-statuses, after writing the report.`,
+--concepts naming a concept that is not in the data is an error. --fail-on
+exits with status 1 after writing the report when a concept selected by
+--concepts (all by default, including those --top leaves out) has one of
+the given statuses.`,
 		Example: `  curate report examples/animals.jsonl --relations examples/relations.jsonl
   curate report labels.csv more.jsonl --sort ratio --top 10
   curate report data.jsonl --format html > report.html
