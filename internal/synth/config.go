@@ -27,7 +27,8 @@ type Config struct {
 	// WithRelations gives the world hierarchy parents (canine, animal, ...):
 	// they are true with their children, sometimes observed, and returned
 	// by [World.Relations]. Without it the world is flat: classes still come
-	// in similar groups, but no parent concepts exist.
+	// in similar groups, but no parent concepts exist, and a sub-class such
+	// as husky is a class of its own rather than a kind of dog.
 	WithRelations bool
 
 	// PositiveRate is the probability that an input's primary class is
