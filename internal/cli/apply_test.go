@@ -254,6 +254,22 @@ func TestApplyThenBalanceShowsNewNegatives(t *testing.T) {
 	assert.Equal(t, [2]int{100, 0}, before["wolf"])
 	assert.Equal(t, [2]int{100, 50}, after["wolf"])
 	assert.Equal(t, before["husky"], after["husky"])
+
+	// curate report sees them too.
+	code, out, errOut := runCurate(t, "report", srcPath, "--json", "--concepts", "wolf")
+	require.Equal(t, ExitOK, code, errOut)
+	var rep struct {
+		Concepts []struct {
+			ConceptID string `json:"concept_id"`
+			Positives int    `json:"positives"`
+			Negatives int    `json:"negatives"`
+		} `json:"concepts"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+	require.Len(t, rep.Concepts, 1)
+	assert.Equal(t, "wolf", rep.Concepts[0].ConceptID)
+	assert.Equal(t, 100, rep.Concepts[0].Positives)
+	assert.Equal(t, 50, rep.Concepts[0].Negatives)
 }
 
 // lineCount counts lines of a file (used by the audit tests).
