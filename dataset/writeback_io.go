@@ -108,9 +108,9 @@ type writeBehind struct {
 func newWriteBehind(w io.Writer) *writeBehind {
 	wb := &writeBehind{w: w, full: make(chan []byte, ioBuffers), free: make(chan []byte, ioBuffers), done: make(chan struct{})}
 	for range ioBuffers - 1 {
-		wb.free <- make([]byte, 0, ioChunk)
+		wb.free <- *(bufPool.Get().(*[]byte))
 	}
-	wb.buf = make([]byte, 0, ioChunk)
+	wb.buf = *(bufPool.Get().(*[]byte))
 	go func() {
 		defer close(wb.done)
 		for b := range wb.full {
@@ -166,5 +166,12 @@ func (wb *writeBehind) Close() error {
 	}
 	close(wb.full)
 	<-wb.done
+	for range ioBuffers - 1 {
+		b := <-wb.free
+		bufPool.Put(&b)
+	}
 	return wb.err
 }
+
+// bufPool keeps write buffers between calls.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, ioChunk); return &b }}

@@ -42,7 +42,7 @@ type lineScanner struct {
 func newLineScanner(r io.Reader, maxLine int) *lineScanner {
 	s := &lineScanner{out: make(chan *lineBatch, ioBuffers), free: make(chan *lineBatch, ioBuffers+2), stop: make(chan struct{})}
 	for range ioBuffers + 1 {
-		s.free <- &lineBatch{buf: make([]byte, 0, ioChunk+ioChunk/4)}
+		s.free <- batchPool.Get().(*lineBatch)
 	}
 	go s.run(r, maxLine)
 	return s
@@ -54,14 +54,28 @@ func (s *lineScanner) next() *lineBatch { return <-s.out }
 func (s *lineScanner) done(b *lineBatch) { s.free <- b }
 
 // close stops the goroutine and waits for it, so r is not read after
-// close returns.
+// close returns. Batches given back go to a pool for the next call.
 func (s *lineScanner) close() {
 	s.once.Do(func() {
 		close(s.stop)
 		for range s.out {
 		}
+		for {
+			select {
+			case b := <-s.free:
+				if cap(b.buf) <= 2*ioChunk {
+					batchPool.Put(b)
+				}
+			default:
+				return
+			}
+		}
 	})
 }
+
+// batchPool keeps line batches between calls, so repeated small applies
+// (tests, notebooks) do not allocate megabytes each time.
+var batchPool = sync.Pool{New: func() any { return &lineBatch{buf: make([]byte, 0, ioChunk+ioChunk/4)} }}
 
 func (s *lineScanner) run(r io.Reader, maxLine int) {
 	defer close(s.out)
