@@ -27,6 +27,13 @@ import (
 // opts.Force, which overwrites it. If an input id appears on several lines,
 // only the first is changed.
 //
+// A line is matched to its input by its top-level "id". Lines that start
+// with it (as Clarifai writes them) are matched without scanning the rest,
+// and only lines with changes are parsed further; a line that repeats the
+// id key later is read by the loaders under the last one, so a change for
+// that id is reported as unknown rather than applied. Lines without
+// changes are never checked beyond their id.
+//
 // Memory holds the changes, indexed by input id, never the file. The
 // source streams once; a change whose input never appears is reported at
 // the end as a [*ParseError] naming the suggestions line and wrapping

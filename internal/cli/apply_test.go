@@ -294,3 +294,20 @@ func TestApplyAuditAppends(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `"annotator":"ana","source":"`+src+`","input_id":"c","concept_id":"wolf","old":1,"new":0,"action":"updated","suggestions_line":3}`)
 }
+
+func TestApplyRunCSV(t *testing.T) {
+	src := "input_id,concept_id,value,annotator\r\na,husky,1,ann\r\nc,wolf,1,ann\r\n"
+	dir := t.TempDir()
+	srcPath, suggPath := filepath.Join(dir, "labels.csv"), filepath.Join(dir, "sugg.jsonl")
+	require.NoError(t, os.WriteFile(srcPath, []byte(src), 0o600))
+	require.NoError(t, os.WriteFile(suggPath, []byte(applySugg), 0o644))
+	code, out, errOut := runCurate(t, "apply", srcPath, "--suggestions", suggPath, "--annotator", "rev")
+	require.Equal(t, ExitOK, code, errOut)
+	assert.Contains(t, out, "wolf\t1\t0\t0\t1\t1\n")
+	got, err := os.ReadFile(srcPath)
+	require.NoError(t, err)
+	assert.Equal(t, src+"a,wolf,0,rev\r\n", string(got))
+	st, err := os.Stat(srcPath)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the file keeps its mode")
+}
