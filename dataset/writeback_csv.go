@@ -81,7 +81,7 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 			rec = rec[:0] // out stays valid until the next append
 		}
 		lastEOL = out[len(out)-1] == '\n'
-		body := trimEOL(out)
+		body := trimLineEnd(out)
 		if isBlank(body) {
 			bw.Write(out)
 			continue
