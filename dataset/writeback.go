@@ -78,8 +78,10 @@ type ApplyOptions struct {
 	// TopPerConcept keeps, per concept, only the N highest-scoring changes
 	// (file order breaks ties) when > 0.
 	TopPerConcept int
-	// Force overwrites an annotation of the opposite value instead of
-	// refusing the change.
+	// Force overwrites an annotation of the opposite value in
+	// data.concepts (or CSV row) instead of refusing the change. A user's
+	// record under "annotations" also counts as existing, but is never
+	// edited: with Force the new value is stated in data.concepts.
 	Force bool
 	// Preview is how many changes (added or updated) and refusals the
 	// summary lists (0: none).
