@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -67,19 +66,6 @@ var changesSchema = arrow.NewSchema([]arrow.Field{
 // concept_id and value, dictionary-encoded strings and a float64 value.
 func ChangesSchema() *arrow.Schema { return changesSchema }
 
-// jsonChange is one line of a suggestions file. Fields curate does not
-// know are ignored.
-type jsonChange struct {
-	InputID         *string         `json:"input_id"`
-	ConceptID       *string         `json:"concept_id"`
-	ConceptName     *string         `json:"concept_name"`
-	Value           json.RawMessage `json:"value"`
-	Score           json.RawMessage `json:"score"`
-	SourceConceptID *string         `json:"source_concept_id"`
-	Reason          *string         `json:"reason"`
-	Accept          json.RawMessage `json:"accept"`
-}
-
 // ReadChanges reads a suggestions file (JSONL, one suggestion per line, as
 // written by curate suggest and edited by a reviewer) into a table of
 // [ChangesSchema]. name is used in errors. Blank lines are skipped and
@@ -132,52 +118,112 @@ func ReadChanges(ctx context.Context, r io.Reader, name string, opts ...Option) 
 }
 
 // appendChange decodes one suggestion and appends it; nothing is appended
-// on error.
+// on error. It picks the fields out with the write-back scanner (keys
+// match as in encoding/json: case-insensitively, the last one wins),
+// which is several times faster than decoding through reflection.
 func appendChange(b *array.RecordBuilder, line []byte, n int64) error {
-	var j jsonChange
-	if err := json.Unmarshal(line, &j); err != nil {
-		return jsonFieldError(err)
+	start := skipWS(line, 0)
+	if line[start] != '{' {
+		return &fieldError{"", fmt.Errorf("%w: want an object", ErrShape)}
 	}
-	if j.InputID == nil || *j.InputID == "" {
+	none := span{-1, -1}
+	f := [...]span{none, none, none, none, none, none, none, none}
+	names := [...]string{ColInputID, ColConceptID, ColConceptName, ColValue, ColScore, ColSourceConceptID, ColReason, ColAccept}
+	obj, err := scanObject(line, start, func(mb member) error {
+		if c := line[mb.val.start]; c != '"' && c != '{' && c != '[' && !validLiteral(line[mb.val.start:mb.val.end]) {
+			return fmt.Errorf("%w: invalid value %s at byte %d", ErrSyntax, line[mb.val.start:mb.val.end], mb.val.start+1)
+		}
+		key := line[mb.key.start+1 : mb.key.end-1]
+		for i, name := range names {
+			if string(key) == name {
+				f[i] = mb.val
+				return nil
+			}
+		}
+		for i, name := range names { // "Input_ID", escapes: as encoding/json
+			if keyIs(line, mb.key, name) {
+				f[i] = mb.val
+			}
+		}
+		return nil
+	})
+	if err == nil && skipWS(line, obj.close+1) != len(line) {
+		err = fmt.Errorf("%w: text after the object at byte %d", ErrSyntax, obj.close+2)
+	}
+	if err != nil {
+		return &fieldError{"", err}
+	}
+	var str [len(names)]*string
+	for _, i := range []int{ChgInputID, ChgConceptID, ChgConceptName, ChgSourceConceptID, ChgReason} {
+		v := f[i]
+		if v.start < 0 || string(line[v.start:v.end]) == "null" {
+			continue
+		}
+		s, ok := unquote(line[v.start:v.end])
+		if !ok || line[v.start] != '"' {
+			return &fieldError{names[i], fmt.Errorf("%w: want string, got %s", ErrShape, line[v.start:v.end])}
+		}
+		str[i] = &s
+	}
+	if str[ChgInputID] == nil || *str[ChgInputID] == "" {
 		return &fieldError{ColInputID, fmt.Errorf("%w: missing input id", ErrShape)}
 	}
-	if j.ConceptID == nil || *j.ConceptID == "" {
+	if str[ChgConceptID] == nil || *str[ChgConceptID] == "" {
 		return &fieldError{ColConceptID, fmt.Errorf("%w: missing concept id", ErrShape)}
 	}
-	v, _, err := parseJSONValue(j.Value, true, false)
+	raw := func(i int) []byte {
+		if f[i].start < 0 {
+			return nil
+		}
+		return line[f[i].start:f[i].end]
+	}
+	v, _, err := parseJSONValue(raw(ChgValue), true, false)
 	if err != nil {
 		return &fieldError{ColValue, err}
 	}
 	var score float64
 	hasScore := false
-	if s := bytes.TrimSpace(j.Score); len(s) > 0 && !bytes.Equal(s, []byte("null")) {
+	if s := raw(ChgScore); len(s) > 0 && string(s) != "null" {
 		if score, err = strconv.ParseFloat(string(s), 64); err != nil {
 			return &fieldError{ColScore, fmt.Errorf("%w: want a number, got %s", ErrShape, s)}
 		}
 		hasScore = true
 	}
 	accept := true
-	switch a := string(bytes.TrimSpace(j.Accept)); a {
+	switch a := string(raw(ChgAccept)); a {
 	case "", "null", "true":
 	case "false":
 		accept = false
 	default:
 		return &fieldError{ColAccept, fmt.Errorf("%w: want true or false, got %s", ErrShape, a)}
 	}
-	b.Field(ChgInputID).(*array.StringBuilder).Append(*j.InputID)
-	b.Field(ChgConceptID).(*array.StringBuilder).Append(*j.ConceptID)
-	appendStringPtr(b.Field(ChgConceptName).(*array.StringBuilder), j.ConceptName)
+	b.Field(ChgInputID).(*array.StringBuilder).Append(*str[ChgInputID])
+	b.Field(ChgConceptID).(*array.StringBuilder).Append(*str[ChgConceptID])
+	appendStringPtr(b.Field(ChgConceptName).(*array.StringBuilder), str[ChgConceptName])
 	b.Field(ChgValue).(*array.Float32Builder).Append(v)
 	if hasScore {
 		b.Field(ChgScore).(*array.Float64Builder).Append(score)
 	} else {
 		b.Field(ChgScore).AppendNull()
 	}
-	appendStringPtr(b.Field(ChgSourceConceptID).(*array.StringBuilder), j.SourceConceptID)
-	appendStringPtr(b.Field(ChgReason).(*array.StringBuilder), j.Reason)
+	appendStringPtr(b.Field(ChgSourceConceptID).(*array.StringBuilder), str[ChgSourceConceptID])
+	appendStringPtr(b.Field(ChgReason).(*array.StringBuilder), str[ChgReason])
 	b.Field(ChgAccept).(*array.BooleanBuilder).Append(accept)
 	b.Field(ChgLine).(*array.Int64Builder).Append(n)
 	return nil
+}
+
+// validLiteral reports whether b is true, false, null or a JSON number.
+func validLiteral(b []byte) bool {
+	switch string(b) {
+	case "true", "false", "null":
+		return true
+	}
+	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) || bytes.ContainsAny(b, "xXnN_iIpP") {
+		return false
+	}
+	_, err := strconv.ParseFloat(string(b), 64)
+	return err == nil
 }
 
 func appendStringPtr(b *array.StringBuilder, s *string) {

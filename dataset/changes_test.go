@@ -19,7 +19,7 @@ func TestReadChanges(t *testing.T) {
 	in := `{"input_id":"i1","concept_id":"wolf","value":0,"score":0.83,"source_concept_id":"husky","reason":"why","reviewer_note":{"x":1}}
 
 {"input_id":"i2","concept_id":"wolf","concept_name":"Wolf","value":1,"accept":false}
-{"input_id":"i3","concept_id":"fox","value":0,"score":null,"accept":null}
+{"Input_ID":"i\u0033","concept_id":"fox","value":0,"score":null,"accept":null}
 `
 	tbl, err := dataset.ReadChanges(context.Background(), strings.NewReader(in), "s.jsonl", dataset.WithAllocator(mem), dataset.WithBatchSize(2))
 	require.NoError(t, err)
@@ -70,6 +70,11 @@ func TestReadChangesErrors(t *testing.T) {
 		{"score not number", `{"input_id":"i","concept_id":"wolf","value":0,"score":"high"}`, "score", dataset.ErrShape},
 		{"id not string", `{"input_id":7,"concept_id":"wolf","value":0}`, "input_id", dataset.ErrShape},
 		{"not json", `{"input_id":`, "", dataset.ErrSyntax},
+		{"text after the object", `{"input_id":"i","concept_id":"wolf","value":0} x`, "", dataset.ErrSyntax},
+		{"bad literal in an unknown field", `{"input_id":"i","concept_id":"wolf","value":0,"note":nope}`, "", dataset.ErrSyntax},
+		{"bad escape", `{"input_id":"\q","concept_id":"wolf","value":0}`, "input_id", dataset.ErrShape},
+		{"not an object", `[{"input_id":"i"}]`, "", dataset.ErrShape},
+		{"hex value", `{"input_id":"i","concept_id":"wolf","value":0x1}`, "", dataset.ErrSyntax},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
