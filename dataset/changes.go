@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -130,8 +131,19 @@ func appendChange(b *array.RecordBuilder, line []byte, n int64) error {
 	f := [...]span{none, none, none, none, none, none, none, none}
 	names := [...]string{ColInputID, ColConceptID, ColConceptName, ColValue, ColScore, ColSourceConceptID, ColReason, ColAccept}
 	obj, err := scanObject(line, start, func(mb member) error {
-		if c := line[mb.val.start]; c != '"' && c != '{' && c != '[' && !validLiteral(line[mb.val.start:mb.val.end]) {
-			return fmt.Errorf("%w: invalid value %s at byte %d", ErrSyntax, line[mb.val.start:mb.val.end], mb.val.start+1)
+		// The scanner only finds the spans: check each value as JSON.
+		v := line[mb.val.start:mb.val.end]
+		ok := true
+		switch v[0] {
+		case '"':
+			_, ok = unquote(v)
+		case '{', '[':
+			ok = json.Valid(v) // rare: a reviewer's own fields
+		default:
+			ok = validLiteral(v)
+		}
+		if _, kok := unquote(line[mb.key.start:mb.key.end]); !ok || !kok {
+			return fmt.Errorf("%w: invalid JSON at byte %d", ErrSyntax, mb.key.start+1)
 		}
 		key := line[mb.key.start+1 : mb.key.end-1]
 		for i, name := range names {
@@ -159,10 +171,10 @@ func appendChange(b *array.RecordBuilder, line []byte, n int64) error {
 		if v.start < 0 || string(line[v.start:v.end]) == "null" {
 			continue
 		}
-		s, ok := unquote(line[v.start:v.end])
-		if !ok || line[v.start] != '"' {
+		if line[v.start] != '"' {
 			return &fieldError{names[i], fmt.Errorf("%w: want string, got %s", ErrShape, line[v.start:v.end])}
 		}
+		s, _ := unquote(line[v.start:v.end])
 		str[i] = &s
 	}
 	if str[ChgInputID] == nil || *str[ChgInputID] == "" {
@@ -213,17 +225,46 @@ func appendChange(b *array.RecordBuilder, line []byte, n int64) error {
 	return nil
 }
 
-// validLiteral reports whether b is true, false, null or a JSON number.
+// validLiteral reports whether b is true, false, null or a JSON number
+// (-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?).
 func validLiteral(b []byte) bool {
 	switch string(b) {
 	case "true", "false", "null":
 		return true
 	}
-	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) || bytes.ContainsAny(b, "xXnN_iIpP") {
+	i := 0
+	digits := func() bool {
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i > j
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
 		return false
 	}
-	_, err := strconv.ParseFloat(string(b), 64)
-	return err == nil
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 func appendStringPtr(b *array.StringBuilder, s *string) {

@@ -72,7 +72,7 @@ func TestReadChangesErrors(t *testing.T) {
 		{"not json", `{"input_id":`, "", dataset.ErrSyntax},
 		{"text after the object", `{"input_id":"i","concept_id":"wolf","value":0} x`, "", dataset.ErrSyntax},
 		{"bad literal in an unknown field", `{"input_id":"i","concept_id":"wolf","value":0,"note":nope}`, "", dataset.ErrSyntax},
-		{"bad escape", `{"input_id":"\q","concept_id":"wolf","value":0}`, "input_id", dataset.ErrShape},
+		{"bad escape", `{"input_id":"\q","concept_id":"wolf","value":0}`, "", dataset.ErrSyntax},
 		{"not an object", `[{"input_id":"i"}]`, "", dataset.ErrShape},
 		{"hex value", `{"input_id":"i","concept_id":"wolf","value":0x1}`, "", dataset.ErrSyntax},
 	}

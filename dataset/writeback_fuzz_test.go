@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"curate.dev/dataset"
@@ -71,6 +72,49 @@ func FuzzApplyJSONLLine(f *testing.F) {
 			if c.ID == "wolf" && (c.Value == nil || *c.Value != 0) {
 				t.Fatalf("wolf not stated as 0:\n in: %q\nout: %q", line, got)
 			}
+		}
+	})
+}
+
+// FuzzReadChanges checks the suggestions reader against encoding/json:
+// never a panic, and where both accept a line they agree on the ids.
+func FuzzReadChanges(f *testing.F) {
+	for _, s := range []string{
+		`{"input_id":"i1","concept_id":"wolf","value":0,"score":0.83,"reason":"r","x":[1,{"y":null}]}`,
+		`{"INPUT_ID":"\u0069","concept_id":"w","value":1,"accept":false}`,
+		`{"input_id":"a","input_id":"b","concept_id":"c","value":0}`,
+		`{"input_id":"a","concept_id":"c","value":0} `,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if strings.ContainsAny(line, "\n") {
+			return
+		}
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		tbl, err := dataset.ReadChanges(context.Background(), strings.NewReader(line), "s.jsonl", dataset.WithAllocator(mem))
+		if err != nil {
+			return
+		}
+		defer tbl.Release()
+		if tbl.NumRows() == 0 {
+			return
+		}
+		if !json.Valid([]byte(strings.TrimPrefix(line, "\xef\xbb\xbf"))) {
+			t.Fatalf("accepted invalid JSON %q", line)
+		}
+		var j struct {
+			InputID   string `json:"input_id"`
+			ConceptID string `json:"concept_id"`
+		}
+		if json.Unmarshal([]byte(strings.TrimPrefix(line, "\xef\xbb\xbf")), &j) != nil {
+			return
+		}
+		col := tbl.Column(dataset.ChgInputID).Data().Chunk(0).(*array.String)
+		con := tbl.Column(dataset.ChgConceptID).Data().Chunk(0).(*array.String)
+		if col.Value(0) != j.InputID || con.Value(0) != j.ConceptID {
+			t.Fatalf("ids differ from encoding/json: %q %q vs %q %q in %q", col.Value(0), con.Value(0), j.InputID, j.ConceptID, line)
 		}
 	})
 }

@@ -258,7 +258,7 @@ func unquote(q []byte) (string, bool) {
 	if len(q) < 2 || q[0] != '"' {
 		return "", false
 	}
-	if raw := q[1 : len(q)-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+	if raw := q[1 : len(q)-1]; bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) && !hasControl(raw) {
 		return string(raw), true
 	}
 	var s string
@@ -266,6 +266,15 @@ func unquote(q []byte) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // stringEquals reports whether the JSON string q decodes to s, without
