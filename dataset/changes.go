@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -136,13 +137,13 @@ func appendChange(b *array.RecordBuilder, line []byte, n int64) error {
 		ok := true
 		switch v[0] {
 		case '"':
-			_, ok = unquote(v)
+			ok = validString(v)
 		case '{', '[':
 			ok = json.Valid(v) // rare: a reviewer's own fields
 		default:
 			ok = validLiteral(v)
 		}
-		if _, kok := unquote(line[mb.key.start:mb.key.end]); !ok || !kok {
+		if !ok || !validString(line[mb.key.start:mb.key.end]) {
 			return fmt.Errorf("%w: invalid JSON at byte %d", ErrSyntax, mb.key.start+1)
 		}
 		key := line[mb.key.start+1 : mb.key.end-1]
@@ -223,6 +224,16 @@ func appendChange(b *array.RecordBuilder, line []byte, n int64) error {
 	b.Field(ChgAccept).(*array.BooleanBuilder).Append(accept)
 	b.Field(ChgLine).(*array.Int64Builder).Append(n)
 	return nil
+}
+
+// validString reports whether q is a valid JSON string, without
+// allocating in the common case.
+func validString(q []byte) bool {
+	raw := q[1 : len(q)-1]
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) && !hasControl(raw) {
+		return true
+	}
+	return json.Valid(q)
 }
 
 // validLiteral reports whether b is true, false, null or a JSON number
