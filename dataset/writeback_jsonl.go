@@ -32,15 +32,15 @@ import (
 // and only lines with changes are parsed further; a line that repeats the
 // id key later is read by the loaders under the last one, so a change for
 // that id is reported as unknown rather than applied. Lines without
-// changes are never checked beyond their id.
+// changes are checked only as far as finding their id takes.
 //
 // Memory holds the changes, indexed by input id, never the file. The
 // source streams once; a change whose input never appears is reported at
 // the end as a [*ParseError] naming the suggestions line and wrapping
 // [ErrUnknownInput] (an [*ErrorList] when there are several). On any error
 // dst holds partial output: write to a temporary file and commit it only
-// on success. A line that is not a JSON object with a string "id" is a
-// [*ParseError] naming the source line.
+// on success. A line whose id cannot be found (not an object, or no
+// string "id") is a [*ParseError] naming the source line.
 //
 // changes has the columns of [ChangesSchema] (input_id, concept_id and
 // value are required); nil means no changes.
