@@ -94,7 +94,7 @@ refused unless --force; an input id not in SOURCE is an error.`,
 	fs.BoolVar(&opts.Backup, "backup", false, "keep the replaced file as FILE.bak")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print what would change and write nothing")
 	fs.BoolVar(&opts.Force, "force", false, "overwrite existing annotations of the opposite value instead of refusing")
-	fs.StringSliceVar(&opts.Concepts, "concepts", nil, "apply only these concept ids (comma-separated)")
+	fs.StringSliceVar(&opts.Concepts, "concepts", nil, "apply only these concept `ids` (comma-separated)")
 	fs.Float64Var(&opts.MinScore, "min-score", 0, "skip suggestions scored below `X`")
 	fs.IntVar(&opts.TopPerConcept, "top-per-concept", 0, "apply at most `N` suggestions per concept, highest score first (0: all)")
 	fs.StringVar(&opts.Log, "log", "", "append an audit record per change to `FILE` (JSONL)")
