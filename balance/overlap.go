@@ -1,0 +1,481 @@
+package balance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"curate.dev/dataset"
+)
+
+// Defaults of [OverlapOptions].
+const (
+	// DefaultCooccurThreshold: a pair whose positives appear together on
+	// more than 1% of either concept's positive inputs is co-occurring.
+	DefaultCooccurThreshold = 0.01
+	// DefaultMinSupport: a concept needs 20 positive inputs before the
+	// absence of co-occurrence with another concept counts as evidence.
+	DefaultMinSupport = 20
+	// DefaultMinSimilarity: centroids at least this cosine-similar overlap.
+	DefaultMinSimilarity = 0.5
+)
+
+// ErrEmbeddingDim reports embeddings whose dimension changes within a
+// source or between the passes over it.
+var ErrEmbeddingDim = errors.New("balance: embedding dimension changed")
+
+// OverlapOptions tune how concepts are compared. A nil *OverlapOptions
+// means [DefaultOverlapOptions].
+type OverlapOptions struct {
+	// Hierarchy supplies concept relations; nil means none are known.
+	Hierarchy *Hierarchy
+	// CooccurThreshold is the share of one concept's positive inputs that
+	// may also be positive for the other before the pair is co-occurring
+	// (and never negatives for each other).
+	CooccurThreshold float64
+	// MinSupport is the number of positive inputs a concept needs before
+	// "rarely seen together" is trusted; below it, any input positive for
+	// both makes the pair co-occurring, and the concept is never used as a
+	// source of negatives.
+	MinSupport int
+	// MinSimilarity is the cosine similarity between two concepts'
+	// embedding centroids at which they overlap.
+	MinSimilarity float64
+}
+
+// DefaultOverlapOptions returns the defaults: no hierarchy,
+// [DefaultCooccurThreshold], [DefaultMinSupport], [DefaultMinSimilarity].
+func DefaultOverlapOptions() OverlapOptions {
+	return OverlapOptions{
+		CooccurThreshold: DefaultCooccurThreshold,
+		MinSupport:       DefaultMinSupport,
+		MinSimilarity:    DefaultMinSimilarity,
+	}
+}
+
+// Warnings count bad input that was skipped rather than fatal.
+type Warnings struct {
+	// NaNEmbeddings: embeddings holding NaN or Inf, skipped.
+	NaNEmbeddings int64
+	// ZeroEmbeddings: all-zero embeddings, which have no direction, skipped.
+	ZeroEmbeddings int64
+	// SoftValues: annotations with a value other than 0 or 1; they count as
+	// "annotated" (no suggestion is made for that concept on that input)
+	// but neither as positive nor negative.
+	SoftValues int64
+	// UnknownRelationConcepts: concepts named in relations but never
+	// annotated in the data, sorted.
+	UnknownRelationConcepts []string
+}
+
+// Any reports whether there is anything to warn about.
+func (w Warnings) Any() bool {
+	return w.NaNEmbeddings > 0 || w.ZeroEmbeddings > 0 || w.SoftValues > 0 || len(w.UnknownRelationConcepts) > 0
+}
+
+// Per-(input, concept) state bits.
+const (
+	stPos  = 1
+	stNeg  = 2
+	stSoft = 4
+)
+
+// cstate packs a concept index with its state bits for one input.
+type cstate uint32
+
+func mkState(c int32, bits uint32) cstate { return cstate(uint32(c)<<3 | bits) }
+func (s cstate) concept() int32          { return int32(uint32(s) >> 3) }
+func (s cstate) bits() uint32            { return uint32(s) & 7 }
+
+// Overlap is what one streaming pass learns about how concepts relate:
+// per-concept counts and embedding centroids, co-occurrence and explicit
+// confusions, combined with the hierarchy. It keeps every annotated
+// input's concept states (a few bytes per annotation) but no embeddings.
+// Build it with [AnalyzeOverlap]; it is read-only afterwards.
+type Overlap struct {
+	opt OverlapOptions
+
+	concepts []string // concept index -> id
+	names    []string
+	cindex   map[string]int32
+
+	inputs []string // input index -> id (annotated inputs only)
+	iindex map[string]int32
+	states [][]cstate
+
+	dim       int
+	sums      [][]float64 // per concept: sum of unit embeddings of its positives
+	nEmb      []int64
+	centroids [][]float32 // per concept: unit mean direction; nil without embeddings
+
+	pos, neg, conflicts []int
+	together            map[uint64]int32 // unordered pair (lo<<32|hi): inputs positive for both
+	confused            map[uint64]int32 // ordered (a<<32|b): inputs positive for b, negative for a
+
+	warn Warnings
+}
+
+func pairKey(a, b int32) uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	return uint64(a)<<32 | uint64(b)
+}
+
+func orderedKey(a, b int32) uint64 { return uint64(a)<<32 | uint64(b) }
+
+// AnalyzeOverlap reads r to the end in one pass: annotation batches give
+// each input's concept states, and the inputs batches' embedding column,
+// when present, gives per-concept centroids of positive inputs. An
+// input's embedding counts for the positives read up to its batch, which
+// for JSON and function sources (whose annotations arrive with their
+// input) is all of them. opts nil means [DefaultOverlapOptions].
+//
+// Errors: the reader's error (for example embeddings of mixed dimensions,
+// which the loader rejects), a cancelled ctx, or [ErrEmbeddingDim]. NaN and
+// all-zero embeddings are skipped and counted in [Overlap.Warnings].
+func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions) (*Overlap, error) {
+	o := &Overlap{
+		cindex:   map[string]int32{},
+		iindex:   map[string]int32{},
+		together: map[uint64]int32{},
+		confused: map[uint64]int32{},
+	}
+	if opts == nil {
+		o.opt = DefaultOverlapOptions()
+	} else {
+		o.opt = *opts
+	}
+	var unit []float32
+	for r.Next() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := o.addAnnotations(r.Annotations()); err != nil {
+			return nil, err
+		}
+		if in := r.Inputs(); in != nil {
+			var err error
+			if unit, err = o.addEmbeddings(in, unit); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("balance: reading source: %w", err)
+	}
+	o.finish()
+	return o, nil
+}
+
+// dictMap maps a dictionary column's indices to interned ids, once per batch.
+func dictMap(col arrow.Array) (*array.Dictionary, []int32, error) {
+	d, ok := col.(*array.Dictionary)
+	if !ok {
+		return nil, nil, fmt.Errorf("balance: annotations column is %s, want a dictionary", col.DataType())
+	}
+	dict, ok := d.Dictionary().(*array.String)
+	if !ok {
+		return nil, nil, fmt.Errorf("balance: annotations dictionary is %s, want utf8", d.Dictionary().DataType())
+	}
+	m := make([]int32, dict.Len())
+	for i := range m {
+		m[i] = -1
+	}
+	return d, m, nil
+}
+
+func (o *Overlap) internConcept(id string) int32 {
+	if c, ok := o.cindex[id]; ok {
+		return c
+	}
+	c := int32(len(o.concepts))
+	o.cindex[id] = c
+	o.concepts = append(o.concepts, id)
+	o.names = append(o.names, "")
+	return c
+}
+
+func (o *Overlap) internInput(id string) int32 {
+	if i, ok := o.iindex[id]; ok {
+		return i
+	}
+	i := int32(len(o.inputs))
+	o.iindex[id] = i
+	o.inputs = append(o.inputs, id)
+	o.states = append(o.states, nil)
+	return i
+}
+
+func (o *Overlap) addAnnotations(rec arrow.Record) error {
+	if rec == nil || rec.NumRows() == 0 {
+		return nil
+	}
+	if rec.NumCols() <= dataset.AnnValue {
+		return fmt.Errorf("balance: annotations record has %d columns, want the dataset annotation schema", rec.NumCols())
+	}
+	inCol, inMap, err := dictMap(rec.Column(dataset.AnnInputID))
+	if err != nil {
+		return err
+	}
+	cCol, cMap, err := dictMap(rec.Column(dataset.AnnConceptID))
+	if err != nil {
+		return err
+	}
+	nameCol, _ := rec.Column(dataset.AnnConceptName).(*array.Dictionary)
+	vals, ok := rec.Column(dataset.AnnValue).(*array.Float32)
+	if !ok {
+		return fmt.Errorf("balance: value column is %s, want float32", rec.Column(dataset.AnnValue).DataType())
+	}
+	inDict := inCol.Dictionary().(*array.String)
+	cDict := cCol.Dictionary().(*array.String)
+	for i := 0; i < int(rec.NumRows()); i++ {
+		if inCol.IsNull(i) || cCol.IsNull(i) || vals.IsNull(i) {
+			continue
+		}
+		ii := inCol.GetValueIndex(i)
+		in := inMap[ii]
+		if in < 0 {
+			in = o.internInput(inDict.Value(ii))
+			inMap[ii] = in
+		}
+		ci := cCol.GetValueIndex(i)
+		c := cMap[ci]
+		if c < 0 {
+			c = o.internConcept(cDict.Value(ci))
+			cMap[ci] = c
+		}
+		if o.names[c] == "" && nameCol != nil && nameCol.IsValid(i) {
+			o.names[c] = nameCol.Dictionary().(*array.String).Value(nameCol.GetValueIndex(i))
+		}
+		var bit uint32
+		switch v := vals.Value(i); v {
+		case dataset.Positive:
+			bit = stPos
+		case dataset.Negative:
+			bit = stNeg
+		default:
+			bit = stSoft
+			o.warn.SoftValues++
+		}
+		st := o.states[in]
+		found := false
+		for k, s := range st {
+			if s.concept() == c {
+				st[k] = s | cstate(bit)
+				found = true
+				break
+			}
+		}
+		if !found {
+			o.states[in] = append(st, mkState(c, bit))
+		}
+	}
+	return nil
+}
+
+// embeddingColumn returns the inputs record's embedding column and its
+// dimension, or nil.
+func embeddingColumn(rec arrow.Record) (*array.FixedSizeList, []float32, int) {
+	idx := rec.Schema().FieldIndices(dataset.ColEmbedding)
+	if len(idx) == 0 {
+		return nil, nil, 0
+	}
+	fsl, ok := rec.Column(idx[0]).(*array.FixedSizeList)
+	if !ok {
+		return nil, nil, 0
+	}
+	dim := int(fsl.DataType().(*arrow.FixedSizeListType).Len())
+	vals, ok := fsl.ListValues().(*array.Float32)
+	if !ok || dim == 0 {
+		return nil, nil, 0
+	}
+	return fsl, vals.Float32Values(), dim
+}
+
+// rowEmbedding returns row i's embedding or nil when it is null.
+func rowEmbedding(fsl *array.FixedSizeList, vals []float32, dim, i int) []float32 {
+	if fsl.IsNull(i) {
+		return nil
+	}
+	off := (fsl.Data().Offset() + i) * dim
+	if off+dim > len(vals) {
+		return nil
+	}
+	return vals[off : off+dim]
+}
+
+// normalize writes v/|v| into dst and reports whether v was usable (finite
+// and non-zero); bad counts why not.
+func normalize(dst, v []float32, w *Warnings) bool {
+	var ss float64
+	for _, x := range v {
+		ss += float64(x) * float64(x)
+	}
+	if math.IsNaN(ss) || math.IsInf(ss, 0) {
+		w.NaNEmbeddings++
+		return false
+	}
+	if ss == 0 {
+		w.ZeroEmbeddings++
+		return false
+	}
+	inv := float32(1 / math.Sqrt(ss))
+	for k, x := range v {
+		dst[k] = x * inv
+	}
+	return true
+}
+
+func (o *Overlap) addEmbeddings(rec arrow.Record, unit []float32) ([]float32, error) {
+	fsl, vals, dim := embeddingColumn(rec)
+	if fsl == nil {
+		return unit, nil
+	}
+	if o.dim == 0 {
+		o.dim = dim
+	} else if o.dim != dim {
+		return unit, fmt.Errorf("%w: %d, then %d", ErrEmbeddingDim, o.dim, dim)
+	}
+	if len(unit) != dim {
+		unit = make([]float32, dim)
+	}
+	ids, ok := rec.Column(dataset.InInputID).(*array.String)
+	if !ok {
+		return unit, fmt.Errorf("balance: inputs column %s is %s, want utf8", dataset.ColInputID, rec.Column(dataset.InInputID).DataType())
+	}
+	for i := 0; i < int(rec.NumRows()); i++ {
+		emb := rowEmbedding(fsl, vals, dim, i)
+		if emb == nil {
+			continue
+		}
+		in, ok := o.iindex[ids.Value(i)]
+		if !ok {
+			continue // no annotations: contributes to no centroid
+		}
+		var pos []int32
+		for _, s := range o.states[in] {
+			if s.bits() == stPos {
+				pos = append(pos, s.concept())
+			}
+		}
+		if len(pos) == 0 {
+			continue
+		}
+		if !normalize(unit, emb, &o.warn) {
+			continue
+		}
+		for _, c := range pos {
+			for len(o.sums) <= int(c) {
+				o.sums = append(o.sums, nil)
+				o.nEmb = append(o.nEmb, 0)
+			}
+			if o.sums[c] == nil {
+				o.sums[c] = make([]float64, dim)
+			}
+			s := o.sums[c]
+			for k, x := range unit {
+				s[k] += float64(x)
+			}
+			o.nEmb[c]++
+		}
+	}
+	return unit, nil
+}
+
+// finish turns the per-input states into counts, co-occurrence and
+// confusions, and the sums into centroids.
+func (o *Overlap) finish() {
+	n := len(o.concepts)
+	o.pos = make([]int, n)
+	o.neg = make([]int, n)
+	o.conflicts = make([]int, n)
+	var posBuf, negBuf []int32
+	for _, st := range o.states {
+		posBuf, negBuf = posBuf[:0], negBuf[:0]
+		for _, s := range st {
+			switch s.bits() {
+			case stPos:
+				o.pos[s.concept()]++
+				posBuf = append(posBuf, s.concept())
+			case stNeg:
+				o.neg[s.concept()]++
+				negBuf = append(negBuf, s.concept())
+			default:
+				if s.bits()&(stPos|stNeg) == stPos|stNeg {
+					o.conflicts[s.concept()]++
+				}
+			}
+		}
+		for a := 0; a < len(posBuf); a++ {
+			for b := a + 1; b < len(posBuf); b++ {
+				o.together[pairKey(posBuf[a], posBuf[b])]++
+			}
+			for _, q := range negBuf {
+				o.confused[orderedKey(q, posBuf[a])]++
+			}
+		}
+	}
+	o.centroids = make([][]float32, n)
+	for c := 0; c < len(o.sums) && c < n; c++ {
+		s := o.sums[c]
+		if s == nil || o.nEmb[c] == 0 {
+			continue
+		}
+		var ss float64
+		for _, x := range s {
+			ss += x * x
+		}
+		if ss == 0 {
+			continue
+		}
+		inv := 1 / math.Sqrt(ss)
+		cen := make([]float32, len(s))
+		for k, x := range s {
+			cen[k] = float32(x * inv)
+		}
+		o.centroids[c] = cen
+	}
+	o.sums = nil
+	if h := o.opt.Hierarchy; h != nil {
+		for _, id := range h.Concepts() {
+			if _, ok := o.cindex[id]; !ok {
+				o.warn.UnknownRelationConcepts = append(o.warn.UnknownRelationConcepts, id)
+			}
+		}
+	}
+}
+
+// Warnings returns the counts of skipped bad input.
+func (o *Overlap) Warnings() Warnings { return o.warn }
+
+// Concepts returns the ids of all annotated concepts, sorted.
+func (o *Overlap) Concepts() []string {
+	out := slices.Clone(o.concepts)
+	slices.Sort(out)
+	return out
+}
+
+// Inputs returns the number of annotated inputs.
+func (o *Overlap) Inputs() int { return len(o.inputs) }
+
+// HasEmbeddings reports whether any concept has an embedding centroid.
+func (o *Overlap) HasEmbeddings() bool { return o.dim > 0 && slices.ContainsFunc(o.centroids, func(c []float32) bool { return c != nil }) }
+
+// Dim returns the embedding dimension seen (0 without embeddings).
+func (o *Overlap) Dim() int { return o.dim }
+
+// Counts returns the inputs positive for id, negative for it, and in
+// conflict (both) — zeros for an unknown concept.
+func (o *Overlap) Counts(id string) (positives, negatives, conflicts int) {
+	c, ok := o.cindex[id]
+	if !ok {
+		return 0, 0, 0
+	}
+	return o.pos[c], o.neg[c], o.conflicts[c]
+}

@@ -1,0 +1,156 @@
+package balance
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// Verdict says how two concepts relate, and so whether one's positives may
+// serve as negatives for the other.
+type Verdict string
+
+const (
+	// VerdictRelated: the same concept, synonyms, or one is a kind of the
+	// other. Never negatives for each other.
+	VerdictRelated Verdict = "related"
+	// VerdictCooccurring: their positives appear together on inputs (more
+	// often than the threshold, or at all when support is low). Never
+	// negatives for each other.
+	VerdictCooccurring Verdict = "co-occurring"
+	// VerdictOverlapping: similar (embeddings, annotator confusions or
+	// siblings in the hierarchy) yet not seen together: the pairs that
+	// yield hard, safe negatives.
+	VerdictOverlapping Verdict = "overlapping"
+	// VerdictExclusive: not seen together and no sign of similarity.
+	VerdictExclusive Verdict = "exclusive"
+)
+
+// Pair is what the data says about two concepts.
+type Pair struct {
+	A, B    string
+	Verdict Verdict
+	// Score is the overlap strength in [0, 1]: the largest of the
+	// embedding similarity, the confusion score c/(c+5) for c confusions,
+	// and 0.5 for siblings.
+	Score float64
+	// Similarity is the cosine similarity of the two concepts' embedding
+	// centroids; NaN when either has none.
+	Similarity float64
+	// ConfusionsAB counts inputs positive for B marked negative for A;
+	// ConfusionsBA the reverse.
+	ConfusionsAB, ConfusionsBA int
+	// Siblings: distinct kinds under a common parent (CommonParent).
+	Siblings     bool
+	CommonParent string
+	// Together counts inputs positive for both.
+	Together               int
+	PositivesA, PositivesB int
+}
+
+// Confusions is ConfusionsAB + ConfusionsBA.
+func (p Pair) Confusions() int { return p.ConfusionsAB + p.ConfusionsBA }
+
+func dot(a, b []float32) float64 {
+	var s float32
+	for k := range a {
+		s += a[k] * b[k]
+	}
+	return float64(s)
+}
+
+// pair computes the signals and verdict for concept indices a and b.
+func (o *Overlap) pair(a, b int32) Pair {
+	p := Pair{
+		A: o.concepts[a], B: o.concepts[b],
+		Similarity: math.NaN(),
+		PositivesA: o.pos[a], PositivesB: o.pos[b],
+		Together:     int(o.together[pairKey(a, b)]),
+		ConfusionsAB: int(o.confused[orderedKey(a, b)]),
+		ConfusionsBA: int(o.confused[orderedKey(b, a)]),
+	}
+	if ca, cb := o.centroids[a], o.centroids[b]; ca != nil && cb != nil {
+		p.Similarity = dot(ca, cb)
+		p.Score = max(p.Score, p.Similarity)
+	}
+	if c := p.Confusions(); c > 0 {
+		p.Score = max(p.Score, float64(c)/float64(c+5))
+	}
+	h := o.opt.Hierarchy
+	related := h.Related(p.A, p.B)
+	if !related && h.Siblings(p.A, p.B) {
+		p.Siblings = true
+		p.CommonParent = commonParent(h, p.A, p.B)
+		p.Score = max(p.Score, 0.5)
+	}
+	switch {
+	case related:
+		p.Verdict = VerdictRelated
+	case o.cooccurring(p):
+		p.Verdict = VerdictCooccurring
+	case p.Similarity >= o.opt.MinSimilarity || p.Confusions() > 0 || p.Siblings:
+		p.Verdict = VerdictOverlapping
+	default:
+		p.Verdict = VerdictExclusive
+	}
+	return p
+}
+
+func (o *Overlap) cooccurring(p Pair) bool {
+	if p.Together == 0 {
+		return false
+	}
+	ms := o.opt.MinSupport
+	if p.PositivesA < ms || p.PositivesB < ms {
+		return true
+	}
+	thr := o.opt.CooccurThreshold
+	return float64(p.Together) > thr*float64(p.PositivesA) || float64(p.Together) > thr*float64(p.PositivesB)
+}
+
+// commonParent names a direct parent of one that the other is also under.
+func commonParent(h *Hierarchy, a, b string) string {
+	for _, x := range [2][2]string{{a, b}, {b, a}} {
+		anc := h.Ancestors(x[0])
+		for _, p := range h.Parents(x[1]) {
+			if _, ok := slices.BinarySearch(anc, p); ok {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// Pair returns what the data says about concepts a and b; ok is false when
+// either was never annotated.
+func (o *Overlap) Pair(a, b string) (p Pair, ok bool) {
+	ia, oka := o.cindex[a]
+	ib, okb := o.cindex[b]
+	if !oka || !okb {
+		return Pair{}, false
+	}
+	return o.pair(ia, ib), true
+}
+
+// Pairs returns every pair of distinct annotated concepts that shows any
+// signal (similarity at the threshold, confusions, siblings, relation or
+// co-occurrence), strongest overlap first, ties by ids. A is the smaller
+// id. It compares all pairs: O(concepts² × embedding dimension).
+func (o *Overlap) Pairs() []Pair {
+	order := make([]int32, len(o.concepts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(o.concepts[x], o.concepts[y]) })
+	var out []Pair
+	for i, a := range order {
+		for _, b := range order[i+1:] {
+			p := o.pair(a, b)
+			if p.Verdict != VerdictExclusive || p.Together > 0 {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(x, y Pair) int { return cmp.Compare(y.Score, x.Score) })
+	return out
+}
