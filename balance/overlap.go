@@ -89,8 +89,14 @@ const (
 type cstate uint32
 
 func mkState(c int32, bits uint32) cstate { return cstate(uint32(c)<<3 | bits) }
-func (s cstate) concept() int32          { return int32(uint32(s) >> 3) }
-func (s cstate) bits() uint32            { return uint32(s) & 7 }
+func (s cstate) concept() int32           { return int32(uint32(s) >> 3) }
+func (s cstate) bits() uint32             { return uint32(s) & 7 }
+
+// pos: positive and not also negative; neg: the reverse; conflict: both.
+// A soft value alongside does not change these.
+func (s cstate) pos() bool      { return s.bits()&(stPos|stNeg) == stPos }
+func (s cstate) neg() bool      { return s.bits()&(stPos|stNeg) == stNeg }
+func (s cstate) conflict() bool { return s.bits()&(stPos|stNeg) == stPos|stNeg }
 
 // Overlap is what one streaming pass learns about how concepts relate:
 // per-concept counts and embedding centroids, co-occurrence and explicit
@@ -360,7 +366,7 @@ func (o *Overlap) addEmbeddings(rec arrow.Record, unit []float32) ([]float32, er
 		}
 		var pos []int32
 		for _, s := range o.states[in] {
-			if s.bits() == stPos {
+			if s.pos() {
 				pos = append(pos, s.concept())
 			}
 		}
@@ -399,17 +405,15 @@ func (o *Overlap) finish() {
 	for _, st := range o.states {
 		posBuf, negBuf = posBuf[:0], negBuf[:0]
 		for _, s := range st {
-			switch s.bits() {
-			case stPos:
+			switch {
+			case s.pos():
 				o.pos[s.concept()]++
 				posBuf = append(posBuf, s.concept())
-			case stNeg:
+			case s.neg():
 				o.neg[s.concept()]++
 				negBuf = append(negBuf, s.concept())
-			default:
-				if s.bits()&(stPos|stNeg) == stPos|stNeg {
-					o.conflicts[s.concept()]++
-				}
+			case s.conflict():
+				o.conflicts[s.concept()]++
 			}
 		}
 		for a := 0; a < len(posBuf); a++ {
@@ -465,7 +469,9 @@ func (o *Overlap) Concepts() []string {
 func (o *Overlap) Inputs() int { return len(o.inputs) }
 
 // HasEmbeddings reports whether any concept has an embedding centroid.
-func (o *Overlap) HasEmbeddings() bool { return o.dim > 0 && slices.ContainsFunc(o.centroids, func(c []float32) bool { return c != nil }) }
+func (o *Overlap) HasEmbeddings() bool {
+	return o.dim > 0 && slices.ContainsFunc(o.centroids, func(c []float32) bool { return c != nil })
+}
 
 // Dim returns the embedding dimension seen (0 without embeddings).
 func (o *Overlap) Dim() int { return o.dim }

@@ -30,9 +30,9 @@ const (
 type Pair struct {
 	A, B    string
 	Verdict Verdict
-	// Score is the overlap strength in [0, 1]: the largest of the
-	// embedding similarity, the confusion score c/(c+5) for c confusions,
-	// and 0.5 for siblings.
+	// Score is the overlap strength in [0, 1], the signals combined as
+	// independent evidence (1 − Π(1 − s)): the embedding similarity (when
+	// positive), c/(c+5) for c confusions, and 0.5 for siblings.
 	Score float64
 	// Similarity is the cosine similarity of the two concepts' embedding
 	// centroids; NaN when either has none.
@@ -71,18 +71,22 @@ func (o *Overlap) pair(a, b int32) Pair {
 	}
 	if ca, cb := o.centroids[a], o.centroids[b]; ca != nil && cb != nil {
 		p.Similarity = dot(ca, cb)
-		p.Score = max(p.Score, p.Similarity)
+	}
+	miss := 1.0 // probability, loosely, that no signal is right
+	if p.Similarity > 0 {
+		miss *= 1 - min(p.Similarity, 1)
 	}
 	if c := p.Confusions(); c > 0 {
-		p.Score = max(p.Score, float64(c)/float64(c+5))
+		miss *= 1 - float64(c)/float64(c+5)
 	}
 	h := o.opt.Hierarchy
 	related := h.Related(p.A, p.B)
 	if !related && h.Siblings(p.A, p.B) {
 		p.Siblings = true
 		p.CommonParent = commonParent(h, p.A, p.B)
-		p.Score = max(p.Score, 0.5)
+		miss *= 0.5
 	}
+	p.Score = 1 - miss
 	switch {
 	case related:
 		p.Verdict = VerdictRelated

@@ -12,6 +12,10 @@ import (
 	"curate.dev/dataset"
 )
 
+// bandFactor: sources whose overlap score is at least this share of the
+// band's strongest source share the band's round robin.
+const bandFactor = 0.8
+
 // DefaultRatio is the negatives:positives ratio suggestions aim for.
 const DefaultRatio = 1.0
 
@@ -267,10 +271,10 @@ func (s *suggester) visit(in int32, unit []float32) {
 	cands := s.buf[:0]
 	s.epoch++
 	for _, x := range st {
-		if x.bits()&(stPos|stNeg) == stPos|stNeg {
+		if x.conflict() {
 			return // in conflict: not trustworthy
 		}
-		if x.bits() != stPos {
+		if !x.pos() {
 			continue
 		}
 		for _, ti := range s.srcTargets[x.concept()] {
@@ -287,11 +291,11 @@ func (s *suggester) visit(in int32, unit []float32) {
 		best, bestScore, ok := int32(-1), 0.0, true
 		for _, x := range st {
 			c := x.concept()
-			if c == t.c || (x.bits() == stPos && t.blocked[c]) {
+			if c == t.c || (x.pos() && t.blocked[c]) {
 				ok = false // annotated for the target, or positive for a related or co-occurring concept
 				break
 			}
-			if x.bits() != stPos {
+			if !x.pos() {
 				continue
 			}
 			if sc, src := t.sources[c]; src && (best < 0 || sc > bestScore || (sc == bestScore && o.concepts[c] < o.concepts[best])) {
@@ -333,8 +337,9 @@ func mix(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-// pick takes up to t.need candidates round robin over the sources,
-// strongest overlap first, hardest candidate first within a source.
+// pick takes up to t.need candidates: round robin over the sources of
+// each band of similar overlap strength, strongest band first, hardest
+// candidate first within a source.
 func (s *suggester) pick(t *target) ([]Suggestion, []string) {
 	o := s.o
 	type srcList struct {
@@ -358,34 +363,45 @@ func (s *suggester) pick(t *target) ([]Suggestion, []string) {
 	}
 	var out []Suggestion
 	reasons := map[int32]string{}
-	for round := 0; len(out) < t.need; round++ {
-		took := false
-		for _, sl := range srcs {
-			if round >= len(sl.cands) || len(out) >= t.need {
-				continue
-			}
-			took = true
-			cd := sl.cands[round]
-			r, ok := reasons[sl.c]
-			if !ok {
-				r = s.reason(t.c, sl.c)
-				reasons[sl.c] = r
-			}
-			if cd.emb {
-				r += fmt.Sprintf("; this input's embedding similarity to %s %.2f", o.concepts[t.c], cd.score)
-			}
-			out = append(out, Suggestion{
-				InputID:         o.inputs[cd.in],
-				ConceptID:       o.concepts[t.c],
-				Value:           dataset.Negative,
-				Score:           math.Round(cd.score*1e4) / 1e4,
-				SourceConceptID: o.concepts[sl.c],
-				Reason:          r,
-			})
+	take := func(sl srcList, cd cand) {
+		r, ok := reasons[sl.c]
+		if !ok {
+			r = s.reason(t.c, sl.c)
+			reasons[sl.c] = r
 		}
-		if !took {
-			break
+		if cd.emb {
+			r += fmt.Sprintf("; this input's embedding similarity to %s %.2f", o.concepts[t.c], cd.score)
 		}
+		out = append(out, Suggestion{
+			InputID:         o.inputs[cd.in],
+			ConceptID:       o.concepts[t.c],
+			Value:           dataset.Negative,
+			Score:           math.Round(cd.score*1e4) / 1e4,
+			SourceConceptID: o.concepts[sl.c],
+			Reason:          r,
+		})
+	}
+	// Sources of similar strength form a band; bands are used strongest
+	// first, round robin within a band, so weak sources only fill what
+	// strong ones cannot.
+	for lo := 0; lo < len(srcs) && len(out) < t.need; {
+		hi := lo + 1
+		for hi < len(srcs) && srcs[hi].score >= bandFactor*srcs[lo].score {
+			hi++
+		}
+		for round := 0; len(out) < t.need; round++ {
+			took := false
+			for _, sl := range srcs[lo:hi] {
+				if round < len(sl.cands) && len(out) < t.need {
+					take(sl, sl.cands[round])
+					took = true
+				}
+			}
+			if !took {
+				break
+			}
+		}
+		lo = hi
 	}
 	return out, names
 }
@@ -419,4 +435,3 @@ func (s *suggester) reason(tgt, src int32) string {
 	}
 	return fmt.Sprintf("positive for %s; %s and %s overlap (%s); %s", p.A, p.A, p.B, strings.Join(sig, ", "), together)
 }
-

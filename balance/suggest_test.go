@@ -203,11 +203,14 @@ func TestSuggestSafetyAndRanking(t *testing.T) {
 			if withEmb {
 				assert.Len(t, byConcept["husky"], 20, "20 wolf inputs without grass")
 				assert.Len(t, byConcept["wolf"], 29, "deficit 29: 20 husky + 9 remaining cat-without-grass")
-				srcs := []string{}
-				for _, s := range byConcept["wolf"][:4] {
-					srcs = append(srcs, s.SourceConceptID)
+				srcs := map[string]int{}
+				for i, s := range byConcept["wolf"] {
+					srcs[s.SourceConceptID]++
+					if i < 20 {
+						assert.Equal(t, "husky", s.SourceConceptID, "the strong source first")
+					}
 				}
-				assert.Equal(t, []string{"husky", "cat", "husky", "cat"}, srcs, "round robin by source, strongest first")
+				assert.Equal(t, map[string]int{"husky": 20, "cat": 9}, srcs, "the weak source fills the rest")
 				hs := byConcept["husky"]
 				for i := 1; i < len(hs); i++ {
 					assert.GreaterOrEqual(t, hs[i-1].Score, hs[i].Score, "hardest first")
@@ -252,6 +255,20 @@ func TestSuggestOptions(t *testing.T) {
 		res := run(animals(true), nil, &SuggestOptions{Ratio: 1, MaxPerConcept: 3})
 		assert.Equal(t, 3, conceptSummary(res, "wolf").Suggested)
 		assert.Equal(t, 29, conceptSummary(res, "wolf").Deficit)
+	})
+	t.Run("round robin within a band", func(t *testing.T) {
+		w := animals(true)
+		for i := 0; i < 30; i++ {
+			w.add(fmt.Sprintf("f%02d", i), vec([4]float32{0.8, 0.8, 0.1, 0}, i+3), "fox")
+		}
+		res := run(w, nil, &SuggestOptions{Ratio: 1, MaxPerConcept: 6})
+		var srcs []string
+		for _, s := range res.Suggestions {
+			if s.ConceptID == "wolf" {
+				srcs = append(srcs, s.SourceConceptID)
+			}
+		}
+		assert.Equal(t, []string{"fox", "husky", "fox", "husky", "fox", "husky"}, srcs)
 	})
 	t.Run("ratio", func(t *testing.T) {
 		res := run(animals(true), nil, &SuggestOptions{Ratio: 0.5})
