@@ -120,6 +120,8 @@ type Overlap struct {
 	centroids [][]float32 // per concept: unit mean direction; nil without embeddings
 
 	pos, neg, conflicts []int
+	posTotal            int   // sum of pos
+	confTotal           []int // per concept: negatives for it on inputs positive for anything
 	together            map[uint64]int32 // unordered pair (lo<<32|hi): inputs positive for both
 	confused            map[uint64]int32 // ordered (a<<32|b): inputs positive for b, negative for a
 
@@ -401,6 +403,7 @@ func (o *Overlap) finish() {
 	o.pos = make([]int, n)
 	o.neg = make([]int, n)
 	o.conflicts = make([]int, n)
+	o.confTotal = make([]int, n)
 	var posBuf, negBuf []int32
 	for _, st := range o.states {
 		posBuf, negBuf = posBuf[:0], negBuf[:0]
@@ -422,8 +425,12 @@ func (o *Overlap) finish() {
 			}
 			for _, q := range negBuf {
 				o.confused[orderedKey(q, posBuf[a])]++
+				o.confTotal[q]++
 			}
 		}
+	}
+	for _, p := range o.pos {
+		o.posTotal += p
 	}
 	o.centroids = make([][]float32, n)
 	for c := 0; c < len(o.sums) && c < n; c++ {

@@ -32,7 +32,8 @@ type Pair struct {
 	Verdict Verdict
 	// Score is the overlap strength in [0, 1], the signals combined as
 	// independent evidence (1 − Π(1 − s)): the embedding similarity (when
-	// positive), c/(c+5) for c confusions, and 0.5 for siblings.
+	// positive), c/(c+5) for c confusions (when ConfusionLift ≥ 1), and
+	// 0.5 for siblings.
 	Score float64
 	// Similarity is the cosine similarity of the two concepts' embedding
 	// centroids; NaN when either has none.
@@ -40,6 +41,12 @@ type Pair struct {
 	// ConfusionsAB counts inputs positive for B marked negative for A;
 	// ConfusionsBA the reverse.
 	ConfusionsAB, ConfusionsBA int
+	// ConfusionLift is how much more often than chance annotators chose
+	// this pair: for the direction where it is larger, the share of A's
+	// negatives that sit on B-positive inputs over B's share of all
+	// positives. Confusions signal overlap only at a lift of at least 1;
+	// below it they look like negatives given at random.
+	ConfusionLift float64
 	// Siblings: distinct kinds under a common parent (CommonParent).
 	Siblings     bool
 	CommonParent string
@@ -76,7 +83,9 @@ func (o *Overlap) pair(a, b int32) Pair {
 	if p.Similarity > 0 {
 		miss *= 1 - min(p.Similarity, 1)
 	}
-	if c := p.Confusions(); c > 0 {
+	p.ConfusionLift = max(o.lift(a, b, p.ConfusionsAB), o.lift(b, a, p.ConfusionsBA))
+	confusable := p.ConfusionLift >= 1
+	if c := p.Confusions(); confusable {
 		miss *= 1 - float64(c)/float64(c+5)
 	}
 	h := o.opt.Hierarchy
@@ -92,12 +101,21 @@ func (o *Overlap) pair(a, b int32) Pair {
 		p.Verdict = VerdictRelated
 	case o.cooccurring(p):
 		p.Verdict = VerdictCooccurring
-	case p.Similarity >= o.opt.MinSimilarity || p.Confusions() > 0 || p.Siblings:
+	case p.Similarity >= o.opt.MinSimilarity || confusable || p.Siblings:
 		p.Verdict = VerdictOverlapping
 	default:
 		p.Verdict = VerdictExclusive
 	}
 	return p
+}
+
+// lift is the share of a's negatives on b-positive inputs (n of them)
+// over b's share of all positives.
+func (o *Overlap) lift(a, b int32, n int) float64 {
+	if n == 0 || o.confTotal[a] == 0 || o.pos[b] == 0 {
+		return 0
+	}
+	return (float64(n) / float64(o.confTotal[a])) / (float64(o.pos[b]) / float64(o.posTotal))
 }
 
 func (o *Overlap) cooccurring(p Pair) bool {
