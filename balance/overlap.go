@@ -120,8 +120,8 @@ type Overlap struct {
 	centroids [][]float32 // per concept: unit mean direction; nil without embeddings
 
 	pos, neg, conflicts []int
-	posTotal            int   // sum of pos
-	confTotal           []int // per concept: negatives for it on inputs positive for anything
+	posTotal            int              // sum of pos
+	confTotal           []int            // per concept: negatives for it on inputs positive for anything
 	together            map[uint64]int32 // unordered pair (lo<<32|hi): inputs positive for both
 	confused            map[uint64]int32 // ordered (a<<32|b): inputs positive for b, negative for a
 
