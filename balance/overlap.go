@@ -61,16 +61,16 @@ func DefaultOverlapOptions() OverlapOptions {
 // Warnings count bad input that was skipped rather than fatal.
 type Warnings struct {
 	// NaNEmbeddings: embeddings holding NaN or Inf, skipped.
-	NaNEmbeddings int64
+	NaNEmbeddings int64 `json:"nan_embeddings"`
 	// ZeroEmbeddings: all-zero embeddings, which have no direction, skipped.
-	ZeroEmbeddings int64
+	ZeroEmbeddings int64 `json:"zero_embeddings"`
 	// SoftValues: annotations with a value other than 0 or 1; they count as
 	// "annotated" (no suggestion is made for that concept on that input)
 	// but neither as positive nor negative.
-	SoftValues int64
+	SoftValues int64 `json:"soft_values"`
 	// UnknownRelationConcepts: concepts named in relations but never
 	// annotated in the data, sorted.
-	UnknownRelationConcepts []string
+	UnknownRelationConcepts []string `json:"unknown_relation_concepts"`
 }
 
 // Any reports whether there is anything to warn about.
