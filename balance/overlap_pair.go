@@ -32,7 +32,7 @@ type Pair struct {
 	Verdict Verdict
 	// Score is the overlap strength in [0, 1], the signals combined as
 	// independent evidence (1 − Π(1 − s)): the embedding similarity (when
-	// positive), c/(c+5) for c confusions (when ConfusionLift ≥ 1), and
+	// positive), c/(c+5) for c confusions (when Confusable), and
 	// 0.5 for siblings.
 	Score float64
 	// Similarity is the cosine similarity of the two concepts' embedding
@@ -44,9 +44,14 @@ type Pair struct {
 	// ConfusionLift is how much more often than chance annotators chose
 	// this pair: for the direction where it is larger, the share of A's
 	// negatives that sit on B-positive inputs over B's share of all
-	// positives. Confusions signal overlap only at a lift of at least 1;
-	// below it they look like negatives given at random.
+	// positives.
 	ConfusionLift float64
+	// Confusable: the confusions are more than chance explains (at least
+	// 2, and a Poisson tail probability under 5% in one direction given
+	// how many negatives the concept has and how common the other is).
+	// Only then do confusions signal overlap; otherwise they look like
+	// negatives given at random.
+	Confusable bool
 	// Siblings: distinct kinds under a common parent (CommonParent).
 	Siblings     bool
 	CommonParent string
@@ -84,7 +89,8 @@ func (o *Overlap) pair(a, b int32) Pair {
 		miss *= 1 - min(p.Similarity, 1)
 	}
 	p.ConfusionLift = max(o.lift(a, b, p.ConfusionsAB), o.lift(b, a, p.ConfusionsBA))
-	confusable := p.ConfusionLift >= 1
+	p.Confusable = o.significant(a, b, p.ConfusionsAB) || o.significant(b, a, p.ConfusionsBA)
+	confusable := p.Confusable
 	if c := p.Confusions(); confusable {
 		miss *= 1 - float64(c)/float64(c+5)
 	}
@@ -116,6 +122,30 @@ func (o *Overlap) lift(a, b int32, n int) float64 {
 		return 0
 	}
 	return (float64(n) / float64(o.confTotal[a])) / (float64(o.pos[b]) / float64(o.posTotal))
+}
+
+// significant reports whether n negatives for a on b-positive inputs are
+// more than chance: n ≥ 2 and P(X ≥ n) < 0.05 for X ~ Poisson(expected).
+func (o *Overlap) significant(a, b int32, n int) bool {
+	if n < 2 || o.posTotal == 0 {
+		return false
+	}
+	e := float64(o.confTotal[a]) * float64(o.pos[b]) / float64(o.posTotal)
+	return poissonTail(n, e) < 0.05
+}
+
+// poissonTail returns P(X ≥ n) for X ~ Poisson(mean).
+func poissonTail(n int, mean float64) float64 {
+	if mean <= 0 {
+		return 0
+	}
+	term := math.Exp(-mean) // P(X = 0)
+	cdf := 0.0
+	for k := 0; k < n; k++ {
+		cdf += term
+		term *= mean / float64(k+1)
+	}
+	return max(0, 1-cdf)
 }
 
 func (o *Overlap) cooccurring(p Pair) bool {

@@ -415,10 +415,10 @@ func (s *suggester) reason(tgt, src int32) string {
 	if !math.IsNaN(p.Similarity) && p.Similarity >= o.opt.MinSimilarity {
 		sig = append(sig, fmt.Sprintf("embedding similarity %.2f", p.Similarity))
 	}
-	if p.ConfusionsBA > 0 && p.ConfusionLift >= 1 { // positive for src (A), negative for tgt (B)
+	if p.ConfusionsBA > 0 && p.Confusable { // positive for src (A), negative for tgt (B)
 		sig = append(sig, fmt.Sprintf("annotators marked %d %s inputs not %s", p.ConfusionsBA, p.A, p.B))
 	}
-	if p.ConfusionsAB > 0 && p.ConfusionLift >= 1 {
+	if p.ConfusionsAB > 0 && p.Confusable {
 		sig = append(sig, fmt.Sprintf("annotators marked %d %s inputs not %s", p.ConfusionsAB, p.B, p.A))
 	}
 	if p.Siblings {
