@@ -160,21 +160,18 @@ func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions
 		o.opt = *opts
 	}
 	var unit []float32
-	for r.Next() {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	err := eachBatch(ctx, r, func(ann, inp arrow.Record) error {
+		if err := o.addAnnotations(ann); err != nil {
+			return err
 		}
-		if err := o.addAnnotations(r.Annotations()); err != nil {
-			return nil, err
-		}
-		if in := r.Inputs(); in != nil {
+		if inp != nil {
 			var err error
-			if unit, err = o.addEmbeddings(in, unit); err != nil {
-				return nil, err
-			}
+			unit, err = o.addEmbeddings(inp, unit)
+			return err
 		}
-	}
-	if err := r.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("balance: reading source: %w", err)
 	}
 	o.finish()

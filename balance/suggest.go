@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
 	"curate.dev/dataset"
 )
 
@@ -224,11 +227,7 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 	seen := make([]bool, len(o.inputs))
 	unit := make([]float32, o.dim)
 	var scratch Warnings // counted in the first pass already
-	for r.Next() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec := r.Inputs()
+	err = eachBatch(ctx, r, func(_, rec arrow.Record) error {
 		if rec == nil {
 			return fmt.Errorf("balance: second pass: the source has no inputs table")
 		}
@@ -236,7 +235,10 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 		if fsl != nil && dim != o.dim {
 			return fmt.Errorf("%w: %d in the first pass, %d in the second", ErrEmbeddingDim, o.dim, dim)
 		}
-		ids := rec.Column(0).(interface{ Value(int) string })
+		ids, ok := rec.Column(dataset.InInputID).(*array.String)
+		if !ok {
+			return fmt.Errorf("balance: inputs column %s is %s, want utf8", dataset.ColInputID, rec.Column(dataset.InInputID).DataType())
+		}
 		for i := 0; i < int(rec.NumRows()); i++ {
 			in, ok := o.iindex[ids.Value(i)]
 			if !ok || seen[in] {
@@ -251,8 +253,9 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 			}
 			s.visit(in, u)
 		}
-	}
-	if err := r.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("balance: reading source (second pass): %w", err)
 	}
 	for in, ok := range seen {
