@@ -87,6 +87,21 @@ func DefaultConfig() Config {
 	}
 }
 
+// BenchConfig returns the shape of curate's benchmark files: 50 classes
+// (64 concepts with parents) and 16 context concepts, labelled densely
+// enough for about 8 annotations per input, like a real app whose inputs
+// carry several concepts each.
+func BenchConfig(inputs int) Config {
+	c := DefaultConfig()
+	c.Inputs = inputs
+	c.Concepts = 50
+	c.Contexts = 16
+	c.ParentRate = 0.9
+	c.ContextProb = 0.4
+	c.ContextRate = 0.8
+	return c
+}
+
 // ErrConfig is wrapped by every error about a bad Config.
 var ErrConfig = errors.New("synth: bad config")
 

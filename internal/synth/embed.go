@@ -101,9 +101,8 @@ func toFloat32(v []float64) []float32 {
 	return out
 }
 
-// embed writes input i's embedding into dst (len dim). sceneSrc is
-// reseeded here; rng draws from it.
-func (w *World) embed(dst []float32, i int, src *rand.PCG, rng *rand.Rand) {
+// embed writes input i's embedding into dst (len dim).
+func (w *World) embed(dst []float32, i int) {
 	g := w.geo
 	p := w.primary[i]
 	cen := g.centroids[w.concepts[p].Group]
@@ -118,29 +117,42 @@ func (w *World) embed(dst []float32, i int, src *rand.PCG, rng *rand.Rand) {
 			}
 		}
 	}
-	// Uniform noise on [-1, 1) has variance 1/3: scale so the noise vector
-	// has about the given norm. Two values per 64-bit draw keep it cheap.
+	// Noise shared by the scene's near-duplicates plus noise of the input
+	// itself. Uniform noise on [-1, 1) has variance 1/3: scale so each noise
+	// vector has about the given norm. A 64-bit draw gives two values.
 	unit := math.Sqrt(3 / float64(g.dim))
-	addNoise := func(scale float64) {
-		f := float32(scale * unit / (1 << 31))
-		for k := 0; k < len(dst); k += 2 {
-			u := rng.Uint64()
-			dst[k] += float32(int32(uint32(u))) * f
-			if k+1 < len(dst) {
-				dst[k+1] += float32(int32(uint32(u>>32))) * f
-			}
+	fs := float32(sceneScale * unit / (1 << 31))
+	fi := float32(inputScale * unit / (1 << 31))
+	ss := mix64(w.cfg.Seed ^ saltScene ^ mix64(uint64(w.scene[i])))
+	si := mix64(w.cfg.Seed ^ saltScene ^ mix64(uint64(i)|1<<63))
+	for k := 0; k < len(dst); k += 2 {
+		ss += golden
+		si += golden
+		a, b := mix64(ss), mix64(si)
+		dst[k] += float32(int32(uint32(a)))*fs + float32(int32(uint32(b)))*fi
+		if k+1 < len(dst) {
+			dst[k+1] += float32(int32(uint32(a>>32)))*fs + float32(int32(uint32(b>>32)))*fi
 		}
 	}
-	src.Seed(w.cfg.Seed^saltScene, uint64(w.scene[i]))
-	addNoise(sceneScale)
-	src.Seed(w.cfg.Seed^saltScene, uint64(i)|1<<63)
-	addNoise(inputScale)
 	for k, x := range dst {
 		// Four decimals: the JSON stays short and reads back to the same float32.
-		r := float32(math.Round(float64(x)*1e4) / 1e4)
-		if r == 0 {
-			r = 0 // no -0
+		r := float64(x) * 1e4
+		if r < 0 {
+			r -= 0.5
+		} else {
+			r += 0.5
 		}
-		dst[k] = r
+		dst[k] = float32(float64(int64(r)) * 1e-4) // int64(-0.4) is 0: no -0
 	}
+}
+
+const golden = 0x9e3779b97f4a7c15
+
+// mix64 is SplitMix64's finalizer: a cheap, well-mixed hash of x. Stepping
+// a state by golden and mixing it is SplitMix64, a fast generator for the
+// noise, which dominates the cost of high-dimension embeddings.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
