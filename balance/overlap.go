@@ -125,6 +125,10 @@ type Overlap struct {
 	together            map[uint64]int32 // unordered pair (lo<<32|hi): inputs positive for both
 	confused            map[uint64]int32 // ordered (a<<32|b): inputs positive for b, negative for a
 
+	counter *Counter // the balance counts `curate report` shows, fed in the same pass
+	report  *Report
+	stats   map[string]*ConceptStats
+
 	warn Warnings
 }
 
@@ -159,10 +163,16 @@ func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions
 	} else {
 		o.opt = *opts
 	}
+	o.counter = NewCounter(WithHierarchy(o.opt.Hierarchy))
 	var unit []float32
 	err := eachBatch(ctx, r, func(ann, inp arrow.Record) error {
 		if err := o.addAnnotations(ann); err != nil {
 			return err
+		}
+		if ann != nil {
+			if err := o.counter.Add(ann); err != nil {
+				return err
+			}
 		}
 		if inp != nil {
 			var err error
@@ -450,6 +460,12 @@ func (o *Overlap) finish() {
 		o.centroids[c] = cen
 	}
 	o.sums = nil
+	o.report = o.counter.Report()
+	o.counter = nil
+	o.stats = make(map[string]*ConceptStats, len(o.report.Concepts))
+	for i := range o.report.Concepts {
+		o.stats[o.report.Concepts[i].ConceptID] = &o.report.Concepts[i]
+	}
 	if h := o.opt.Hierarchy; h != nil {
 		for _, id := range h.Concepts() {
 			if _, ok := o.cindex[id]; !ok {
@@ -480,12 +496,18 @@ func (o *Overlap) HasEmbeddings() bool {
 // Dim returns the embedding dimension seen (0 without embeddings).
 func (o *Overlap) Dim() int { return o.dim }
 
+// Report returns the balance report of the source, counted in the same
+// pass with the same hierarchy and [Counter]'s defaults: the figures
+// `curate report` shows. Deficits are computed from it.
+func (o *Overlap) Report() *Report { return o.report }
+
 // Counts returns the inputs positive for id, negative for it, and in
-// conflict (both) — zeros for an unknown concept.
+// conflict (both), as [Overlap.Report] counts them (through the
+// hierarchy); zeros for an unknown concept.
 func (o *Overlap) Counts(id string) (positives, negatives, conflicts int) {
-	c, ok := o.cindex[id]
+	cs, ok := o.stats[id]
 	if !ok {
 		return 0, 0, 0
 	}
-	return o.pos[c], o.neg[c], o.conflicts[c]
+	return cs.Positives, cs.Negatives, cs.Conflicts
 }

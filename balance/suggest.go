@@ -59,7 +59,8 @@ type Suggestion struct {
 	Reason string
 }
 
-// ConceptSummary is the outcome for one concept.
+// ConceptSummary is the outcome for one concept. Positives, Negatives
+// and Conflicts are the balance report's (see [Overlap.Report]).
 type ConceptSummary struct {
 	ConceptID   string
 	ConceptName string
@@ -150,7 +151,8 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 	slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(o.concepts[x], o.concepts[y]) })
 	sum := make(map[int32]*ConceptSummary, len(order))
 	for _, c := range order {
-		cs := ConceptSummary{ConceptID: o.concepts[c], ConceptName: o.names[c], Positives: o.pos[c], Negatives: o.neg[c], Conflicts: o.conflicts[c]}
+		cs := ConceptSummary{ConceptID: o.concepts[c], ConceptName: o.names[c]}
+		cs.Positives, cs.Negatives, cs.Conflicts = o.Counts(cs.ConceptID)
 		cs.Wanted = int(math.Ceil(opt.Ratio*float64(cs.Positives) - 1e-9))
 		cs.Deficit = max(0, cs.Wanted-cs.Negatives)
 		res.Concepts = append(res.Concepts, cs)
