@@ -23,6 +23,12 @@ const (
 	DefaultMinSupport = 20
 	// DefaultMinSimilarity: centroids at least this cosine-similar overlap.
 	DefaultMinSimilarity = 0.5
+	// MinExpectedTogether: "never seen together" is evidence of exclusivity
+	// only when, were the two concepts unrelated, at least this many inputs
+	// would be positive for both (PositivesA × PositivesB / inputs). Below
+	// it, as for a rare context concept and a rare class in a small
+	// dataset, the absence says nothing and the pair yields no negatives.
+	MinExpectedTogether = 3.0
 )
 
 // ErrEmbeddingDim reports embeddings whose dimension changes within a
@@ -119,7 +125,11 @@ type Overlap struct {
 	nEmb      []int64
 	centroids [][]float32 // per concept: unit mean direction; nil without embeddings
 
+	// pos counts inputs positive for a concept directly or through a
+	// descendant or synonym (up lists what a positive implies); neg and
+	// conflicts count direct annotations.
 	pos, neg, conflicts []int
+	up                  [][]int32
 	posTotal            int              // sum of pos
 	confTotal           []int            // per concept: negatives for it on inputs positive for anything
 	together            map[uint64]int32 // unordered pair (lo<<32|hi): inputs positive for both
@@ -411,14 +421,23 @@ func (o *Overlap) finish() {
 	o.neg = make([]int, n)
 	o.conflicts = make([]int, n)
 	o.confTotal = make([]int, n)
+	o.up = make([][]int32, n)
+	if h := o.opt.Hierarchy; h != nil {
+		for c, id := range o.concepts {
+			for _, a := range append(h.Ancestors(id), h.Synonyms(id)...) {
+				if ai, ok := o.cindex[a]; ok && !slices.Contains(o.up[c], ai) {
+					o.up[c] = append(o.up[c], ai)
+				}
+			}
+		}
+	}
 	var posBuf, negBuf []int32
 	for _, st := range o.states {
 		posBuf, negBuf = posBuf[:0], negBuf[:0]
 		for _, s := range st {
 			switch {
 			case s.pos():
-				o.pos[s.concept()]++
-				posBuf = append(posBuf, s.concept())
+				posBuf = o.addPositive(posBuf, s.concept())
 			case s.neg():
 				o.neg[s.concept()]++
 				negBuf = append(negBuf, s.concept())
@@ -427,6 +446,7 @@ func (o *Overlap) finish() {
 			}
 		}
 		for a := 0; a < len(posBuf); a++ {
+			o.pos[posBuf[a]]++
 			for b := a + 1; b < len(posBuf); b++ {
 				o.together[pairKey(posBuf[a], posBuf[b])]++
 			}
@@ -439,10 +459,29 @@ func (o *Overlap) finish() {
 	for _, p := range o.pos {
 		o.posTotal += p
 	}
+	// A positive for husky is a positive for dog: descendants' embeddings
+	// count for their ancestors' centroids.
+	for len(o.sums) < n {
+		o.sums = append(o.sums, nil)
+		o.nEmb = append(o.nEmb, 0)
+	}
+	acc := make([][]float64, n)
+	for c, s := range o.sums {
+		if s == nil {
+			continue
+		}
+		for _, a := range append([]int32{int32(c)}, o.up[c]...) {
+			if acc[a] == nil {
+				acc[a] = make([]float64, len(s))
+			}
+			for k, x := range s {
+				acc[a][k] += x
+			}
+		}
+	}
 	o.centroids = make([][]float32, n)
-	for c := 0; c < len(o.sums) && c < n; c++ {
-		s := o.sums[c]
-		if s == nil || o.nEmb[c] == 0 {
+	for c, s := range acc {
+		if s == nil {
 			continue
 		}
 		var ss float64
@@ -473,6 +512,20 @@ func (o *Overlap) finish() {
 			}
 		}
 	}
+}
+
+// addPositive adds c and everything a positive for c implies (its
+// ancestors and synonyms) to buf, once each.
+func (o *Overlap) addPositive(buf []int32, c int32) []int32 {
+	if !slices.Contains(buf, c) {
+		buf = append(buf, c)
+	}
+	for _, x := range o.up[c] {
+		if !slices.Contains(buf, x) {
+			buf = append(buf, x)
+		}
+	}
+	return buf
 }
 
 // Warnings returns the counts of skipped bad input.

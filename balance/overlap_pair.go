@@ -55,9 +55,13 @@ type Pair struct {
 	// Siblings: distinct kinds under a common parent (CommonParent).
 	Siblings     bool
 	CommonParent string
-	// Together counts inputs positive for both.
+	// Together counts inputs positive for both; positives include those
+	// implied through the hierarchy (a husky is a dog).
 	Together               int
 	PositivesA, PositivesB int
+	// ExpectedTogether is how many inputs would be positive for both were
+	// the concepts unrelated: PositivesA × PositivesB / annotated inputs.
+	ExpectedTogether float64
 }
 
 // Confusions is ConfusionsAB + ConfusionsBA.
@@ -89,6 +93,9 @@ func (o *Overlap) pair(a, b int32) Pair {
 		Together:     int(o.together[pairKey(a, b)]),
 		ConfusionsAB: int(o.confused[orderedKey(a, b)]),
 		ConfusionsBA: int(o.confused[orderedKey(b, a)]),
+	}
+	if n := len(o.inputs); n > 0 {
+		p.ExpectedTogether = float64(p.PositivesA) * float64(p.PositivesB) / float64(n)
 	}
 	if ca, cb := o.centroids[a], o.centroids[b]; ca != nil && cb != nil {
 		p.Similarity = dot(ca, cb)

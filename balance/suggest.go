@@ -116,7 +116,8 @@ type target struct {
 	c          int32
 	need       int
 	sources    map[int32]float64 // usable source concept -> pair score
-	blocked    map[int32]bool    // positives for these rule an input out
+	related    map[int32]bool    // direct positives for these rule an input out
+	cooc       map[int32]bool    // positives for these, direct or implied, rule an input out
 	heaps      map[int32]*candHeap
 	candidates int
 }
@@ -129,6 +130,7 @@ type suggester struct {
 	mark       []int32           // epoch marks for deduping targets per input
 	epoch      int32
 	buf        []int32
+	implied    []int32
 }
 
 // Suggest is [Suggest] over an existing analysis: open is called once
@@ -159,7 +161,7 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 		if cs.Deficit == 0 {
 			continue
 		}
-		t := &target{c: c, need: cs.Deficit, sources: map[int32]float64{}, blocked: map[int32]bool{}, heaps: map[int32]*candHeap{}}
+		t := &target{c: c, need: cs.Deficit, sources: map[int32]float64{}, related: map[int32]bool{}, cooc: map[int32]bool{}, heaps: map[int32]*candHeap{}}
 		if opt.MaxPerConcept > 0 {
 			t.need = min(t.need, opt.MaxPerConcept)
 		}
@@ -170,10 +172,12 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 			}
 			pr := o.pair(c, p)
 			switch pr.Verdict {
-			case VerdictRelated, VerdictCooccurring:
-				t.blocked[p] = true
+			case VerdictRelated:
+				t.related[p] = true
+			case VerdictCooccurring:
+				t.cooc[p] = true
 			case VerdictOverlapping:
-				if o.pos[p] >= o.opt.MinSupport {
+				if o.pos[p] >= o.opt.MinSupport && pr.ExpectedTogether >= MinExpectedTogether {
 					t.sources[p] = pr.Score
 				}
 			}
@@ -290,21 +294,42 @@ func (s *suggester) visit(in int32, unit []float32) {
 		}
 	}
 	s.buf = cands
+	if len(cands) == 0 {
+		return
+	}
+	// Everything the input is positive for, through the hierarchy too.
+	implied := s.implied[:0]
+	for _, x := range st {
+		if x.pos() {
+			implied = o.addPositive(implied, x.concept())
+		}
+	}
+	s.implied = implied
 	var h uint64
 	for _, ti := range cands {
 		t := s.targets[ti]
 		best, bestScore, ok := int32(-1), 0.0, true
 		for _, x := range st {
 			c := x.concept()
-			if c == t.c || (x.pos() && t.blocked[c]) {
-				ok = false // annotated for the target, or positive for a related or co-occurring concept
+			if c == t.c {
+				ok = false // annotated for the target
 				break
 			}
 			if !x.pos() {
 				continue
 			}
+			if t.related[c] {
+				ok = false // positive for a hypernym, hyponym or synonym
+				break
+			}
 			if sc, src := t.sources[c]; src && (best < 0 || sc > bestScore || (sc == bestScore && o.concepts[c] < o.concepts[best])) {
 				best, bestScore = c, sc
+			}
+		}
+		for _, c := range implied {
+			if c == t.c || t.cooc[c] {
+				ok = false // positive for the target through the hierarchy, or for a co-occurring concept
+				break
 			}
 		}
 		if !ok || best < 0 {
@@ -433,7 +458,7 @@ func (s *suggester) reason(tgt, src int32) string {
 			sig = append(sig, "siblings in the hierarchy")
 		}
 	}
-	together := fmt.Sprintf("never seen together in %d %s inputs", p.PositivesA, p.A)
+	together := fmt.Sprintf("never seen together in %d %s inputs (%.0f expected if unrelated)", p.PositivesA, p.A, p.ExpectedTogether)
 	if p.Together > 0 {
 		together = fmt.Sprintf("seen together in only %d of %d %s inputs (%.2g%%, threshold %.2g%%)",
 			p.Together, p.PositivesA, p.A, 100*float64(p.Together)/float64(p.PositivesA), 100*o.opt.CooccurThreshold)

@@ -436,3 +436,48 @@ func TestSuggestionOutput(t *testing.T) {
 	assert.EqualValues(t, 2, rec.NumRows())
 	assert.Equal(t, "source_concept_id", rec.ColumnName(4))
 }
+
+// A positive for husky is a positive for animal: a context concept seen
+// with huskies co-occurs with animal even if no input says "animal" beside
+// it, and never yields "not animal".
+func TestSuggestImpliedPositives(t *testing.T) {
+	h, err := NewHierarchy([]dataset.Relation{{Subject: "husky", Object: "animal", Predicate: dataset.Hyponym}})
+	require.NoError(t, err)
+	w := &tw{}
+	for i := 0; i < 60; i++ {
+		if i < 20 {
+			w.add(fmt.Sprintf("h%02d", i), nil, "husky", "indoors")
+		} else {
+			w.add(fmt.Sprintf("h%02d", i), nil, "husky")
+		}
+		w.add(fmt.Sprintf("c%02d", i), nil, "car")
+	}
+	for i := 0; i < 30; i++ {
+		w.add(fmt.Sprintf("i%02d", i), nil, "indoors")
+		w.add(fmt.Sprintf("a%02d", i), nil, "animal")
+	}
+	for i := 0; i < 8; i++ { // annotators marked indoor scenes and cars "not animal"
+		w.add(fmt.Sprintf("x%02d", i), nil, "indoors", "-animal")
+		w.add(fmt.Sprintf("y%02d", i), nil, "car", "-animal")
+	}
+	ov := DefaultOverlapOptions()
+	ov.Hierarchy = h
+	o := w.analyze(t, &ov)
+	p, _ := o.Pair("animal", "indoors")
+	assert.Equal(t, VerdictCooccurring, p.Verdict)
+	assert.Equal(t, 20, p.Together)
+	assert.Equal(t, 90, p.PositivesA, "30 direct + 60 through husky")
+	p, _ = o.Pair("animal", "car")
+	assert.Equal(t, VerdictOverlapping, p.Verdict)
+
+	res, err := o.Suggest(context.Background(), nil, nil)
+	require.NoError(t, err)
+	n := 0
+	for _, s := range res.Suggestions {
+		if s.ConceptID == "animal" {
+			n++
+			assert.Equal(t, "car", s.SourceConceptID)
+		}
+	}
+	assert.Positive(t, n)
+}
