@@ -350,3 +350,39 @@ func TestComputeCancelled(t *testing.T) {
 	_, err = balance.Compute(ctx, rr)
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+func TestCounterReportMidway(t *testing.T) {
+	first := []dataset.Annotation{a("in1", "dog", 1), a("in2", "cat", 0)}
+	second := []dataset.Annotation{a("in2", "dog", 1), a("in1", "dog", 0)}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b := dataset.NewAnnotationBuilder(mem)
+	defer b.Release()
+	c := balance.NewCounter()
+	add := func(rows []dataset.Annotation) {
+		for i := range rows {
+			b.Append(&rows[i])
+		}
+		rec := b.NewRecord()
+		defer rec.Release()
+		require.NoError(t, c.Add(rec))
+	}
+	add(first)
+	mid := c.Report()
+	assert.Equal(t, counts{pos: 1, unknown: 1}, byConcept(mid)["dog"])
+	add(second)
+	end := c.Report()
+	checkInvariants(t, end)
+	assert.Equal(t, byConcept(count(t, [][]dataset.Annotation{first, second})), byConcept(end))
+	assert.Equal(t, counts{pos: 1, conf: 1}, byConcept(end)["dog"])
+}
+
+func TestEmptyReportRenders(t *testing.T) {
+	rep := count(t, nil)
+	assert.Zero(t, rep.Summary.Inputs)
+	for _, f := range balance.Formats {
+		var buf strings.Builder
+		require.NoError(t, rep.Write(&buf, f), f)
+		assert.NotEmpty(t, buf.String(), f)
+	}
+}
