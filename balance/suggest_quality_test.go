@@ -152,6 +152,8 @@ func TestSuggestQuality(t *testing.T) {
 		{"no relations", synth.Config{Seed: 7, Inputs: 20000, EmbeddingDim: 64}},
 		{"neither", synth.Config{Seed: 7, Inputs: 20000}},
 		{"60 classes, embeddings + relations", synth.Config{Seed: 3, Inputs: 20000, Concepts: 60, EmbeddingDim: 64, WithRelations: true}},
+		{"default, 2000 inputs", synth.Config{Seed: 11, Inputs: 2000, EmbeddingDim: 64, WithRelations: true}},
+		{"default, 2000 inputs, flat", synth.Config{Seed: 11, Inputs: 2000}},
 	}
 	if testing.Short() {
 		worlds = worlds[:1]
