@@ -1,0 +1,146 @@
+package synth
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Scales of the parts an embedding is made of. Group centroids have norm
+// 1, so two groups are about 1.4 apart, while two classes of one group
+// differ only by their offsets (about 0.4 apart).
+const (
+	offsetScale  = 0.3  // a class's offset from its group centroid
+	subScale     = 0.15 // a sub-class's offset from its parent class (husky from dog)
+	sceneScale   = 0.12 // noise shared by the near-duplicates of one scene
+	inputScale   = 0.05 // noise of each input
+	contextScale = 0.05 // nudge of each true context concept
+)
+
+// geometry holds the fixed vectors embeddings are built from.
+type geometry struct {
+	dim       int
+	centroids [][]float32 // group -> centroid
+	offsets   [][]float32 // concept index -> class offset (nil for non-classes)
+	nudges    [][]float32 // context j -> direction
+}
+
+func newGeometry(w *World, rng *rand.Rand) *geometry {
+	d := w.cfg.EmbeddingDim
+	g := &geometry{dim: d}
+	// Group centroids: orthonormal while the dimension allows, then random
+	// unit vectors (nearly orthogonal in high dimensions anyway).
+	basis := make([][]float64, 0, len(w.groups))
+	for range w.groups {
+		v := gaussian(rng, d)
+		if len(basis) < d {
+			for _, b := range basis {
+				dot := 0.0
+				for k := range v {
+					dot += v[k] * b[k]
+				}
+				for k := range v {
+					v[k] -= dot * b[k]
+				}
+			}
+		}
+		normalize(v, 1)
+		basis = append(basis, v)
+		g.centroids = append(g.centroids, toFloat32(v))
+	}
+	g.offsets = make([][]float32, len(w.concepts))
+	for _, c := range w.classes { // parents before their sub-classes: both orders are group order
+		v := gaussian(rng, d)
+		normalize(v, offsetScale)
+		g.offsets[c] = toFloat32(v)
+	}
+	for _, c := range w.classes {
+		if p := w.concepts[c].Parent; p != "" && w.concepts[w.index[p]].Kind == KindClass {
+			v := gaussian(rng, d)
+			normalize(v, subScale)
+			off := g.offsets[w.index[p]]
+			for k := range v {
+				g.offsets[c][k] = off[k] + float32(v[k])
+			}
+		}
+	}
+	for range w.contexts {
+		v := gaussian(rng, d)
+		normalize(v, contextScale)
+		g.nudges = append(g.nudges, toFloat32(v))
+	}
+	return g
+}
+
+func gaussian(rng *rand.Rand, d int) []float64 {
+	v := make([]float64, d)
+	for k := range v {
+		v[k] = rng.NormFloat64()
+	}
+	return v
+}
+
+func normalize(v []float64, norm float64) {
+	s := 0.0
+	for _, x := range v {
+		s += x * x
+	}
+	if s == 0 {
+		return
+	}
+	f := norm / math.Sqrt(s)
+	for k := range v {
+		v[k] *= f
+	}
+}
+
+func toFloat32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for k, x := range v {
+		out[k] = float32(x)
+	}
+	return out
+}
+
+// embed writes input i's embedding into dst (len dim). sceneSrc is
+// reseeded here; rng draws from it.
+func (w *World) embed(dst []float32, i int, src *rand.PCG, rng *rand.Rand) {
+	g := w.geo
+	p := w.primary[i]
+	cen := g.centroids[w.concepts[p].Group]
+	off := g.offsets[p]
+	for k := range dst {
+		dst[k] = cen[k] + off[k]
+	}
+	for j := range w.contexts {
+		if w.ctx[i]&(1<<j) != 0 {
+			for k, x := range g.nudges[j] {
+				dst[k] += x
+			}
+		}
+	}
+	// Uniform noise on [-1, 1) has variance 1/3: scale so the noise vector
+	// has about the given norm. Two values per 64-bit draw keep it cheap.
+	unit := math.Sqrt(3 / float64(g.dim))
+	addNoise := func(scale float64) {
+		f := float32(scale * unit / (1 << 31))
+		for k := 0; k < len(dst); k += 2 {
+			u := rng.Uint64()
+			dst[k] += float32(int32(uint32(u))) * f
+			if k+1 < len(dst) {
+				dst[k+1] += float32(int32(uint32(u>>32))) * f
+			}
+		}
+	}
+	src.Seed(w.cfg.Seed^saltScene, uint64(w.scene[i]))
+	addNoise(sceneScale)
+	src.Seed(w.cfg.Seed^saltScene, uint64(i)|1<<63)
+	addNoise(inputScale)
+	for k, x := range dst {
+		// Four decimals: the JSON stays short and reads back to the same float32.
+		r := float32(math.Round(float64(x)*1e4) / 1e4)
+		if r == 0 {
+			r = 0 // no -0
+		}
+		dst[k] = r
+	}
+}
