@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"curate.dev/clarifai/apipb"
+	"curate.dev/clarifai/clarifaitest"
+	"curate.dev/dataset"
+)
+
+const cliKey = "pat-cli-SECRET-0042"
+
+// fakeApp starts a fake Clarifai with app me/animals holding n inputs
+// (cat positive, dog negative with the value off the wire, a model
+// prediction on every second input) and returns its address.
+func fakeApp(t *testing.T, n int) (*clarifaitest.Server, *clarifaitest.App, string) {
+	t.Helper()
+	srv := clarifaitest.New(cliKey)
+	app := srv.AddApp("me", "animals")
+	for i := range n {
+		id := fmt.Sprintf("in%d", i)
+		require.NoError(t, app.AddInput(&apipb.Input{Id: id, Data: &apipb.Data{
+			Image:    &apipb.Image{Url: "https://example.com/" + id + ".jpg"},
+			Concepts: []*apipb.Concept{{Id: "cat", Value: 1}, {Id: "dog"}},
+		}}))
+		if i%2 == 0 {
+			require.NoError(t, app.AddAnnotation(&apipb.Annotation{Id: "p" + id, InputId: id,
+				Worker: &apipb.Worker{Worker: &apipb.Worker_Model{Model: &apipb.Model{Id: "general"}}},
+				Data:   &apipb.Data{Concepts: []*apipb.Concept{{Id: "dog", Value: 0.8}}}}))
+		}
+	}
+	app.AddRelation("cat", "hyponym", "animal")
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	addr, stop := srv.Start(ctx)
+	t.Cleanup(stop)
+	return srv, app, addr
+}
+
+func testFactory(key string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
+	ios, _, out, errOut := Test()
+	return &Factory{IO: ios, Getenv: func(k string) string {
+		if k == "CLARIFAI_PAT" {
+			return key
+		}
+		return ""
+	}}, out, errOut
+}
+
+func TestPullFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		argv    string
+		want    PullOptions
+		wantErr string
+	}{
+		{name: "basic", argv: "clarifai://me/animals --out a.jsonl",
+			want: PullOptions{App: "clarifai://me/animals", Out: "a.jsonl", Conn: ClarifaiFlags{Rate: 12}}},
+		{name: "all", argv: "clarifai://me/animals -o - --relations-out r.jsonl --endpoint 127.0.0.1:1 --insecure --pat-file k --include-models --rate 0",
+			want: PullOptions{App: "clarifai://me/animals", Out: "-", RelationsOut: "r.jsonl", IncludeModels: true, Conn: ClarifaiFlags{Endpoint: "127.0.0.1:1", Insecure: true, PATFile: "k"}}},
+		{name: "no out", argv: "clarifai://me/animals", wantErr: "--out is required"},
+		{name: "not an app", argv: "data.jsonl --out x", wantErr: "clarifai://USER_ID/APP_ID"},
+		{name: "no app", argv: "--out x", wantErr: "missing the app"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, _ := testFactory("")
+			var got *PullOptions
+			cmd := NewCmdPull(f, func(o *PullOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tt.argv))
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			got.IO, got.Getenv = nil, nil
+			assert.Equal(t, tt.want, *got)
+		})
+	}
+}
+
+func TestPullRun(t *testing.T) {
+	_, _, addr := fakeApp(t, 4)
+	dir := t.TempDir()
+	out, rels := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "r.jsonl")
+	f, _, errOut := testFactory(cliKey)
+	code := Run(context.Background(), f, []string{"pull", "clarifai://me/animals", "--out", out, "--relations-out", rels, "--endpoint", addr, "--insecure"})
+	require.Equal(t, ExitOK, code, errOut.String())
+	assert.Contains(t, errOut.String(), "4 inputs, 8 annotations (2 model/workflow scores left out")
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, 4, strings.Count(string(b), `{"id":"dog","value":0}`), "negatives written explicitly")
+	assert.NotContains(t, string(b), "general")
+	r, err := os.ReadFile(rels)
+	require.NoError(t, err)
+	assert.Equal(t, `{"subject_concept":{"id":"cat"},"object_concept":{"id":"animal"},"predicate":"hyponym"}`+"\n", string(r))
+	assert.NotContains(t, errOut.String(), cliKey)
+
+	// --include-models keeps the scores with their model.
+	code = Run(context.Background(), f, []string{"pull", "clarifai://me/animals", "--out", out, "--endpoint", addr, "--insecure", "--include-models"})
+	require.Equal(t, ExitOK, code, errOut.String())
+	b, err = os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, 2, strings.Count(string(b), `"worker":{"model":{"id":"general"}},"data":{"concepts":[{"id":"dog","value":0.8}]}`))
+}
+
+func TestClarifaiErrors(t *testing.T) {
+	_, _, addr := fakeApp(t, 1)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "a.jsonl")
+	journal := filepath.Join(dir, "j")
+	src := filepath.Join(dir, "l.jsonl")
+	require.NoError(t, os.WriteFile(src, []byte(`{"id":"in0","data":{"concepts":[{"id":"cat","value":0}]}}`+"\n"), 0o644))
+	tests := []struct {
+		name     string
+		key      string
+		argv     []string
+		wantCode ExitCode
+		wantMsg  string
+	}{
+		{"wrong key pull", "wrong-key-123", []string{"pull", "clarifai://me/animals", "--out", out, "--endpoint", addr, "--insecure"}, ExitError, "clarifai://me/animals: the key was rejected"},
+		{"wrong app pull", cliKey, []string{"pull", "clarifai://me/zoo", "--out", out, "--endpoint", addr, "--insecure"}, ExitError, "clarifai://me/zoo: no such app"},
+		{"wrong key push", "wrong-key-123", []string{"push", "clarifai://me/animals", src, "--journal", journal, "--endpoint", addr, "--insecure"}, ExitError, "the key was rejected"},
+		{"no key", "", []string{"pull", "clarifai://me/animals", "--out", out, "--endpoint", addr, "--insecure"}, ExitError, "set CLARIFAI_PAT or pass --pat-file"},
+		{"insecure remote", cliKey, []string{"pull", "clarifai://me/animals", "--out", out, "--endpoint", "api.clarifai.com:443", "--insecure"}, ExitUsage, "only for loopback"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, stdout, errOut := testFactory(tt.key)
+			code := Run(context.Background(), f, tt.argv)
+			assert.Equal(t, tt.wantCode, code)
+			assert.Contains(t, errOut.String(), tt.wantMsg)
+			for _, secret := range []string{cliKey, "wrong-key-123"} {
+				assert.NotContains(t, errOut.String()+stdout.String(), secret)
+			}
+			assert.NoFileExists(t, out, "nothing written")
+			assert.NoFileExists(t, journal, "no journal without a confirmed write")
+		})
+	}
+}
+
+func TestPushRunAndResume(t *testing.T) {
+	srv, app, addr := fakeApp(t, 3)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "labels.jsonl")
+	require.NoError(t, os.WriteFile(src, []byte(`{"id":"in0","data":{"concepts":[{"id":"bird","value":0},{"id":"fox","value":1}]}}
+{"id":"in1","data":{"concepts":[{"id":"bird","value":1}]},"annotations":[{"worker":{"model":{"id":"m"}},"data":{"concepts":[{"id":"fox","value":0.4}]}}]}
+{"id":"in2","data":{"concepts":[{"id":"fox","value":0}]}}
+{"id":"nope","data":{"concepts":[{"id":"fox","value":0}]}}
+`), 0o644))
+	journal := filepath.Join(dir, "push.journal")
+	argv := []string{"push", "clarifai://me/animals", src, "--journal", journal, "--endpoint", addr, "--insecure", "--rate", "0"}
+	f, _, errOut := testFactory(cliKey)
+	before := len(app.Annotations())
+	code := Run(context.Background(), f, argv)
+	assert.Equal(t, ExitError, code, "an item failed")
+	assert.Contains(t, errOut.String(), "1 model/workflow score(s) not pushed")
+	assert.Contains(t, errOut.String(), "4 annotation(s) written")
+	assert.Contains(t, errOut.String(), "input nope concept fox value 0")
+	assert.Contains(t, errOut.String(), "INPUT_DOES_NOT_EXIST 30102")
+	assert.Equal(t, before+4, len(app.Annotations()))
+	j, err := os.ReadFile(journal)
+	require.NoError(t, err)
+	assert.Equal(t, 4, bytes.Count(j, []byte("\n")))
+	assert.NotContains(t, string(j), cliKey)
+
+	posts := srv.Calls("PostAnnotations")
+	f, _, errOut = testFactory(cliKey)
+	code = Run(context.Background(), f, argv)
+	assert.Equal(t, ExitError, code)
+	assert.Contains(t, errOut.String(), "0 annotation(s) written, 0 already there, 4 already in the journal, 1 failed")
+	assert.Equal(t, posts+1, srv.Calls("PostAnnotations"), "only the failed one is tried again")
+	assert.Equal(t, before+4, len(app.Annotations()))
+}
+
+// TestAppSource: an app opens like a file, and counts agree with pull.
+func TestAppSource(t *testing.T) {
+	_, _, addr := fakeApp(t, 5)
+	ios, _, _, _ := Test()
+	lo := &LoadOptions{MaxErrors: 1, Format: "auto", Clarifai: ClarifaiFlags{Endpoint: addr, Insecure: true}, Getenv: func(k string) string {
+		if k == "CLARIFAI_PAT" {
+			return cliKey
+		}
+		return ""
+	}}
+	src, err := openSource(context.Background(), ios, "clarifai://me/animals", lo)
+	require.NoError(t, err)
+	var rows []dataset.Annotation
+	for src.Next() {
+		rows = recordAnnotations(src.Annotations(), rows)
+	}
+	require.NoError(t, src.Err())
+	st := src.Stats()
+	require.NoError(t, src.Close())
+	assert.EqualValues(t, 5, st.Inputs)
+	pos, neg, model := 0, 0, 0
+	for _, a := range rows {
+		switch {
+		case a.AnnotatorKind == dataset.AnnotatorModel:
+			model++
+		case a.Value == 1:
+			pos++
+		default:
+			neg++
+		}
+	}
+	assert.Equal(t, [3]int{5, 5, 3}, [3]int{pos, neg, model})
+}
