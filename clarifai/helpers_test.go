@@ -42,11 +42,16 @@ func bufClient(t testing.TB, srv *clarifaitest.Server, app clarifai.App, key str
 // tcpClient connects to srv over a real loopback listener.
 func tcpClient(t testing.TB, srv *clarifaitest.Server, opts ...clarifai.Option) *clarifai.Client {
 	t.Helper()
+	return tcpAppClient(t, srv, testApp, opts...)
+}
+
+func tcpAppClient(t testing.TB, srv *clarifaitest.Server, app clarifai.App, opts ...clarifai.Option) *clarifai.Client {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	addr, stop := srv.Start(ctx)
 	t.Cleanup(stop)
-	c, err := clarifai.Dial(ctx, clarifai.Config{App: testApp, Key: clarifai.NewSecret(testKey), Endpoint: addr, Insecure: true, Options: append(append([]clarifai.Option{}, fast...), opts...)})
+	c, err := clarifai.Dial(ctx, clarifai.Config{App: app, Key: clarifai.NewSecret(testKey), Endpoint: addr, Insecure: true, Options: append(append([]clarifai.Option{}, fast...), opts...)})
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c

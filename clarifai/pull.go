@@ -20,6 +20,9 @@ type PullOptions struct {
 	// Progress, when set, is called after each page with the inputs
 	// delivered so far.
 	Progress func(inputs int64)
+	// Concurrency is how many pages' annotations are listed at once, all
+	// within the client's rate limit (default 3).
+	Concurrency int
 }
 
 // PullStats counts what a pull has delivered so far.
@@ -59,6 +62,9 @@ type page struct {
 // (list_all_annotations). Nothing is fetched until the first Next.
 func (c *Client) Pull(ctx context.Context, opts PullOptions) *Puller {
 	ctx, cancel := context.WithCancel(ctx)
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 3
+	}
 	return &Puller{c: c, opts: opts, ctx: ctx, cancel: cancel, pages: make(chan page, 2)}
 }
 
@@ -108,32 +114,89 @@ func (p *Puller) Close() error {
 	return nil
 }
 
+// fetch pages through the inputs (a cursor, so one page at a time) and
+// hands each page to a few workers that list its annotations; pages are
+// delivered in order.
 func (p *Puller) fetch() {
 	defer close(p.pages)
+	// ctx stops the fetching on an error without cancelling p.ctx, which
+	// the reader checks: the error itself must reach the reader.
+	ctx, stop := context.WithCancel(p.ctx)
+	defer stop()
 	send := func(pg page) bool {
 		select {
 		case p.pages <- pg:
 			return true
-		case <-p.ctx.Done():
+		case <-ctx.Done():
 			return false
 		}
 	}
-	names, err := p.c.conceptNames(p.ctx, p.count)
+	names, err := p.c.conceptNames(ctx, p.count)
 	if err != nil {
 		send(page{err: err})
 		return
 	}
+	type job struct {
+		ins  []*apipb.Input
+		done chan page
+	}
+	workers := max(p.opts.Concurrency, 1)
+	jobs := make(chan job)
+	order := make(chan job, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				anns, err := p.c.annotationsOf(ctx, j.ins, p.count)
+				if err != nil {
+					j.done <- page{err: err}
+					continue
+				}
+				j.done <- page{inputs: p.decode(j.ins, anns, names)}
+			}
+		}()
+	}
+	// Deliver in order while the cursor runs ahead.
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		for j := range order {
+			pg := <-j.done
+			if p.opts.Progress != nil && pg.err == nil {
+				p.opts.Progress(p.Stats().Inputs)
+			}
+			if !send(pg) || pg.err != nil {
+				stop()
+				for j := range order { // unblock the workers
+					<-j.done
+				}
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(jobs)
+		close(order)
+		wg.Wait()
+		<-delivered
+	}()
 	lastID := ""
 	for {
 		var resp *apipb.MultiInputResponse
-		err := p.c.read(p.ctx, "StreamInputs", func(ctx context.Context) (*apipb.Status, error) {
+		err := p.c.read(ctx, "StreamInputs", func(ctx context.Context) (*apipb.Status, error) {
 			p.count()
 			var err error
 			resp, err = p.c.api.StreamInputs(ctx, &apipb.StreamInputsRequest{UserAppId: p.c.userApp(), PerPage: uint32(p.c.perPage), LastId: lastID})
 			return resp.GetStatus(), err
 		})
 		if err != nil {
-			send(page{err: err})
+			if ctx.Err() == nil {
+				j := job{done: make(chan page, 1)}
+				j.done <- page{err: err}
+				order <- j
+			}
 			return
 		}
 		ins := resp.GetInputs()
@@ -141,16 +204,16 @@ func (p *Puller) fetch() {
 			return
 		}
 		lastID = ins[len(ins)-1].GetId()
-		anns, err := p.c.annotationsOf(p.ctx, ins, p.count)
-		if err != nil {
-			send(page{err: err})
+		j := job{ins: ins, done: make(chan page, 1)}
+		select {
+		case order <- j:
+		case <-ctx.Done():
 			return
 		}
-		out := p.decode(ins, anns, names)
-		if p.opts.Progress != nil {
-			p.opts.Progress(p.Stats().Inputs)
-		}
-		if !send(page{inputs: out}) {
+		select {
+		case jobs <- j:
+		case <-ctx.Done():
+			j.done <- page{err: ctx.Err()}
 			return
 		}
 	}
