@@ -3,7 +3,9 @@ package clarifai_test
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"testing"
+	"time"
 
 	"curate.dev/clarifai"
 	"curate.dev/clarifai/apipb"
@@ -41,6 +43,7 @@ func BenchmarkPull(b *testing.B) {
 	seedBig(b, srv.AddApp("me", "animals"), n)
 	c := tcpClient(b, srv)
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for range b.N {
 		p := c.Pull(context.Background(), clarifai.PullOptions{IncludeModels: true})
 		r := p.Reader(dataset.WithInputs(true))
@@ -58,6 +61,7 @@ func BenchmarkPull(b *testing.B) {
 		r.Release()
 		p.Close()
 	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(8*n*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
@@ -67,6 +71,7 @@ func BenchmarkPush(b *testing.B) {
 	const n = 100_000
 	srv := clarifaitest.New(testKey)
 	want := labels(n)
+	var cpu time.Duration
 	for i := range b.N {
 		b.StopTimer()
 		appID := fmt.Sprintf("push%d", i)
@@ -74,7 +79,9 @@ func BenchmarkPush(b *testing.B) {
 		emptyInputs(b, app, n/4)
 		c := tcpAppClient(b, srv, clarifai.App{UserID: "me", AppID: appID})
 		b.StartTimer()
+		cpu0 := cpuTime()
 		sum, err := c.Push(context.Background(), want, clarifai.PushOptions{InFlight: 4})
+		cpu += cpuTime() - cpu0
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -82,5 +89,14 @@ func BenchmarkPush(b *testing.B) {
 			b.Fatalf("posted %d", sum.Posted)
 		}
 	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "annotations/s")
+}
+
+// cpuTime is the process's user+system CPU time: client and test server
+// together, less sensitive than wall time to other work on the machine.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
