@@ -11,8 +11,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"curate.dev/clarifai"
+	"curate.dev/clarifai/apipb"
 	"curate.dev/clarifai/clarifaitest"
 )
 
@@ -218,4 +221,23 @@ func TestStatusErrorOnSuccessfulRPC(t *testing.T) {
 	assert.Equal(t, "server unavailable", se.Description)
 	assert.Equal(t, 3, srv.Calls("ListConcepts"), "a transient status is retried")
 	assert.True(t, strings.Contains(err.Error(), "RPC_SERVER_UNAVAILABLE"))
+}
+
+// TestAuthMetadata: Dial's interceptor is what authenticates; a client over
+// a bare connection is refused by the same server.
+func TestAuthMetadata(t *testing.T) {
+	srv := clarifaitest.New(testKey)
+	seed(t, srv.AddApp("me", "animals"), 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dial, stop := srv.Bufconn(ctx)
+	defer stop()
+	conn, err := grpc.NewClient("passthrough:///bufnet", grpc.WithContextDialer(dial), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	bare := clarifai.NewClient(apipb.NewV2Client(conn), testApp, fast...)
+	assert.ErrorIs(t, bare.Check(ctx), clarifai.ErrUnauthenticated)
+
+	c := bufClient(t, srv, testApp, testKey)
+	assert.NoError(t, c.Check(ctx))
 }
