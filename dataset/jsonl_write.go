@@ -24,7 +24,7 @@ func WriteInputJSONL(w io.Writer, in *Input) error {
 	writeJSONString(&b, in.ID)
 	b.WriteString(`,"data":{`)
 	sep := ""
-	if in.Kind != "" && (in.URL != "" || in.Text != "") {
+	if in.Kind != "" {
 		b.WriteByte('"')
 		b.WriteString(in.Kind)
 		b.WriteString(`":{`)

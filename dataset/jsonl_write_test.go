@@ -27,18 +27,37 @@ func TestWriteInputJSONLRoundTrip(t *testing.T) {
 				{ConceptID: "cat", Value: 0, AnnotationID: "w1", Annotator: "flow", AnnotatorKind: dataset.AnnotatorWorkflow},
 			}},
 		{ID: "b \"quoted\"", Kind: "text", Text: "hello\nworld"},
+		{ID: "c", Kind: "video"},
 	}
 	var buf bytes.Buffer
 	for i := range in {
 		require.NoError(t, dataset.WriteInputJSONL(&buf, &in[i]))
 	}
-	assert.Equal(t, 2, strings.Count(buf.String(), "\n"))
+	assert.Equal(t, 3, strings.Count(buf.String(), "\n"))
 	assert.Contains(t, buf.String(), `{"id":"dog","value":0}`, "a negative is written explicitly")
 
 	r, err := dataset.NewReader(context.Background(), &buf, dataset.WithAllocator(mem))
 	require.NoError(t, err)
 	defer r.Release()
-	got := annotationRows(t, r)
+	var got []dataset.Annotation
+	var inputs [][5]string
+	for r.Next() {
+		got = append(got, jwRows(r.Annotations())...)
+		rec := r.Inputs()
+		for i := 0; i < int(rec.NumRows()); i++ {
+			var row [5]string
+			for k, col := range []int{dataset.InInputID, dataset.InKind, dataset.InURL, dataset.InText, dataset.InMetadata} {
+				row[k] = jwCell(rec.Column(col), i)
+			}
+			inputs = append(inputs, row)
+		}
+	}
+	require.NoError(t, r.Err())
+	assert.Equal(t, [][5]string{
+		{"a", "image", "https://x/a.jpg", "", `{"k":1}`},
+		{`b "quoted"`, "text", "", "hello\nworld", ""},
+		{"c", "video", "", "", ""},
+	}, inputs)
 	var want []dataset.Annotation
 	for _, x := range in {
 		for _, a := range x.Annotations {
@@ -49,5 +68,5 @@ func TestWriteInputJSONLRoundTrip(t *testing.T) {
 	}
 	assert.ElementsMatch(t, want, got)
 	assert.EqualValues(t, 0, r.Stats().ImplicitValues, "every value came back explicit")
-	assert.EqualValues(t, 2, r.Stats().Inputs)
+	assert.EqualValues(t, 3, r.Stats().Inputs)
 }

@@ -1,37 +1,25 @@
 package dataset_test
 
 import (
-	"testing"
-
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/stretchr/testify/require"
 
 	"curate.dev/dataset"
 )
 
-// annotationRows reads every annotation row of r back into structs.
-func annotationRows(t *testing.T, r *dataset.Reader) []dataset.Annotation {
-	t.Helper()
-	var out []dataset.Annotation
-	for r.Next() {
-		out = append(out, recordRows(r.Annotations())...)
+// jwCell reads a string or dictionary-of-string cell ("" for null).
+func jwCell(c arrow.Array, i int) string {
+	if c.IsNull(i) {
+		return ""
 	}
-	require.NoError(t, r.Err())
-	return out
+	if d, ok := c.(*array.Dictionary); ok {
+		return d.Dictionary().(*array.String).Value(d.GetValueIndex(i))
+	}
+	return c.(*array.String).Value(i)
 }
 
-func recordRows(rec arrow.Record) []dataset.Annotation {
-	str := func(col int, i int) string {
-		c := rec.Column(col)
-		if c.IsNull(i) {
-			return ""
-		}
-		if d, ok := c.(*array.Dictionary); ok {
-			return d.Dictionary().(*array.String).Value(d.GetValueIndex(i))
-		}
-		return c.(*array.String).Value(i)
-	}
+func jwRows(rec arrow.Record) []dataset.Annotation {
+	str := func(col int, i int) string { return jwCell(rec.Column(col), i) }
 	out := make([]dataset.Annotation, rec.NumRows())
 	for i := range out {
 		src, _ := dataset.ParseValueSource(str(dataset.AnnValueSource, i))
