@@ -281,6 +281,9 @@ func (c *Client) pushBatch(ctx context.Context, pending []item) (r batchResult) 
 			case !ok && top.GetCode() == apipb.StatusCode_SUCCESS:
 				r.confirmed = append(r.confirmed, it)
 				r.posted++
+			case !ok && top.GetCode() == apipb.StatusCode_FAILURE && len(got) == 0:
+				// A FAILURE naming no item: every item failed with it.
+				r.failed = append(r.failed, ItemError{ID: it.id, InputID: it.input, ConceptID: it.conc, Value: it.value, Code: top.GetCode(), Description: scrub(top.GetDescription(), c.key)})
 			case !ok:
 				// No word on this item: only a listing can tell.
 				retry = append(retry, it)
