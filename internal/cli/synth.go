@@ -18,6 +18,7 @@ type SynthOptions struct {
 	IO     *IOStreams
 	Config synth.Config
 	Flat   bool
+	Preset string
 
 	Out           string
 	RelationsOut  string
@@ -46,7 +47,7 @@ JSONL and --truth-out the hidden truth. Files are replaced atomically; "-"
 writes to standard output. --concepts 0 is the default world of 11 animal
 and vehicle classes; a rate of -1 turns that kind of label off.`,
 		Example: `  curate synth --inputs 200 --dim 8 --out animals.jsonl --relations-out relations.jsonl
-  curate synth --inputs 1000000 --concepts 50 --contexts 16 --out big.jsonl`,
+  curate synth --preset bench --inputs 1000000 --out synth-1m.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Out == "" && opts.RelationsOut == "" && opts.TruthOut == "" && opts.CSVOut == "" && opts.OpenImagesOut == "" {
@@ -65,7 +66,30 @@ and vehicle classes; a rate of -1 turns that kind of label off.`,
 				return flagErrorf("--dim: want at least 0, got %d", c.EmbeddingDim)
 			}
 			c.WithRelations = !opts.Flat
-			if _, err := synth.New(*c); err != nil {
+			switch opts.Preset {
+			case "default":
+			case "bench":
+				// The preset's values, except where a flag says otherwise.
+				b := synth.BenchConfig(c.Inputs)
+				b.Seed, b.EmbeddingDim, b.WithRelations = c.Seed, c.EmbeddingDim, c.WithRelations
+				set := func(name string, dst *float64, v float64) {
+					if !cmd.Flags().Changed(name) {
+						*dst = v
+					}
+				}
+				if !cmd.Flags().Changed("concepts") {
+					c.Concepts = b.Concepts
+				}
+				if !cmd.Flags().Changed("contexts") {
+					c.Contexts = b.Contexts
+				}
+				set("parent-rate", &c.ParentRate, b.ParentRate)
+				set("context-prob", &c.ContextProb, b.ContextProb)
+				set("context-rate", &c.ContextRate, b.ContextRate)
+			default:
+				return flagErrorf("--preset: want default or bench, got %q", opts.Preset)
+			}
+			if err := c.Validate(); err != nil {
 				return flagErrorf("%v", err)
 			}
 			if runF != nil {
@@ -80,6 +104,7 @@ and vehicle classes; a rate of -1 turns that kind of label off.`,
 	fs.IntVar(&c.Concepts, "concepts", 0, "number of classes, in groups of 3-8 (0: the default animal/vehicle world)")
 	fs.IntVar(&c.Contexts, "contexts", d.Contexts, "number of context concepts (grass, snow, indoors, ctx-04, ...)")
 	fs.IntVar(&c.EmbeddingDim, "dim", 0, "embedding dimension (0: no embeddings)")
+	fs.StringVar(&opts.Preset, "preset", "default", "`name` of a starting point: default (the animal world) or bench (50 classes, 16 contexts, about 8 annotations per input); other flags override it")
 	fs.BoolVar(&opts.Flat, "flat", false, "no hierarchy: no parent concepts and no relations")
 	fs.Float64Var(&c.PositiveRate, "positive-rate", d.PositiveRate, "probability that an input's class is labelled positive")
 	fs.Float64Var(&c.OmittedRate, "omitted-rate", d.OmittedRate, "probability that a positive omits its value")

@@ -21,8 +21,14 @@ type geometry struct {
 	dim       int
 	centroids [][]float32 // group -> centroid
 	offsets   [][]float32 // concept index -> class offset (nil for non-classes)
-	nudges    [][]float32 // context j -> direction
+	base      [][]float32 // concept index -> centroid + offset of a class
+	nudges    [][]float32 // context j -> its values on dims j%nudgeStride, +nudgeStride, ...
 }
+
+// nudgeStride spreads the context nudges: context j moves only every
+// nudgeStride-th dimension starting at j%nudgeStride, which keeps the
+// nudge slight and cheap at high dimensions.
+const nudgeStride = 8
 
 func newGeometry(w *World, rng *rand.Rand) *geometry {
 	d := w.cfg.EmbeddingDim
@@ -63,8 +69,21 @@ func newGeometry(w *World, rng *rand.Rand) *geometry {
 			}
 		}
 	}
-	for range w.contexts {
-		v := gaussian(rng, d)
+	g.base = make([][]float32, len(w.concepts))
+	for _, c := range w.classes {
+		cen, off := g.centroids[w.concepts[c].Group], g.offsets[c]
+		b := make([]float32, d)
+		for k := range b {
+			b[k] = cen[k] + off[k]
+		}
+		g.base[c] = b
+	}
+	for j := range w.contexts {
+		n := 0
+		for k := j % nudgeStride; k < d; k += nudgeStride {
+			n++
+		}
+		v := gaussian(rng, n)
 		normalize(v, contextScale)
 		g.nudges = append(g.nudges, toFloat32(v))
 	}
@@ -101,46 +120,55 @@ func toFloat32(v []float64) []float32 {
 	return out
 }
 
-// embed writes input i's embedding into dst (len dim). sceneSrc is
-// reseeded here; rng draws from it.
-func (w *World) embed(dst []float32, i int, src *rand.PCG, rng *rand.Rand) {
+// embed writes input i's embedding into dst (len dim).
+func (w *World) embed(dst []float32, i int) {
 	g := w.geo
-	p := w.primary[i]
-	cen := g.centroids[w.concepts[p].Group]
-	off := g.offsets[p]
-	for k := range dst {
-		dst[k] = cen[k] + off[k]
-	}
+	copy(dst, g.base[w.primary[i]])
 	for j := range w.contexts {
 		if w.ctx[i]&(1<<j) != 0 {
-			for k, x := range g.nudges[j] {
+			k := j % nudgeStride
+			for _, x := range g.nudges[j] {
 				dst[k] += x
+				k += nudgeStride
 			}
 		}
 	}
-	// Uniform noise on [-1, 1) has variance 1/3: scale so the noise vector
-	// has about the given norm. Two values per 64-bit draw keep it cheap.
+	// Noise shared by the scene's near-duplicates plus noise of the input
+	// itself. Uniform noise on [-1, 1) has variance 1/3: scale so each noise
+	// vector has about the given norm. A 64-bit draw gives two values.
 	unit := math.Sqrt(3 / float64(g.dim))
-	addNoise := func(scale float64) {
-		f := float32(scale * unit / (1 << 31))
-		for k := 0; k < len(dst); k += 2 {
-			u := rng.Uint64()
-			dst[k] += float32(int32(uint32(u))) * f
-			if k+1 < len(dst) {
-				dst[k+1] += float32(int32(uint32(u>>32))) * f
-			}
+	fs := float32(sceneScale * unit / (1 << 31))
+	fi := float32(inputScale * unit / (1 << 31))
+	ss := mix64(w.cfg.Seed ^ saltScene ^ mix64(uint64(w.scene[i])))
+	si := mix64(w.cfg.Seed ^ saltScene ^ mix64(uint64(i)|1<<63))
+	for k := 0; k < len(dst); k += 2 {
+		ss += golden
+		si += golden
+		a, b := mix64(ss), mix64(si)
+		dst[k] += float32(int32(uint32(a)))*fs + float32(int32(uint32(b)))*fi
+		if k+1 < len(dst) {
+			dst[k+1] += float32(int32(uint32(a>>32)))*fs + float32(int32(uint32(b>>32)))*fi
 		}
 	}
-	src.Seed(w.cfg.Seed^saltScene, uint64(w.scene[i]))
-	addNoise(sceneScale)
-	src.Seed(w.cfg.Seed^saltScene, uint64(i)|1<<63)
-	addNoise(inputScale)
 	for k, x := range dst {
 		// Four decimals: the JSON stays short and reads back to the same float32.
-		r := float32(math.Round(float64(x)*1e4) / 1e4)
-		if r == 0 {
-			r = 0 // no -0
+		r := float64(x) * 1e4
+		if r < 0 {
+			r -= 0.5
+		} else {
+			r += 0.5
 		}
-		dst[k] = r
+		dst[k] = float32(float64(int64(r)) * 1e-4) // int64(-0.4) is 0: no -0
 	}
+}
+
+const golden = 0x9e3779b97f4a7c15
+
+// mix64 is SplitMix64's finalizer: a cheap, well-mixed hash of x. Stepping
+// a state by golden and mixing it is SplitMix64, a fast generator for the
+// noise, which dominates the cost of high-dimension embeddings.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }

@@ -44,14 +44,13 @@ type sample struct {
 	emb    []float32
 	src    *rand.PCG
 	rng    *rand.Rand
-	esrc   *rand.PCG
-	erng   *rand.Rand
 	sib    []int32
+	tc     []int32
 }
 
 func (w *World) newSample() *sample {
-	s := &sample{src: rand.NewPCG(0, 0), esrc: rand.NewPCG(0, 0)}
-	s.rng, s.erng = rand.New(s.src), rand.New(s.esrc)
+	s := &sample{src: rand.NewPCG(0, 0)}
+	s.rng = rand.New(s.src)
 	if w.cfg.EmbeddingDim > 0 {
 		s.emb = make([]float32, w.cfg.EmbeddingDim)
 	}
@@ -108,7 +107,7 @@ func (w *World) observe(s *sample, i int) {
 		}
 	}
 	if s.emb != nil {
-		w.embed(s.emb, i, s.esrc, s.erng)
+		w.embed(s.emb, i)
 	}
 }
 
@@ -184,6 +183,16 @@ func (w *World) Input(i int, in *dataset.Input) {
 	s := w.newSample()
 	w.observe(s, i)
 	w.fill(s, in)
+}
+
+// Embedding writes input i's embedding into dst, which must have
+// [Config.EmbeddingDim] values: the same vector [World.Input] gives. It is
+// safe to call concurrently, to build large inputs in parallel.
+func (w *World) Embedding(i int, dst []float32) {
+	if w.geo == nil || len(dst) != w.geo.dim {
+		panic("synth: Embedding: dst length is not the world's embedding dimension")
+	}
+	w.embed(dst, i)
 }
 
 // Stream returns a function that yields the observed inputs in order and

@@ -66,6 +66,7 @@ type World struct {
 	index    map[string]int
 	classes  []int32   // concept indices of the classes
 	contexts []int32   // concept indices of the contexts, bit j of a context mask
+	ctxBit   []int8    // concept -> its bit in a context mask, -1 for non-contexts
 	groups   [][]int32 // group -> its classes
 	anc      [][]int32 // concept -> its ancestors (transitive), nearest first
 	cum      []float64 // cumulative class weights, for drawing a primary class
@@ -146,8 +147,11 @@ func (w *World) buildGenerated(rng *rand.Rand) {
 	var sizes []int
 	for left := w.cfg.Concepts; left > 0; {
 		n := 3 + rng.IntN(6)
-		if left-n < 3 {
+		switch {
+		case left <= 8:
 			n = left
+		case left-n < 3:
+			n = left - 3 // leave a group of 3
 		}
 		sizes = append(sizes, n)
 		left -= n
@@ -209,6 +213,13 @@ func (w *World) finish(rng *rand.Rand) {
 	}
 	for i := range w.cum {
 		w.cum[i] /= total
+	}
+	w.ctxBit = make([]int8, len(w.concepts))
+	for i := range w.ctxBit {
+		w.ctxBit[i] = -1
+	}
+	for j, c := range w.contexts {
+		w.ctxBit[c] = int8(j)
 	}
 	w.names = make([][]byte, len(w.concepts))
 	for i, c := range w.concepts {
@@ -359,15 +370,20 @@ func (w *World) truth(i int, c int32) bool {
 			return true
 		}
 	}
-	if w.concepts[c].Kind == KindContext {
-		for j, x := range w.contexts {
-			if x == c {
-				return w.ctx[i]&(1<<j) != 0
-			}
-		}
+	if j := w.ctxBit[c]; j >= 0 {
+		return w.ctx[i]&(1<<j) != 0
 	}
 	return false
 }
+
+// ConceptIndex returns the position of concept id in [World.Concepts].
+func (w *World) ConceptIndex(id string) (int, bool) {
+	i, ok := w.index[id]
+	return i, ok
+}
+
+// TruthAt is [World.Truth] by concept position, for hot loops.
+func (w *World) TruthAt(i, concept int) bool { return w.truth(i, int32(concept)) }
 
 // TrueConcepts returns the ids of the concepts truly present on input i:
 // the primary class, its ancestors, then its contexts.
