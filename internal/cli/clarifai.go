@@ -24,7 +24,7 @@ type ClarifaiFlags struct {
 	Endpoint string
 	Insecure bool
 	PATFile  string
-	Rate     float64
+	Rate     float64 // requests per second; 0: clarifai.DefaultRate; negative: no limit
 }
 
 // addClarifaiFlags registers the connection flags on fs, leaving out any
@@ -40,7 +40,7 @@ func addClarifaiFlags(fs *pflag.FlagSet, c *ClarifaiFlags) {
 		fs.StringVar(&c.PATFile, "pat-file", "", "read the Clarifai key from `FILE` instead of $CLARIFAI_PAT")
 	}
 	if fs.Lookup("rate") == nil {
-		fs.Float64Var(&c.Rate, "rate", clarifai.DefaultRate, "at most `N` requests per second to Clarifai (0: no limit)")
+		fs.Float64Var(&c.Rate, "rate", 0, fmt.Sprintf("at most `N` requests per second to Clarifai (0: the default, %d; negative: no limit, for a local server)", clarifai.DefaultRate))
 	}
 }
 
@@ -63,7 +63,10 @@ func dialClarifai(ctx context.Context, getenv func(string) string, target string
 		return nil, err
 	}
 	var opts []clarifai.Option
-	if c.Rate >= 0 {
+	switch {
+	case c.Rate < 0:
+		opts = append(opts, clarifai.WithRate(0)) // no limit
+	case c.Rate > 0:
 		opts = append(opts, clarifai.WithRate(c.Rate))
 	}
 	return clarifai.Dial(ctx, clarifai.Config{App: app, Key: key, Endpoint: endpoint, Insecure: c.Insecure, Options: opts})

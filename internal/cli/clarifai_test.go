@@ -46,7 +46,7 @@ func fakeApp(t *testing.T, n int) (*clarifaitest.Server, *clarifaitest.App, stri
 	return srv, app, addr
 }
 
-func testFactory(key string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
+func clarifaiFactory(key string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
 	ios, _, out, errOut := Test()
 	return &Factory{IO: ios, Getenv: func(k string) string {
 		if k == "CLARIFAI_PAT" {
@@ -64,16 +64,16 @@ func TestPullFlags(t *testing.T) {
 		wantErr string
 	}{
 		{name: "basic", argv: "clarifai://me/animals --out a.jsonl",
-			want: PullOptions{App: "clarifai://me/animals", Out: "a.jsonl", Conn: ClarifaiFlags{Rate: 12}}},
-		{name: "all", argv: "clarifai://me/animals -o - --relations-out r.jsonl --endpoint 127.0.0.1:1 --insecure --pat-file k --include-models --rate 0",
-			want: PullOptions{App: "clarifai://me/animals", Out: "-", RelationsOut: "r.jsonl", IncludeModels: true, Conn: ClarifaiFlags{Endpoint: "127.0.0.1:1", Insecure: true, PATFile: "k"}}},
+			want: PullOptions{App: "clarifai://me/animals", Out: "a.jsonl", Conn: ClarifaiFlags{}}},
+		{name: "all", argv: "clarifai://me/animals -o - --relations-out r.jsonl --endpoint 127.0.0.1:1 --insecure --pat-file k --include-models --rate -1",
+			want: PullOptions{App: "clarifai://me/animals", Out: "-", RelationsOut: "r.jsonl", IncludeModels: true, Conn: ClarifaiFlags{Endpoint: "127.0.0.1:1", Insecure: true, PATFile: "k", Rate: -1}}},
 		{name: "no out", argv: "clarifai://me/animals", wantErr: "--out is required"},
 		{name: "not an app", argv: "data.jsonl --out x", wantErr: "clarifai://USER_ID/APP_ID"},
 		{name: "no app", argv: "--out x", wantErr: "missing the app"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, _, _ := testFactory("")
+			f, _, _ := clarifaiFactory("")
 			var got *PullOptions
 			cmd := NewCmdPull(f, func(o *PullOptions) error { got = o; return nil })
 			cmd.SetArgs(strings.Fields(tt.argv))
@@ -96,7 +96,7 @@ func TestPullRun(t *testing.T) {
 	_, _, addr := fakeApp(t, 4)
 	dir := t.TempDir()
 	out, rels := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "r.jsonl")
-	f, _, errOut := testFactory(cliKey)
+	f, _, errOut := clarifaiFactory(cliKey)
 	code := Run(context.Background(), f, []string{"pull", "clarifai://me/animals", "--out", out, "--relations-out", rels, "--endpoint", addr, "--insecure"})
 	require.Equal(t, ExitOK, code, errOut.String())
 	assert.Contains(t, errOut.String(), "4 inputs, 8 annotations (2 model/workflow scores left out")
@@ -139,7 +139,7 @@ func TestClarifaiErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, stdout, errOut := testFactory(tt.key)
+			f, stdout, errOut := clarifaiFactory(tt.key)
 			code := Run(context.Background(), f, tt.argv)
 			assert.Equal(t, tt.wantCode, code)
 			assert.Contains(t, errOut.String(), tt.wantMsg)
@@ -162,8 +162,8 @@ func TestPushRunAndResume(t *testing.T) {
 {"id":"nope","data":{"concepts":[{"id":"fox","value":0}]}}
 `), 0o644))
 	journal := filepath.Join(dir, "push.journal")
-	argv := []string{"push", "clarifai://me/animals", src, "--journal", journal, "--endpoint", addr, "--insecure", "--rate", "0"}
-	f, _, errOut := testFactory(cliKey)
+	argv := []string{"push", "clarifai://me/animals", src, "--journal", journal, "--endpoint", addr, "--insecure", "--rate", "-1"}
+	f, _, errOut := clarifaiFactory(cliKey)
 	before := len(app.Annotations())
 	code := Run(context.Background(), f, argv)
 	assert.Equal(t, ExitError, code, "an item failed")
@@ -178,7 +178,7 @@ func TestPushRunAndResume(t *testing.T) {
 	assert.NotContains(t, string(j), cliKey)
 
 	posts := srv.Calls("PostAnnotations")
-	f, _, errOut = testFactory(cliKey)
+	f, _, errOut = clarifaiFactory(cliKey)
 	code = Run(context.Background(), f, argv)
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, errOut.String(), "0 annotation(s) written, 0 already there, 4 already in the journal, 1 failed")
