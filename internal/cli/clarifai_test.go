@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -218,4 +219,63 @@ func TestAppSource(t *testing.T) {
 		}
 	}
 	assert.Equal(t, [3]int{5, 5, 3}, [3]int{pos, neg, model})
+}
+
+// TestPullReportPushAgree: the report of a local file, the push of it, the
+// report of the app and the report of a pulled copy count the same labels.
+func TestPullReportPushAgree(t *testing.T) {
+	srv := clarifaitest.New(cliKey)
+	app := srv.AddApp("me", "fresh")
+	for i := range 4 {
+		require.NoError(t, app.AddInput(&apipb.Input{Id: fmt.Sprintf("in%d", i)}))
+	}
+	require.NoError(t, app.AddAnnotation(&apipb.Annotation{Id: "p", InputId: "in0",
+		Worker: &apipb.Worker{Worker: &apipb.Worker_Model{Model: &apipb.Model{Id: "general"}}},
+		Data:   &apipb.Data{Concepts: []*apipb.Concept{{Id: "cat", Value: 0.9}}}}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, stop := srv.Start(ctx)
+	defer stop()
+	t.Setenv("CLARIFAI_PAT", cliKey) // report reads the key through openSource
+	conn := []string{"--endpoint", addr, "--insecure", "--rate", "-1"}
+
+	dir := t.TempDir()
+	local := filepath.Join(dir, "local.jsonl")
+	require.NoError(t, os.WriteFile(local, []byte(`{"id":"in0","data":{"concepts":[{"id":"cat","value":1},{"id":"dog","value":0}]}}
+{"id":"in1","data":{"concepts":[{"id":"cat","value":0},{"id":"dog","value":1},{"id":"bird","value":0}]}}
+{"id":"in2","data":{"concepts":[{"id":"cat","value":1}]}}
+{"id":"in3","data":{"concepts":[{"id":"bird","value":0}]}}
+`), 0o644))
+	report := func(src string, extra ...string) map[string][2]float64 {
+		t.Helper()
+		f, out, errOut := clarifaiFactory(cliKey)
+		code := Run(ctx, f, append([]string{"report", src, "--format", "json"}, extra...))
+		require.Equal(t, ExitOK, code, errOut.String())
+		var doc struct {
+			Concepts []struct {
+				ID        string  `json:"concept_id"`
+				Positives float64 `json:"positives"`
+				Negatives float64 `json:"negatives"`
+			} `json:"concepts"`
+		}
+		require.NoError(t, json.Unmarshal(out.Bytes(), &doc), out.String())
+		m := map[string][2]float64{}
+		for _, c := range doc.Concepts {
+			m[c.ID] = [2]float64{c.Positives, c.Negatives}
+		}
+		return m
+	}
+	want := report(local)
+	require.Equal(t, map[string][2]float64{"cat": {2, 1}, "dog": {1, 1}, "bird": {0, 2}}, want)
+
+	f, _, errOut := clarifaiFactory(cliKey)
+	require.Equal(t, ExitOK, Run(ctx, f, append([]string{"push", "clarifai://me/fresh", local}, conn...)), errOut.String())
+	assert.Contains(t, errOut.String(), "7 annotation(s) written")
+
+	assert.Equal(t, want, report("clarifai://me/fresh", conn...), "report of the app")
+	pulled := filepath.Join(dir, "pulled.jsonl")
+	f, _, errOut = clarifaiFactory(cliKey)
+	require.Equal(t, ExitOK, Run(ctx, f, append([]string{"pull", "clarifai://me/fresh", "--out", pulled}, conn...)), errOut.String())
+	assert.Contains(t, errOut.String(), "4 inputs, 7 annotations (1 model/workflow scores left out")
+	assert.Equal(t, want, report(pulled), "report of the pulled copy")
 }
