@@ -22,8 +22,16 @@ func init() { register(func(f *Factory) *cobra.Command { return NewCmdApply(f, n
 
 // ApplyOptions are the inputs of curate apply.
 type ApplyOptions struct {
-	IO  *IOStreams
-	Now func() time.Time
+	IO      *IOStreams
+	Now     func() time.Time
+	Factory *Factory
+
+	// To is a Clarifai app (clarifai://USER/APP) to write to instead of a
+	// local file; Clarifai and Journal configure that push.
+	To       string
+	Clarifai ClarifaiFlags
+	Journal  string
+	Load     LoadOptions
 
 	Source        string
 	Suggestions   string
@@ -41,9 +49,9 @@ type ApplyOptions struct {
 
 // NewCmdApply builds "curate apply". runF replaces applyRun in tests.
 func NewCmdApply(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
-	opts := &ApplyOptions{IO: f.IO, Now: time.Now}
+	opts := &ApplyOptions{IO: f.IO, Now: time.Now, Factory: f}
 	cmd := &cobra.Command{
-		Use:   "apply SOURCE --suggestions FILE",
+		Use:   "apply SOURCE --suggestions FILE | apply --to clarifai://USER/APP (--suggestions FILE | SOURCE)",
 		Short: "Write reviewed annotations back into a JSONL or CSV source",
 		Long: `Apply merges the reviewed suggestions (from curate suggest) into SOURCE, a
 JSONL file of Clarifai inputs or a CSV long-form file. Every suggestion line is
@@ -54,16 +62,39 @@ kept as it was.
 The file is replaced atomically (a crash leaves the old or the new file, never
 a partial one), or the result goes to --out. Applying the same suggestions
 twice changes nothing. A suggestion that contradicts an existing annotation is
-refused unless --force; an input id not in SOURCE is an error.`,
+refused unless --force; an input id not in SOURCE is an error.
+
+With --to clarifai://USER_ID/APP_ID the annotations go to a Clarifai app
+instead: the chosen suggestions (--suggestions FILE, same filters), or every
+human label of a local SOURCE. They are posted in batches of at most 128, each
+value explicit, with ids derived from input, concept and value so that a rerun
+never duplicates; --journal records what the app confirmed so an interrupted
+push resumes. The key comes from $CLARIFAI_PAT or --pat-file.`,
 		Example: `  curate apply animals.jsonl --suggestions wolf.jsonl --dry-run
   curate apply animals.jsonl --suggestions wolf.jsonl --backup --log apply.log
-  curate apply labels.csv --suggestions s.jsonl --concepts wolf,fox --min-score 0.7 --out labels.new.csv`,
-		Args: requireArgs(1, "SOURCE"),
+  curate apply labels.csv --suggestions s.jsonl --concepts wolf,fox --min-score 0.7 --out labels.new.csv
+  CLARIFAI_PAT=… curate apply --to clarifai://me/animals --suggestions wolf.jsonl --journal push.journal
+  CLARIFAI_PAT=… curate apply animals.jsonl --to clarifai://me/animals`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return flagErrorf("apply: want one SOURCE, got %d", len(args))
 			}
-			opts.Source = args[0]
+			if len(args) == 1 {
+				opts.Source = args[0]
+			}
+			if opts.To != "" {
+				if err := checkApplyTo(opts); err != nil {
+					return err
+				}
+				if runF != nil {
+					return runF(opts)
+				}
+				return applyToApp(cmd.Context(), opts)
+			}
+			if opts.Source == "" {
+				return flagErrorf("apply: missing SOURCE")
+			}
 			if opts.Suggestions == "" {
 				return flagErrorf("apply: --suggestions FILE is required")
 			}
@@ -100,6 +131,9 @@ refused unless --force; an input id not in SOURCE is an error.`,
 	fs.StringVar(&opts.Log, "log", "", "append an audit record per change to `FILE` (JSONL)")
 	fs.StringVar(&opts.Annotator, "annotator", "curate", "annotator `NAME` for the audit log and new CSV rows")
 	fs.IntVar(&opts.Show, "show", 10, "list the first `N` changes and refusals")
+	fs.StringVar(&opts.To, "to", "", "write to a Clarifai app `clarifai://USER_ID/APP_ID` instead of a local file")
+	fs.StringVar(&opts.Journal, "journal", "", "with --to: record confirmed annotations in `FILE` and skip those already there")
+	addLoadFlags(fs, &opts.Load)
 	return cmd
 }
 

@@ -30,14 +30,29 @@ func TestNewCmdApply(t *testing.T) {
 		{
 			name: "defaults",
 			args: "a.jsonl --suggestions s.jsonl",
-			want: ApplyOptions{Source: "a.jsonl", Suggestions: "s.jsonl", Annotator: "curate", Show: 10},
+			want: ApplyOptions{Source: "a.jsonl", Suggestions: "s.jsonl", Annotator: "curate", Show: 10, Load: defaultLoad},
 		},
 		{
 			name: "all flags",
 			args: "a.jsonl --suggestions s.jsonl --out b.jsonl --backup --dry-run --force --concepts wolf,fox --min-score 0.5 --top-per-concept 3 --log l.jsonl --annotator ann --show 2",
 			want: ApplyOptions{Source: "a.jsonl", Suggestions: "s.jsonl", Out: "b.jsonl", Backup: true, DryRun: true, Force: true,
-				Concepts: []string{"wolf", "fox"}, MinScore: 0.5, TopPerConcept: 3, Log: "l.jsonl", Annotator: "ann", Show: 2},
+				Concepts: []string{"wolf", "fox"}, MinScore: 0.5, TopPerConcept: 3, Log: "l.jsonl", Annotator: "ann", Show: 2, Load: defaultLoad},
 		},
+		{
+			name: "to an app, suggestions",
+			args: "--to clarifai://me/animals --suggestions s.jsonl --journal j --endpoint 127.0.0.1:9 --insecure --rate -1",
+			want: ApplyOptions{To: "clarifai://me/animals", Suggestions: "s.jsonl", Journal: "j", Annotator: "curate", Show: 10,
+				Load: LoadOptions{Format: "auto", MaxErrors: 1, Clarifai: ClarifaiFlags{Endpoint: "127.0.0.1:9", Insecure: true, Rate: -1}}},
+		},
+		{
+			name: "to an app, a local source",
+			args: "a.jsonl --to clarifai://me/animals",
+			want: ApplyOptions{To: "clarifai://me/animals", Source: "a.jsonl", Annotator: "curate", Show: 10, Load: defaultLoad},
+		},
+		{name: "to an app, both", args: "a.jsonl --to clarifai://me/animals --suggestions s.jsonl", wantErr: "not both"},
+		{name: "to an app, neither", args: "--to clarifai://me/animals", wantErr: "missing --suggestions FILE or SOURCE"},
+		{name: "to a bad app", args: "--to http://x --suggestions s.jsonl", wantErr: "--to"},
+		{name: "to an app with --out", args: "--to clarifai://me/animals --suggestions s.jsonl --out x", wantErr: "for local files"},
 		{name: "no suggestions", args: "a.jsonl", wantErr: "--suggestions FILE is required"},
 		{name: "no source", args: "--suggestions s.jsonl", wantErr: "missing SOURCE"},
 		{name: "bad min score", args: "a.jsonl --suggestions s.jsonl --min-score 2", wantErr: "--min-score"},
@@ -60,11 +75,13 @@ func TestNewCmdApply(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.NotNil(t, got)
-			got.IO, got.Now = nil, nil
+			got.IO, got.Now, got.Factory = nil, nil, nil
 			assert.Equal(t, tt.want, *got)
 		})
 	}
 }
+
+var defaultLoad = LoadOptions{Format: "auto", MaxErrors: 1}
 
 // applyFixture writes a small JSONL source and a suggestions file.
 func applyFixture(t *testing.T, src, sugg string) (dir, srcPath, suggPath string) {
