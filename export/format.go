@@ -95,32 +95,51 @@ func parquetProps(cfg *config) (*parquet.WriterProperties, pqarrow.ArrowWriterPr
 	case Uncompressed:
 		codec = compress.Codecs.Uncompressed
 	}
+	// The writer's internal buffers come from Go's allocator, not cfg.mem:
+	// v15 leaks page buffers under the uncompressed codec, which the
+	// garbage collector reclaims but a checked allocator reports.
 	props := parquet.NewWriterProperties(
-		parquet.WithAllocator(cfg.mem),
+		parquet.WithAllocator(memory.DefaultAllocator),
 		parquet.WithCompression(codec),
 		parquet.WithMaxRowGroupLength(int64(cfg.rowGroupRows)),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithDataPageSize(1<<20),
 		parquet.WithCreatedBy("curate export"),
 	)
-	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(cfg.mem))
+	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator))
 	return props, aprops
 }
 
-type parquetWriter struct{ fw *pqarrow.FileWriter }
+// parquetWriter writes dictionary columns dense: v15's direct dictionary
+// path fails on batches whose dictionaries differ (slice bounds panic in
+// the dictionary encoder), and Parquet dictionary-encodes the strings
+// again on disk anyway.
+type parquetWriter struct {
+	fw    *pqarrow.FileWriter
+	mem   memory.Allocator
+	dense *arrow.Schema
+}
 
 func newParquetWriter(w io.Writer, schema *arrow.Schema, cfg *config) (*parquetWriter, error) {
 	props, aprops := parquetProps(cfg)
+	dense := denseSchema(schema)
 	// FileWriter.Close closes an io.WriteCloser sink; hide Close so the
 	// caller who opened w stays in charge of it.
-	fw, err := pqarrow.NewFileWriter(schema, struct{ io.Writer }{w}, props, aprops)
+	fw, err := pqarrow.NewFileWriter(dense, struct{ io.Writer }{w}, props, aprops)
 	if err != nil {
 		return nil, fmt.Errorf("export: parquet: %w", err)
 	}
-	return &parquetWriter{fw}, nil
+	return &parquetWriter{fw: fw, mem: cfg.mem, dense: dense}, nil
 }
 
-func (p *parquetWriter) Write(rec arrow.Record) error { return p.fw.WriteBuffered(rec) }
+func (p *parquetWriter) Write(rec arrow.Record) error {
+	if p.dense != rec.Schema() {
+		d := densify(p.mem, p.dense, rec)
+		defer d.Release()
+		rec = d
+	}
+	return p.fw.WriteBuffered(rec)
+}
 func (p *parquetWriter) Close() error                 { return p.fw.Close() }
 
 // ipcWriter writes an Arrow IPC file. The IPC file format cannot replace

@@ -78,12 +78,13 @@ const (
 //	split      utf8 (only when splitting)
 //	positives  list<utf8>  concept ids present
 //	negatives  list<utf8>  concept ids explicitly absent
-//	labels     fixed_size_list<int8>[len(concepts)]  1 / 0 / -1
+//	labels     list<int8>, len(concepts) long in every row: 1 / 0 / -1
 //
-// or, with targetsMask, targets and mask as fixed_size_list<float32>.
+// or, with targetsMask, targets and mask as list<float32>. The vectors
+// are variable-size lists of fixed length rather than fixed_size_list
+// because Arrow Go v15's Parquet writer loses fixed_size_list values.
 // The concept order is in the schema metadata under [MetaConcepts].
 func TrainingSchema(concepts []string, withSplit, targetsMask bool) *arrow.Schema {
-	n := int32(len(concepts))
 	fields := []arrow.Field{
 		{Name: dataset.ColInputID, Type: arrow.BinaryTypes.String},
 		{Name: dataset.ColURL, Type: arrow.BinaryTypes.String, Nullable: true},
@@ -101,12 +102,12 @@ func TrainingSchema(concepts []string, withSplit, targetsMask bool) *arrow.Schem
 	enc := encodingLabels
 	if targetsMask {
 		enc = encodingTargetsMask
-		f32 := arrow.FixedSizeListOfNonNullable(n, arrow.PrimitiveTypes.Float32)
+		f32 := arrow.ListOfNonNullable(arrow.PrimitiveTypes.Float32)
 		fields = append(fields,
 			arrow.Field{Name: ColTargets, Type: f32},
 			arrow.Field{Name: ColMask, Type: f32})
 	} else {
-		fields = append(fields, arrow.Field{Name: ColLabels, Type: arrow.FixedSizeListOfNonNullable(n, arrow.PrimitiveTypes.Int8)})
+		fields = append(fields, arrow.Field{Name: ColLabels, Type: arrow.ListOfNonNullable(arrow.PrimitiveTypes.Int8)})
 	}
 	md := conceptMetadata(concepts, enc)
 	return arrow.NewSchema(fields, &md)
@@ -202,19 +203,13 @@ func (b *trainingBuilder) build(in arrow.Record, assign []int8) (arrow.Record, [
 	neg := array.NewBuilder(b.mem, fieldType(ColNegatives)).(*array.ListBuilder)
 	defer neg.Release()
 	pv, nv := pos.ValueBuilder().(*array.StringBuilder), neg.ValueBuilder().(*array.StringBuilder)
-	var vecB *array.FixedSizeListBuilder
-	var tgtB, mskB *array.FixedSizeListBuilder
+	nC := len(b.vec)
+	var labels []int8
+	var targets, masks []float32
 	if b.mask {
-		tgtB = array.NewBuilder(b.mem, fieldType(ColTargets)).(*array.FixedSizeListBuilder)
-		defer tgtB.Release()
-		mskB = array.NewBuilder(b.mem, fieldType(ColMask)).(*array.FixedSizeListBuilder)
-		defer mskB.Release()
-		tgtB.ValueBuilder().(*array.Float32Builder).Reserve(n * len(b.vec))
-		mskB.ValueBuilder().(*array.Float32Builder).Reserve(n * len(b.vec))
+		targets, masks = make([]float32, 0, n*nC), make([]float32, 0, n*nC)
 	} else {
-		vecB = array.NewBuilder(b.mem, fieldType(ColLabels)).(*array.FixedSizeListBuilder)
-		defer vecB.Release()
-		vecB.ValueBuilder().(*array.Int8Builder).Reserve(n * len(b.vec))
+		labels = make([]int8, 0, n*nC)
 	}
 	for _, r := range rows {
 		pos.Append(true)
@@ -238,20 +233,17 @@ func (b *trainingBuilder) build(in arrow.Record, assign []int8) (arrow.Record, [
 					b.msk[k] = 1
 				}
 			}
-			tgtB.Append(true)
-			tgtB.ValueBuilder().(*array.Float32Builder).AppendValues(b.tgt, nil)
-			mskB.Append(true)
-			mskB.ValueBuilder().(*array.Float32Builder).AppendValues(b.msk, nil)
+			targets = append(targets, b.tgt...)
+			masks = append(masks, b.msk...)
 		} else {
-			vecB.Append(true)
-			vecB.ValueBuilder().(*array.Int8Builder).AppendValues(b.vec, nil)
+			labels = append(labels, b.vec...)
 		}
 	}
 	cols = append(cols, pos.NewArray(), neg.NewArray())
 	if b.mask {
-		cols = append(cols, tgtB.NewArray(), mskB.NewArray())
+		cols = append(cols, fixedList(b.mem, fieldType(ColTargets), n, targets), fixedList(b.mem, fieldType(ColMask), n, masks))
 	} else {
-		cols = append(cols, vecB.NewArray())
+		cols = append(cols, fixedList(b.mem, fieldType(ColLabels), n, labels))
 	}
 	return array.NewRecord(b.schema, cols, int64(n)), splitOf, nil
 }
@@ -346,4 +338,37 @@ func statsRecord(mem memory.Allocator, l *Labels, st []ConceptStats) arrow.Recor
 		ratio(b.Field(8).(*array.Float64Builder), s.Positives+s.Negatives, 2*s.Negatives)
 	}
 	return b.NewRecord()
+}
+
+// fixedList wraps n rows of len(vals)/n values as a list array of type dt.
+func fixedList[T int8 | float32](mem memory.Allocator, dt arrow.DataType, n int, vals []T) arrow.Array {
+	var values arrow.Array
+	switch v := any(vals).(type) {
+	case []int8:
+		b := array.NewInt8Builder(mem)
+		b.AppendValues(v, nil)
+		values = b.NewArray()
+		b.Release()
+	case []float32:
+		b := array.NewFloat32Builder(mem)
+		b.AppendValues(v, nil)
+		values = b.NewArray()
+		b.Release()
+	}
+	defer values.Release()
+	width := 0
+	if n > 0 {
+		width = len(vals) / n
+	}
+	offsets := make([]int32, n+1)
+	for i := range offsets {
+		offsets[i] = int32(i * width)
+	}
+	offBuf := memory.NewResizableBuffer(mem)
+	defer offBuf.Release()
+	offBuf.Resize(4 * (n + 1))
+	copy(arrow.Int32Traits.CastFromBytes(offBuf.Bytes()), offsets)
+	data := array.NewData(dt, n, []*memory.Buffer{nil, offBuf}, []arrow.ArrayData{values.Data()}, 0, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
 }

@@ -204,11 +204,23 @@ func takeRows(ctx context.Context, mem memory.Allocator, rec arrow.Record, rows 
 		}
 	}()
 	for i, c := range rec.Columns() {
-		t, err := compute.TakeArrayOpts(cctx, c, idx, compute.TakeOptions{BoundsCheck: false})
+		// The take kernel has no dictionary case: take the indices and
+		// keep the dictionary.
+		d, isDict := c.(*array.Dictionary)
+		src := c
+		if isDict {
+			src = d.Indices()
+		}
+		t, err := compute.TakeArrayOpts(cctx, src, idx, compute.TakeOptions{BoundsCheck: false})
 		if err != nil {
 			return nil, fmt.Errorf("export: take %s: %w", rec.ColumnName(i), err)
 		}
-		cols[i] = t
+		if isDict {
+			cols[i] = array.NewDictionaryArray(c.DataType(), t, d.Dictionary())
+			t.Release()
+		} else {
+			cols[i] = t
+		}
 	}
 	return array.NewRecord(rec.Schema(), cols, int64(len(rows))), nil
 }
