@@ -140,7 +140,7 @@ func (p *parquetWriter) Write(rec arrow.Record) error {
 	}
 	return p.fw.WriteBuffered(rec)
 }
-func (p *parquetWriter) Close() error                 { return p.fw.Close() }
+func (p *parquetWriter) Close() error { return p.fw.Close() }
 
 // ipcWriter writes an Arrow IPC file. The IPC file format cannot replace
 // dictionaries between batches, so dictionary columns are written dense.

@@ -28,8 +28,9 @@ type world struct {
 
 func (w world) conceptID(c int) string { return fmt.Sprintf("c%04d", c) }
 
-// each calls fn with every input in order; fn must not keep the Input.
-func (w world) each(fn func(in *dataset.Input) error) error {
+// stream returns a generator of the world's inputs: each call fills in
+// with the next input and io.EOF follows the last.
+func (w world) stream() func(in *dataset.Input) error {
 	rng := rand.New(rand.NewPCG(w.seed, 1))
 	cum := make([]float64, w.concepts)
 	acc := 0.0
@@ -38,10 +39,13 @@ func (w world) each(fn func(in *dataset.Input) error) error {
 		cum[c] = acc
 	}
 	draw := func() int { return sort.SearchFloat64s(cum, rng.Float64()*acc) }
-	var in dataset.Input
 	used := map[int]bool{}
-	for i := 0; i < w.inputs; i++ {
-		in = dataset.Input{ID: fmt.Sprintf("in%07d", i), Kind: "image", URL: fmt.Sprintf("https://example.com/%d.jpg", i)}
+	i := 0
+	return func(in *dataset.Input) error {
+		if i == w.inputs {
+			return io.EOF
+		}
+		*in = dataset.Input{ID: fmt.Sprintf("in%07d", i), Kind: "image", URL: fmt.Sprintf("https://example.com/%d.jpg", i)}
 		if w.groupSize > 0 {
 			in.Metadata = []byte(fmt.Sprintf(`{"group":"g%d","n":%d}`, i/w.groupSize, i))
 		}
@@ -77,35 +81,31 @@ func (w world) each(fn func(in *dataset.Input) error) error {
 		if w.modelEvery > 0 && i%w.modelEvery == 0 {
 			add(rng.IntN(w.concepts), 1, dataset.AnnotatorModel)
 		}
+		i++
+		return nil
+	}
+}
+
+// each calls fn with every input in order; fn must not keep the Input.
+func (w world) each(fn func(in *dataset.Input) error) error {
+	next := w.stream()
+	var in dataset.Input
+	for {
+		if err := next(&in); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
 		if err := fn(&in); err != nil {
 			return err
 		}
 	}
-	return nil
 }
 
 // opener streams the world through dataset.NewFuncReader.
 func (w world) opener(mem memory.Allocator) Opener {
 	return func(ctx context.Context, inputs bool) (*dataset.Reader, error) {
-		var all []dataset.Input
-		if err := w.each(func(in *dataset.Input) error {
-			cp := *in
-			cp.Annotations = append([]dataset.Annotation(nil), in.Annotations...)
-			all = append(all, cp)
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-		i := 0
-		next := func(in *dataset.Input) error {
-			if i == len(all) {
-				return io.EOF
-			}
-			*in = all[i]
-			i++
-			return nil
-		}
-		return dataset.NewFuncReader(ctx, next, dataset.WithAllocator(mem), dataset.WithInputs(inputs), dataset.WithBatchSize(4096)), nil
+		return dataset.NewFuncReader(ctx, w.stream(), dataset.WithAllocator(mem), dataset.WithInputs(inputs), dataset.WithBatchSize(4096)), nil
 	}
 }
 
