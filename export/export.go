@@ -150,11 +150,12 @@ func exportLong(ctx context.Context, open Opener, sink Sink, plan *Plan, cfg *co
 		splits = plan.Splits
 	}
 	sw := newSplitWriter(sink, splits, dataset.AnnotationSchema(), cfg)
+	var cache dictCache
 	for r.Next() {
 		rec := r.Annotations()
 		var splitOf func(int) int8
 		if plan != nil && plan.Assign != nil {
-			if splitOf, err = rowSplits(rec, plan); err != nil {
+			if splitOf, err = rowSplits(rec, plan, &cache); err != nil {
 				return nil, err
 			}
 		}
@@ -169,9 +170,9 @@ func exportLong(ctx context.Context, open Opener, sink Sink, plan *Plan, cfg *co
 }
 
 // rowSplits maps each annotation row to its input's split.
-func rowSplits(rec arrow.Record, plan *Plan) (func(int) int8, error) {
+func rowSplits(rec arrow.Record, plan *Plan, cache *dictCache) (func(int) int8, error) {
 	var missing string
-	of, err := stringIndexer(rec.Column(dataset.AnnInputID), func(id string) int32 {
+	of, err := cache.indexer(rec.Column(dataset.AnnInputID), func(id string) int32 {
 		i, ok := plan.Labels.Index(id)
 		if !ok {
 			missing = id
@@ -182,10 +183,15 @@ func rowSplits(rec arrow.Record, plan *Plan) (func(int) int8, error) {
 	if err != nil {
 		return nil, err
 	}
+	n := int(rec.NumRows())
+	splits := make([]int8, n)
+	for i := 0; i < n; i++ {
+		splits[i] = plan.Assign[of(i)]
+	}
 	if missing != "" {
 		return nil, fmt.Errorf("export: input %q was not seen in the first pass (did the source change?)", missing)
 	}
-	return func(i int) int8 { return plan.Assign[of(i)] }, nil
+	return func(i int) int8 { return splits[i] }, nil
 }
 
 func exportTraining(ctx context.Context, open Opener, sink Sink, plan *Plan, cfg *config) (*splitWriter, error) {

@@ -137,6 +137,8 @@ type LabelCollector struct {
 	rowCon  []int32
 	rowCell []int8
 
+	inCache, conCache dictCache
+
 	groupKeys map[string]int32
 	groups    []int32 // by input index; -1 until the input's record is seen
 
@@ -197,11 +199,11 @@ func (c *LabelCollector) AddAnnotations(rec arrow.Record) error {
 	if inCol == nil || conCol == nil || valCol == nil {
 		return fmt.Errorf("export: annotations record lacks %s, %s or %s", dataset.ColInputID, dataset.ColConceptID, dataset.ColValue)
 	}
-	inputOf, err := stringIndexer(inCol, c.input)
+	inputOf, err := c.inCache.indexer(inCol, c.input)
 	if err != nil {
 		return err
 	}
-	conceptOf, err := stringIndexer(conCol, c.concept)
+	conceptOf, err := c.conCache.indexer(conCol, c.concept)
 	if err != nil {
 		return err
 	}
@@ -394,6 +396,47 @@ func stringIndexer(a arrow.Array, lookup func(string) int32) (func(int) int32, e
 		return func(i int) int32 { return lookup(a.Value(i)) }, nil
 	}
 	return nil, fmt.Errorf("export: column type %s, want utf8 or dictionary<utf8>", a.DataType())
+}
+
+// dictCache maps dictionary entries to indices lazily, touching only the
+// entries a batch references: dataset's builders keep their dictionary
+// across batches, so a batch's dictionary can hold every id seen so far
+// and mapping it whole per batch would be quadratic.
+type dictCache struct {
+	m       []int32
+	touched []int32
+}
+
+// indexer is like stringIndexer; the returned func is valid until the
+// next call.
+func (d *dictCache) indexer(a arrow.Array, lookup func(string) int32) (func(int) int32, error) {
+	da, ok := a.(*array.Dictionary)
+	if !ok {
+		return stringIndexer(a, lookup)
+	}
+	dict, ok := da.Dictionary().(*array.String)
+	if !ok {
+		return nil, fmt.Errorf("export: dictionary of %s, want utf8", da.Dictionary().DataType())
+	}
+	for _, k := range d.touched {
+		if int(k) < len(d.m) {
+			d.m[k] = -1
+		}
+	}
+	d.touched = d.touched[:0]
+	for len(d.m) < dict.Len() {
+		d.m = append(d.m, -1)
+	}
+	return func(i int) int32 {
+		k := da.GetValueIndex(i)
+		if v := d.m[k]; v >= 0 {
+			return v
+		}
+		v := lookup(dict.Value(k))
+		d.m[k] = v
+		d.touched = append(d.touched, int32(k))
+		return v
+	}, nil
 }
 
 // stringPredicate evaluates pred once per dictionary entry.
