@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+
+	"curate.dev/dataset"
 )
 
 // Format is an output file format.
@@ -103,6 +105,8 @@ func parquetProps(cfg *config) (*parquet.WriterProperties, pqarrow.ArrowWriterPr
 		parquet.WithCompression(codec),
 		parquet.WithMaxRowGroupLength(int64(cfg.rowGroupRows)),
 		parquet.WithDictionaryDefault(true),
+		// Annotation ids are unique: a dictionary only costs time there.
+		parquet.WithDictionaryFor(dataset.ColAnnotationID, false),
 		parquet.WithDataPageSize(1<<20),
 		parquet.WithCreatedBy("curate export"),
 	)
