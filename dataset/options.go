@@ -57,6 +57,11 @@ type config struct {
 	maxLineBytes int
 	inputs       bool
 	embeddingDim int // 0: take it from the first embedding seen; -1: never read embeddings
+
+	// Parallel JSONL path (tests set these; 0 means the default).
+	workers   int  // parse goroutines (default GOMAXPROCS)
+	blockSize int  // bytes per parse job (default defaultBlockSize)
+	serial    bool // force the one-line-at-a-time reference path
 }
 
 func defaultConfig() config {

@@ -1,0 +1,276 @@
+package dataset
+
+import (
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/bitutil"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+)
+
+// annBatch accumulates annotation rows in plain Go slices, with its own
+// dictionaries, and turns them into one record of [AnnotationSchema]. It
+// is what the fast JSONL path appends to: a row costs a few slice appends
+// and map lookups that do not allocate once a string has been seen in the
+// batch. Dictionaries list values in order of first appearance, as
+// [AnnotationBuilder] does, so both give equal records for equal rows.
+type annBatch struct {
+	input, concept, name, annotator dictCol
+
+	inputs    []int32
+	concepts  []int32
+	names     []int32 // -1: null
+	values    []float32
+	sources   []int8 // index into srcDict
+	annIDs    []byte
+	annOffs   []int32
+	annValid  []bool
+	annots    []int32 // -1: null
+	kinds     []int8  // index into kindDict; -1: null
+	srcIdx    [3]int8 // ValueSource -> index in srcDict, -1 when absent
+	srcDict   []ValueSource
+	kindIdx   [4]int8
+	kindDict  []AnnotatorKind
+	implicits int64
+}
+
+// dictCol is a string dictionary under construction.
+type dictCol struct {
+	idx  map[string]int32
+	data []byte
+	offs []int32
+}
+
+func (d *dictCol) reset() {
+	if d.idx == nil {
+		d.idx = make(map[string]int32)
+	}
+	clear(d.idx)
+	d.data = d.data[:0]
+	d.offs = append(d.offs[:0], 0)
+}
+
+// get returns b's index, adding it on first sight. The lookup does not
+// allocate.
+func (d *dictCol) get(b []byte) int32 {
+	if i, ok := d.idx[string(b)]; ok {
+		return i
+	}
+	i := int32(len(d.offs) - 1)
+	d.idx[string(b)] = i
+	d.data = append(d.data, b...)
+	d.offs = append(d.offs, int32(len(d.data)))
+	return i
+}
+
+func newAnnBatch() *annBatch {
+	b := &annBatch{}
+	b.reset()
+	return b
+}
+
+func (b *annBatch) reset() {
+	b.input.reset()
+	b.concept.reset()
+	b.name.reset()
+	b.annotator.reset()
+	b.inputs = b.inputs[:0]
+	b.concepts = b.concepts[:0]
+	b.names = b.names[:0]
+	b.values = b.values[:0]
+	b.sources = b.sources[:0]
+	b.annIDs = b.annIDs[:0]
+	b.annOffs = append(b.annOffs[:0], 0)
+	b.annValid = b.annValid[:0]
+	b.annots = b.annots[:0]
+	b.kinds = b.kinds[:0]
+	b.srcIdx = [3]int8{-1, -1, -1}
+	b.srcDict = b.srcDict[:0]
+	b.kindIdx = [4]int8{-1, -1, -1, -1}
+	b.kindDict = b.kindDict[:0]
+	b.implicits = 0
+}
+
+// Len returns the number of rows.
+func (b *annBatch) Len() int { return len(b.values) }
+
+// addConcept appends a row from the common JSONL shape: no annotation id,
+// no annotator.
+func (b *annBatch) addConcept(input int32, id, name []byte, v float32, src ValueSource) {
+	b.inputs = append(b.inputs, input)
+	b.concepts = append(b.concepts, b.concept.get(id))
+	if len(name) == 0 {
+		b.names = append(b.names, -1)
+	} else {
+		b.names = append(b.names, b.name.get(name))
+	}
+	b.values = append(b.values, v)
+	b.sources = append(b.sources, b.source(src))
+	b.annOffs = append(b.annOffs, int32(len(b.annIDs)))
+	b.annValid = append(b.annValid, false)
+	b.annots = append(b.annots, -1)
+	b.kinds = append(b.kinds, -1)
+	if src.Implicit() {
+		b.implicits++
+	}
+}
+
+// add appends any annotation row (the reference decoder's output).
+func (b *annBatch) add(a *Annotation) {
+	b.addConcept(b.input.get([]byte(a.InputID)), []byte(a.ConceptID), []byte(a.ConceptName), a.Value, a.Source)
+	last := len(b.values) - 1
+	if a.AnnotationID != "" {
+		b.annIDs = append(b.annIDs, a.AnnotationID...)
+		b.annOffs[last+1] = int32(len(b.annIDs))
+		b.annValid[last] = true
+	}
+	if a.Annotator != "" {
+		b.annots[last] = b.annotator.get([]byte(a.Annotator))
+	}
+	if a.AnnotatorKind.String() != "" {
+		k := a.AnnotatorKind
+		if b.kindIdx[k] < 0 {
+			b.kindIdx[k] = int8(len(b.kindDict))
+			b.kindDict = append(b.kindDict, k)
+		}
+		b.kinds[last] = b.kindIdx[k]
+	}
+}
+
+func (b *annBatch) source(s ValueSource) int8 {
+	if b.srcIdx[s] < 0 {
+		b.srcIdx[s] = int8(len(b.srcDict))
+		b.srcDict = append(b.srcDict, s)
+	}
+	return b.srcIdx[s]
+}
+
+// newRecord builds the record from the rows and resets the batch. The
+// caller owns the record.
+func (b *annBatch) newRecord(mem memory.Allocator) arrow.Record {
+	n := b.Len()
+	var srcDict, kindDict dictCol
+	srcDict.reset()
+	for _, s := range b.srcDict {
+		srcDict.get([]byte(s.String()))
+	}
+	kindDict.reset()
+	for _, k := range b.kindDict {
+		kindDict.get([]byte(k.String()))
+	}
+	cols := []arrow.Array{
+		dictArray(mem, dictString32, int32Bytes(b.inputs), nil, n, &b.input),
+		dictArray(mem, dictString32, int32Bytes(b.concepts), nil, n, &b.concept),
+		dictArray(mem, dictString32, nullableIdx32(b.names), validity(len(b.names), func(i int) bool { return b.names[i] >= 0 }), n, &b.name),
+		float32Array(mem, b.values),
+		dictArray(mem, dictString8, int8Bytes(b.sources), nil, n, &srcDict),
+		stringArray(mem, b.annIDs, b.annOffs, validity(n, func(i int) bool { return b.annValid[i] })),
+		dictArray(mem, dictString32, nullableIdx32(b.annots), validity(n, func(i int) bool { return b.annots[i] >= 0 }), n, &b.annotator),
+		dictArray(mem, dictString8, nullableIdx8(b.kinds), validity(n, func(i int) bool { return b.kinds[i] >= 0 }), n, &kindDict),
+	}
+	for _, c := range cols {
+		// The record takes its own references.
+		defer c.Release()
+	}
+	b.reset()
+	return array.NewRecord(annotationSchema, cols, int64(n))
+}
+
+func bufferOf(mem memory.Allocator, b []byte) *memory.Buffer {
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(len(b))
+	copy(buf.Bytes(), b)
+	return buf
+}
+
+// validity returns a validity bitmap, or nil when every row is valid.
+func validity(n int, valid func(int) bool) []byte {
+	var bm []byte
+	for i := 0; i < n; i++ {
+		if !valid(i) {
+			if bm == nil {
+				bm = make([]byte, bitutil.BytesForBits(int64(n)))
+				for j := 0; j < i; j++ {
+					bitutil.SetBit(bm, j)
+				}
+			}
+			continue
+		}
+		if bm != nil {
+			bitutil.SetBit(bm, i)
+		}
+	}
+	return bm
+}
+
+func float32Array(mem memory.Allocator, v []float32) arrow.Array {
+	d := array.NewData(arrow.PrimitiveTypes.Float32, len(v),
+		[]*memory.Buffer{nil, bufferOf(mem, arrow.Float32Traits.CastToBytes(v))}, nil, 0, 0)
+	defer d.Release()
+	releaseBufs(d)
+	return array.NewFloat32Data(d)
+}
+
+func stringArray(mem memory.Allocator, data []byte, offs []int32, valid []byte) arrow.Array {
+	n := len(offs) - 1
+	nulls := 0
+	var vb *memory.Buffer
+	if valid != nil {
+		nulls = n - bitutil.CountSetBits(valid, 0, n)
+		vb = bufferOf(mem, valid)
+	}
+	d := array.NewData(arrow.BinaryTypes.String, n,
+		[]*memory.Buffer{vb, bufferOf(mem, int32Bytes(offs)), bufferOf(mem, data)}, nil, nulls, 0)
+	defer d.Release()
+	releaseBufs(d)
+	return array.NewStringData(d)
+}
+
+func dictArray(mem memory.Allocator, dt *arrow.DictionaryType, idx []byte, valid []byte, n int, dict *dictCol) arrow.Array {
+	values := stringArray(mem, dict.data, dict.offs, nil)
+	defer values.Release()
+	nulls := 0
+	var vb *memory.Buffer
+	if valid != nil {
+		nulls = n - bitutil.CountSetBits(valid, 0, n)
+		vb = bufferOf(mem, valid)
+	}
+	d := array.NewDataWithDictionary(dt, n, []*memory.Buffer{vb, bufferOf(mem, idx)}, nulls, 0, values.Data().(*array.Data))
+	defer d.Release()
+	releaseBufs(d)
+	return array.MakeFromData(d)
+}
+
+// releaseBufs drops the creation reference of d's fresh buffers: d holds
+// its own.
+func releaseBufs(d *array.Data) {
+	for _, b := range d.Buffers() {
+		if b != nil {
+			b.Release()
+		}
+	}
+}
+
+func int32Bytes(v []int32) []byte { return arrow.Int32Traits.CastToBytes(v) }
+func int8Bytes(v []int8) []byte   { return arrow.Int8Traits.CastToBytes(v) }
+
+// nullableIdx32 returns the index bytes with nulls (-1) as 0.
+func nullableIdx32(v []int32) []byte {
+	for _, x := range v {
+		if x < 0 {
+			c := make([]int32, len(v))
+			for i, y := range v {
+				c[i] = max(y, 0)
+			}
+			return int32Bytes(c)
+		}
+	}
+	return int32Bytes(v)
+}
+
+func nullableIdx8(v []int8) []byte {
+	c := make([]int8, len(v))
+	for i, y := range v {
+		c[i] = max(y, 0)
+	}
+	return int8Bytes(c)
+}

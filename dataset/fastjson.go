@@ -1,0 +1,505 @@
+package dataset
+
+import (
+	"unicode/utf8"
+)
+
+// The fast JSONL path reads the common shape of a Clarifai input line
+// straight into an [annBatch] without building an [Input]:
+//
+//	{"id":"…","data":{"image":{"url":"…"},"concepts":[{"id":"…","name":"…","value":1},…],
+//	 "metadata":{…},"embeddings":[{"vector":[…]}]},"dataset_ids":["…"],"status":{…}}
+//
+// It is used when only annotations are read (WithInputs(false)), so media,
+// metadata, embeddings and dataset ids are checked for the shape the
+// reference decoder accepts and otherwise skipped. Anything else — string
+// escapes, a null where an object is expected, an upper-case or non-ASCII
+// key (encoding/json matches keys case-insensitively), a repeated key, an
+// "annotations" list, a value that is not 0 or 1, any syntax error — makes
+// parseLine return false, and the caller decodes the line with the
+// reference decoder (decodeInputJSON), which also produces every error. So
+// the fast path never decides anything the reference decoder would decide
+// differently.
+
+// fastConcept is one concept of the line being parsed. Each concept starts
+// from the zero value: nothing carries over from the concept before.
+type fastConcept struct {
+	id, name []byte
+	hasID    bool
+	value    float32
+	src      ValueSource
+}
+
+// fastParser holds the scratch state of the fast path; it is reset for
+// every line and reused to avoid allocation.
+type fastParser struct {
+	s        []byte
+	i        int
+	strict   bool
+	soft     bool
+	id       []byte
+	hasID    bool
+	concepts []fastConcept
+}
+
+const maxFastDepth = 64
+
+// parseLine parses one line (without its line ending). It reports false
+// when the line is not in the common shape; nothing is kept then.
+func (p *fastParser) parseLine(line []byte) bool {
+	p.s, p.i = line, 0
+	p.id, p.hasID = nil, false
+	p.concepts = p.concepts[:0]
+	p.ws()
+	if !p.eat('{') {
+		return false
+	}
+	var seen uint
+	ok := p.object(func(key []byte) bool {
+		var bit uint
+		switch string(key) {
+		case "id":
+			bit = 1
+			s, ok := p.str()
+			p.id, p.hasID = s, ok
+			if !ok {
+				return false
+			}
+		case "data":
+			bit = 2
+			if !p.eat('{') {
+				return false
+			}
+			if !p.data() {
+				return false
+			}
+		case "dataset_ids":
+			bit = 4
+			if !p.eat('[') {
+				return false
+			}
+			if !p.array(func() bool { _, ok := p.str(); return ok }) {
+				return false
+			}
+		case "annotations":
+			bit = 8
+			// Only an empty list; annotations with workers go the reference way.
+			if !p.eat('[') {
+				return false
+			}
+			p.ws()
+			if !p.eat(']') {
+				return false
+			}
+		case "status":
+			bit = 16
+			if !p.skip(1) {
+				return false
+			}
+		default:
+			return p.otherKey(key) && p.skip(1)
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return true
+	})
+	if !ok {
+		return false
+	}
+	p.ws()
+	if p.i != len(p.s) || !p.hasID || len(p.id) == 0 {
+		return false
+	}
+	for i := range p.concepts {
+		c := &p.concepts[i]
+		if !c.hasID || len(c.id) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// data parses the object after "data":{.
+func (p *fastParser) data() bool {
+	var seen uint
+	return p.object(func(key []byte) bool {
+		var bit uint
+		switch string(key) {
+		case "image":
+			bit = 1
+			if !p.media() {
+				return false
+			}
+		case "video":
+			bit = 2
+			if !p.media() {
+				return false
+			}
+		case "audio":
+			bit = 4
+			if !p.media() {
+				return false
+			}
+		case "text":
+			bit = 8
+			if !p.media() {
+				return false
+			}
+		case "concepts":
+			bit = 16
+			if !p.eat('[') {
+				return false
+			}
+			if !p.array(p.concept) {
+				return false
+			}
+		case "metadata":
+			bit = 32
+			p.ws()
+			if p.i >= len(p.s) || p.s[p.i] != '{' {
+				return false
+			}
+			if !p.skip(1) {
+				return false
+			}
+		case "embeddings":
+			bit = 64
+			if !p.eat('[') {
+				return false
+			}
+			if !p.array(p.embedding) {
+				return false
+			}
+		default:
+			return p.otherKey(key) && p.skip(2)
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return true
+	})
+}
+
+// media parses {"url":"…","raw":"…"}.
+func (p *fastParser) media() bool {
+	if !p.eat('{') {
+		return false
+	}
+	var seen uint
+	return p.object(func(key []byte) bool {
+		var bit uint
+		switch string(key) {
+		case "url":
+			bit = 1
+		case "raw":
+			bit = 2
+		default:
+			return p.otherKey(key) && p.skip(3)
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		_, ok := p.str()
+		return ok
+	})
+}
+
+// embedding parses {"vector":[numbers]}.
+func (p *fastParser) embedding() bool {
+	if !p.eat('{') {
+		return false
+	}
+	seen := false
+	return p.object(func(key []byte) bool {
+		if string(key) != "vector" {
+			return p.otherKey(key) && p.skip(3)
+		}
+		if seen || !p.eat('[') {
+			return false
+		}
+		seen = true
+		return p.array(func() bool {
+			_, plain, ok := p.number()
+			return ok && plain
+		})
+	})
+}
+
+// concept parses one element of "concepts" into a fresh fastConcept.
+func (p *fastParser) concept() bool {
+	if !p.eat('{') {
+		return false
+	}
+	p.concepts = append(p.concepts, fastConcept{})
+	c := &p.concepts[len(p.concepts)-1]
+	*c = fastConcept{} // fresh state, whatever the slice held before
+	c.value, c.src = Positive, ValueHTTPDefault
+	var seen uint
+	ok := p.object(func(key []byte) bool {
+		var bit uint
+		switch string(key) {
+		case "id":
+			bit = 1
+			s, ok := p.str()
+			if !ok {
+				return false
+			}
+			c.id, c.hasID = s, true
+		case "name":
+			bit = 2
+			s, ok := p.str()
+			if !ok {
+				return false
+			}
+			c.name = s
+		case "value":
+			bit = 4
+			if !p.value(c) {
+				return false
+			}
+		default:
+			return p.otherKey(key) && p.skip(3)
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return true
+	})
+	if !ok {
+		return false
+	}
+	if seen&4 == 0 && p.strict {
+		return false // the reference decoder reports the omitted value
+	}
+	return true
+}
+
+// value parses a concept's value: null (the HTTP default) or a number the
+// value rules accept.
+func (p *fastParser) value(c *fastConcept) bool {
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == 'n' {
+		if !p.literal("null") {
+			return false
+		}
+		if p.strict {
+			return false
+		}
+		c.value, c.src = Positive, ValueHTTPDefault
+		return true
+	}
+	raw, _, ok := p.number()
+	if !ok {
+		return false
+	}
+	switch {
+	case len(raw) == 1 && raw[0] == '0':
+		c.value, c.src = Negative, ValueExplicit
+	case len(raw) == 1 && raw[0] == '1':
+		c.value, c.src = Positive, ValueExplicit
+	default:
+		v, src, err := parseJSONValue(raw, p.strict, p.soft)
+		if err != nil {
+			return false
+		}
+		c.value, c.src = v, src
+	}
+	return true
+}
+
+// otherKey reports whether an unknown key can be skipped: encoding/json
+// ignores it only if it matches no field, even case-insensitively, so
+// keys with upper-case or non-ASCII letters go the reference way.
+func (p *fastParser) otherKey(key []byte) bool {
+	for _, c := range key {
+		if c >= 0x80 || ('A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// object parses members up to and including the closing brace, after the
+// opening one; member is called with the cursor before each value.
+func (p *fastParser) object(member func(key []byte) bool) bool {
+	p.ws()
+	if p.eat('}') {
+		return true
+	}
+	for {
+		p.ws()
+		key, ok := p.str()
+		if !ok {
+			return false
+		}
+		p.ws()
+		if !p.eat(':') {
+			return false
+		}
+		p.ws()
+		if !member(key) {
+			return false
+		}
+		p.ws()
+		if p.eat(',') {
+			continue
+		}
+		return p.eat('}')
+	}
+}
+
+// array parses elements up to and including the closing bracket, after
+// the opening one.
+func (p *fastParser) array(elem func() bool) bool {
+	p.ws()
+	if p.eat(']') {
+		return true
+	}
+	for {
+		p.ws()
+		if !elem() {
+			return false
+		}
+		p.ws()
+		if p.eat(',') {
+			continue
+		}
+		return p.eat(']')
+	}
+}
+
+// skip checks and skips any JSON value.
+func (p *fastParser) skip(depth int) bool {
+	if depth > maxFastDepth {
+		return false
+	}
+	p.ws()
+	if p.i >= len(p.s) {
+		return false
+	}
+	switch c := p.s[p.i]; c {
+	case '{':
+		p.i++
+		return p.object(func([]byte) bool { return p.skip(depth + 1) })
+	case '[':
+		p.i++
+		return p.array(func() bool { return p.skip(depth + 1) })
+	case '"':
+		_, ok := p.str()
+		return ok
+	case 't':
+		return p.literal("true")
+	case 'f':
+		return p.literal("false")
+	case 'n':
+		return p.literal("null")
+	}
+	_, _, ok := p.number()
+	return ok
+}
+
+func (p *fastParser) literal(lit string) bool {
+	if len(p.s)-p.i >= len(lit) && string(p.s[p.i:p.i+len(lit)]) == lit {
+		p.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// str parses a string without escapes or control characters and with
+// valid UTF-8, and returns its contents (a slice of the line).
+func (p *fastParser) str() ([]byte, bool) {
+	if p.i >= len(p.s) || p.s[p.i] != '"' {
+		return nil, false
+	}
+	start := p.i + 1
+	ascii := true
+	for j := start; j < len(p.s); j++ {
+		c := p.s[j]
+		switch {
+		case c == '"':
+			v := p.s[start:j]
+			if !ascii && !utf8.Valid(v) {
+				return nil, false
+			}
+			p.i = j + 1
+			return v, true
+		case c == '\\' || c < 0x20:
+			return nil, false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return nil, false
+}
+
+// number parses a JSON number. plain is true when it has no exponent and
+// is short, so it certainly fits a float64.
+func (p *fastParser) number() (raw []byte, plain bool, ok bool) {
+	s, i := p.s, p.i
+	start := i
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return nil, false, false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return nil, false, false
+		}
+	}
+	plain = true
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		plain = false
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return nil, false, false
+		}
+	}
+	p.i = i
+	return s[start:i], plain && i-start < 300, true
+}
+
+func (p *fastParser) ws() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\r', '\n':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *fastParser) eat(c byte) bool {
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
