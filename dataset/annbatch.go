@@ -38,6 +38,9 @@ type dictCol struct {
 	idx  map[string]int32
 	data []byte
 	offs []int32
+	// memo caches recent values by a cheap hash, in front of idx: concept
+	// ids and names repeat on every line and are few.
+	memo [256]int32 // index+1; 0: empty
 }
 
 func (d *dictCol) reset() {
@@ -47,14 +50,28 @@ func (d *dictCol) reset() {
 	clear(d.idx)
 	d.data = d.data[:0]
 	d.offs = append(d.offs[:0], 0)
+	d.memo = [256]int32{}
+}
+
+func memoSlot(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
+	return (len(b)*31 + int(b[0])*7 + int(b[len(b)-1])*3 + int(b[len(b)/2])) & 255
 }
 
 // get returns b's index, adding it on first sight. The lookup does not
 // allocate.
 func (d *dictCol) get(b []byte) int32 {
+	slot := memoSlot(b)
+	if m := d.memo[slot] - 1; m >= 0 && string(d.data[d.offs[m]:d.offs[m+1]]) == string(b) {
+		return m
+	}
 	if i, ok := d.idx[string(b)]; ok {
+		d.memo[slot] = i + 1
 		return i
 	}
+	d.memo[slot] = int32(len(d.offs))
 	i := int32(len(d.offs) - 1)
 	d.idx[string(b)] = i
 	d.data = append(d.data, b...)
@@ -157,15 +174,34 @@ func (b *annBatch) newRecord(mem memory.Allocator) arrow.Record {
 	for _, k := range b.kindDict {
 		kindDict.get([]byte(k.String()))
 	}
+	nameValid := validity(b.names, validIdx32) // before nullableIdx32 rewrites the -1s
 	cols := []arrow.Array{
 		dictArray(mem, dictString32, int32Bytes(b.inputs), nil, n, &b.input),
 		dictArray(mem, dictString32, int32Bytes(b.concepts), nil, n, &b.concept),
-		dictArray(mem, dictString32, nullableIdx32(b.names), validity(len(b.names), func(i int) bool { return b.names[i] >= 0 }), n, &b.name),
+		dictArray(mem, dictString32, nullableIdx32(b.names), nameValid, n, &b.name),
 		float32Array(mem, b.values),
 		dictArray(mem, dictString8, int8Bytes(b.sources), nil, n, &srcDict),
-		stringArray(mem, b.annIDs, b.annOffs, validity(n, func(i int) bool { return b.annValid[i] })),
-		dictArray(mem, dictString32, nullableIdx32(b.annots), validity(n, func(i int) bool { return b.annots[i] >= 0 }), n, &b.annotator),
-		dictArray(mem, dictString8, nullableIdx8(b.kinds), validity(n, func(i int) bool { return b.kinds[i] >= 0 }), n, &kindDict),
+	}
+	if len(b.annIDs) > 0 || len(b.annotator.offs) > 1 || len(b.kindDict) > 0 {
+		annValid := validity(b.annValid, validBool)
+		annotValid := validity(b.annots, validIdx32)
+		kindValid := validity(b.kinds, validIdx8)
+		cols = append(cols,
+			stringArray(mem, b.annIDs, b.annOffs, annValid),
+			dictArray(mem, dictString32, nullableIdx32(b.annots), annotValid, n, &b.annotator),
+			dictArray(mem, dictString8, nullableIdx8(b.kinds), kindValid, n, &kindDict))
+	} else {
+		// The common JSONL shape: no annotation ids or annotators. The
+		// three all-null columns share one zeroed buffer for their
+		// validity bitmaps, indices and offsets.
+		zero := memory.NewResizableBuffer(mem)
+		zero.Resize(4 * (n + 1))
+		clear(zero.Bytes())
+		defer zero.Release()
+		cols = append(cols,
+			nullArray(arrow.BinaryTypes.String, n, zero, nil),
+			nullArray(dictString32, n, zero, nullArray(arrow.BinaryTypes.String, 0, zero, nil)),
+			nullArray(dictString8, n, zero, nullArray(arrow.BinaryTypes.String, 0, zero, nil)))
 	}
 	for _, c := range cols {
 		// The record takes its own references.
@@ -175,6 +211,21 @@ func (b *annBatch) newRecord(mem memory.Allocator) arrow.Record {
 	return array.NewRecord(annotationSchema, cols, int64(n))
 }
 
+// nullArray returns an array of n nulls of type dt (utf8 or a dictionary
+// of utf8 with dict as its values) whose buffers are all zero, a buffer of
+// at least 4*(n+1) zero bytes.
+func nullArray(dt arrow.DataType, n int, zero *memory.Buffer, dict arrow.Array) arrow.Array {
+	var d *array.Data
+	if dict != nil {
+		defer dict.Release()
+		d = array.NewDataWithDictionary(dt, n, []*memory.Buffer{zero, zero}, n, 0, dict.Data().(*array.Data))
+	} else {
+		d = array.NewData(dt, n, []*memory.Buffer{zero, zero, zero}, nil, n, 0)
+	}
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
 func bufferOf(mem memory.Allocator, b []byte) *memory.Buffer {
 	buf := memory.NewResizableBuffer(mem)
 	buf.Resize(len(b))
@@ -182,25 +233,33 @@ func bufferOf(mem memory.Allocator, b []byte) *memory.Buffer {
 	return buf
 }
 
-// validity returns a validity bitmap, or nil when every row is valid.
-func validity(n int, valid func(int) bool) []byte {
-	var bm []byte
-	for i := 0; i < n; i++ {
-		if !valid(i) {
-			if bm == nil {
-				bm = make([]byte, bitutil.BytesForBits(int64(n)))
-				for j := 0; j < i; j++ {
-					bitutil.SetBit(bm, j)
-				}
-			}
-			continue
+// validity returns a validity bitmap for rows where valid is true, or
+// nil when every row is valid.
+func validity[T int8 | int32 | bool](v []T, valid func(T) bool) []byte {
+	nulls := 0
+	for _, x := range v {
+		if !valid(x) {
+			nulls++
 		}
-		if bm != nil {
+	}
+	if nulls == 0 {
+		return nil
+	}
+	bm := make([]byte, bitutil.BytesForBits(int64(len(v))))
+	if nulls == len(v) {
+		return bm
+	}
+	for i, x := range v {
+		if valid(x) {
 			bitutil.SetBit(bm, i)
 		}
 	}
 	return bm
 }
+
+func validIdx32(x int32) bool { return x >= 0 }
+func validIdx8(x int8) bool   { return x >= 0 }
+func validBool(x bool) bool   { return x }
 
 func float32Array(mem memory.Allocator, v []float32) arrow.Array {
 	d := array.NewData(arrow.PrimitiveTypes.Float32, len(v),
@@ -253,24 +312,21 @@ func releaseBufs(d *array.Data) {
 func int32Bytes(v []int32) []byte { return arrow.Int32Traits.CastToBytes(v) }
 func int8Bytes(v []int8) []byte   { return arrow.Int8Traits.CastToBytes(v) }
 
-// nullableIdx32 returns the index bytes with nulls (-1) as 0.
+// nullableIdx32 returns the index bytes with nulls (-1) as 0, in place.
 func nullableIdx32(v []int32) []byte {
-	for _, x := range v {
+	for i, x := range v {
 		if x < 0 {
-			c := make([]int32, len(v))
-			for i, y := range v {
-				c[i] = max(y, 0)
-			}
-			return int32Bytes(c)
+			v[i] = 0
 		}
 	}
 	return int32Bytes(v)
 }
 
 func nullableIdx8(v []int8) []byte {
-	c := make([]int8, len(v))
-	for i, y := range v {
-		c[i] = max(y, 0)
+	for i, x := range v {
+		if x < 0 {
+			v[i] = 0
+		}
 	}
-	return int8Bytes(c)
+	return int8Bytes(v)
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -229,7 +230,8 @@ func (p *fastParser) embedding() bool {
 	})
 }
 
-// concept parses one element of "concepts" into a fresh fastConcept.
+// concept parses one element of "concepts" into a fresh fastConcept. It
+// is the innermost loop, so it walks the members itself.
 func (p *fastParser) concept() bool {
 	if !p.eat('{') {
 		return false
@@ -239,39 +241,55 @@ func (p *fastParser) concept() bool {
 	*c = fastConcept{} // fresh state, whatever the slice held before
 	c.value, c.src = Positive, ValueHTTPDefault
 	var seen uint
-	ok := p.object(func(key []byte) bool {
-		var bit uint
-		switch string(key) {
-		case "id":
-			bit = 1
-			s, ok := p.str()
+	p.ws()
+	if !p.eat('}') {
+		for {
+			p.ws()
+			key, ok := p.str()
 			if !ok {
 				return false
 			}
-			c.id, c.hasID = s, true
-		case "name":
-			bit = 2
-			s, ok := p.str()
-			if !ok {
+			p.ws()
+			if !p.eat(':') {
 				return false
 			}
-			c.name = s
-		case "value":
-			bit = 4
-			if !p.value(c) {
+			p.ws()
+			var bit uint
+			switch string(key) {
+			case "id":
+				bit = 1
+				c.id, c.hasID = p.str()
+				if !c.hasID {
+					return false
+				}
+			case "name":
+				bit = 2
+				if c.name, ok = p.str(); !ok {
+					return false
+				}
+			case "value":
+				bit = 4
+				if !p.value(c) {
+					return false
+				}
+			default:
+				if !p.otherKey(key) || !p.skip(3) {
+					return false
+				}
+			}
+			if seen&bit != 0 {
 				return false
 			}
-		default:
-			return p.otherKey(key) && p.skip(3)
+			seen |= bit
+			p.ws()
+			if p.eat(',') {
+				continue
+			}
+			if !p.eat('}') {
+				return false
+			}
+			break
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return true
-	})
-	if !ok {
-		return false
 	}
 	if seen&4 == 0 && p.strict {
 		return false // the reference decoder reports the omitted value
@@ -411,27 +429,66 @@ func (p *fastParser) literal(lit string) bool {
 	return false
 }
 
+// strClass classifies string bytes: 0 plain, 1 the closing quote, 2 an
+// escape or control character (not handled here), 3 part of a non-ASCII
+// character.
+var strClass = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = 2
+	}
+	t['"'] = 1
+	t['\\'] = 2
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = 3
+	}
+	return t
+}()
+
+const (
+	swarLo = 0x0101010101010101
+	swarHi = 0x8080808080808080
+)
+
+// swarSpecial is non-zero when a byte of w is '"', '\\', below 0x20 or
+// above 0x7f.
+func swarSpecial(w uint64) uint64 {
+	q := w ^ (swarLo * '"')
+	b := w ^ (swarLo * '\\')
+	return ((q-swarLo)&^q | (b-swarLo)&^b | (w - swarLo*0x20) | w) & swarHi
+}
+
 // str parses a string without escapes or control characters and with
 // valid UTF-8, and returns its contents (a slice of the line).
 func (p *fastParser) str() ([]byte, bool) {
-	if p.i >= len(p.s) || p.s[p.i] != '"' {
+	s := p.s
+	if p.i >= len(s) || s[p.i] != '"' {
 		return nil, false
 	}
 	start := p.i + 1
 	ascii := true
-	for j := start; j < len(p.s); j++ {
-		c := p.s[j]
-		switch {
-		case c == '"':
-			v := p.s[start:j]
+	j := start
+	// Eight bytes at a time while none is special: a quote, a backslash,
+	// a control character or a non-ASCII byte.
+	for ; j+8 <= len(s); j += 8 {
+		w := binary.LittleEndian.Uint64(s[j:])
+		if swarSpecial(w) != 0 {
+			break
+		}
+	}
+	for ; j < len(s); j++ {
+		switch strClass[s[j]] {
+		case 0:
+			continue
+		case 1:
+			v := s[start:j]
 			if !ascii && !utf8.Valid(v) {
 				return nil, false
 			}
 			p.i = j + 1
 			return v, true
-		case c == '\\' || c < 0x20:
+		case 2:
 			return nil, false
-		case c >= 0x80:
+		default:
 			ascii = false
 		}
 	}
@@ -486,6 +543,13 @@ func (p *fastParser) number() (raw []byte, plain bool, ok bool) {
 }
 
 func (p *fastParser) ws() {
+	if p.i < len(p.s) && p.s[p.i] > ' ' {
+		return // the common case: compact JSON
+	}
+	p.wsSlow()
+}
+
+func (p *fastParser) wsSlow() {
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
 		case ' ', '\t', '\r', '\n':

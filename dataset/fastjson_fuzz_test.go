@@ -150,6 +150,7 @@ func TestFastJSONLMatchesReference(t *testing.T) {
 		opts []Option
 	}{
 		{"good", good, nil},
+		{"common shape only", strings.Join(fastSeeds[:3], "\n"), nil},
 		{"good crlf", strings.ReplaceAll(good, "\n", "\r\n") + "\r\n", nil},
 		{"good tiny blocks", good, []Option{withBlocks(64, 3)}},
 		{"good tiny batches", good, []Option{WithBatchSize(1), withBlocks(100, 2)}},
