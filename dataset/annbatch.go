@@ -1,6 +1,8 @@
 package dataset
 
 import (
+	"hash/maphash"
+
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/bitutil"
@@ -33,23 +35,27 @@ type annBatch struct {
 	implicits int64
 }
 
-// dictCol is a string dictionary under construction.
+// dictCol is a string dictionary under construction: the values one after
+// another in data, with an open-addressing hash table over them, so that a
+// lookup hashes once and never allocates.
 type dictCol struct {
-	idx  map[string]int32
-	data []byte
-	offs []int32
-	// memo caches recent values by a cheap hash, in front of idx: concept
-	// ids and names repeat on every line and are few.
+	data  []byte
+	offs  []int32
+	table []int32 // index+1 of the value in each slot; 0: empty
+	// memo caches recent values by a cheap hash in front of the table:
+	// concept ids and names repeat on every line and are few.
 	memo [256]int32 // index+1; 0: empty
 }
 
+var dictSeed = maphash.MakeSeed()
+
 func (d *dictCol) reset() {
-	if d.idx == nil {
-		d.idx = make(map[string]int32)
-	}
-	clear(d.idx)
 	d.data = d.data[:0]
 	d.offs = append(d.offs[:0], 0)
+	if len(d.table) > 1<<16 {
+		d.table = nil // do not keep a huge table for the next batch
+	}
+	clear(d.table)
 	d.memo = [256]int32{}
 }
 
@@ -60,23 +66,51 @@ func memoSlot(b []byte) int {
 	return (len(b)*31 + int(b[0])*7 + int(b[len(b)-1])*3 + int(b[len(b)/2])) & 255
 }
 
-// get returns b's index, adding it on first sight. The lookup does not
-// allocate.
+func (d *dictCol) value(i int32) []byte { return d.data[d.offs[i]:d.offs[i+1]] }
+
+// get returns b's index, adding it on first sight.
 func (d *dictCol) get(b []byte) int32 {
 	slot := memoSlot(b)
-	if m := d.memo[slot] - 1; m >= 0 && string(d.data[d.offs[m]:d.offs[m+1]]) == string(b) {
+	if m := d.memo[slot] - 1; m >= 0 && string(d.value(m)) == string(b) {
 		return m
 	}
-	if i, ok := d.idx[string(b)]; ok {
-		d.memo[slot] = i + 1
-		return i
-	}
-	d.memo[slot] = int32(len(d.offs))
-	i := int32(len(d.offs) - 1)
-	d.idx[string(b)] = i
-	d.data = append(d.data, b...)
-	d.offs = append(d.offs, int32(len(d.data)))
+	i := d.lookup(b)
+	d.memo[slot] = i + 1
 	return i
+}
+
+// lookup finds or adds b in the hash table.
+func (d *dictCol) lookup(b []byte) int32 {
+	n := int32(len(d.offs) - 1)
+	if 2*(int(n)+1) > len(d.table) {
+		d.grow()
+	}
+	mask := uint64(len(d.table) - 1)
+	for h := maphash.Bytes(dictSeed, b) & mask; ; h = (h + 1) & mask {
+		e := d.table[h] - 1
+		if e < 0 {
+			d.table[h] = n + 1
+			d.data = append(d.data, b...)
+			d.offs = append(d.offs, int32(len(d.data)))
+			return n
+		}
+		if string(d.value(e)) == string(b) {
+			return e
+		}
+	}
+}
+
+func (d *dictCol) grow() {
+	size := max(64, 2*len(d.table))
+	d.table = make([]int32, size)
+	mask := uint64(size - 1)
+	for i := int32(0); i < int32(len(d.offs)-1); i++ {
+		h := maphash.Bytes(dictSeed, d.value(i)) & mask
+		for d.table[h] != 0 {
+			h = (h + 1) & mask
+		}
+		d.table[h] = i + 1
+	}
 }
 
 func newAnnBatch() *annBatch {

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -245,16 +246,28 @@ func (p *fastParser) concept() bool {
 	if !p.eat('}') {
 		for {
 			p.ws()
-			key, ok := p.str()
-			if !ok {
-				return false
-			}
-			p.ws()
-			if !p.eat(':') {
-				return false
+			// Compact JSON first: match the whole `"key":` at once.
+			var key []byte
+			switch {
+			case p.lit(`"id":`):
+				key = keyID
+			case p.lit(`"name":`):
+				key = keyName
+			case p.lit(`"value":`):
+				key = keyValue
+			default:
+				var ok bool
+				if key, ok = p.str(); !ok {
+					return false
+				}
+				p.ws()
+				if !p.eat(':') {
+					return false
+				}
 			}
 			p.ws()
 			var bit uint
+			var ok bool
 			switch string(key) {
 			case "id":
 				bit = 1
@@ -295,6 +308,21 @@ func (p *fastParser) concept() bool {
 		return false // the reference decoder reports the omitted value
 	}
 	return true
+}
+
+var (
+	keyID    = []byte("id")
+	keyName  = []byte("name")
+	keyValue = []byte("value")
+)
+
+// lit consumes lit if the input continues with it.
+func (p *fastParser) lit(lit string) bool {
+	if len(p.s)-p.i >= len(lit) && string(p.s[p.i:p.i+len(lit)]) == lit {
+		p.i += len(lit)
+		return true
+	}
+	return false
 }
 
 // value parses a concept's value: null (the HTTP default) or a number the
@@ -470,8 +498,10 @@ func (p *fastParser) str() ([]byte, bool) {
 	// Eight bytes at a time while none is special: a quote, a backslash,
 	// a control character or a non-ASCII byte.
 	for ; j+8 <= len(s); j += 8 {
-		w := binary.LittleEndian.Uint64(s[j:])
-		if swarSpecial(w) != 0 {
+		if m := swarSpecial(binary.LittleEndian.Uint64(s[j:])); m != 0 {
+			// The lowest flagged byte is special for sure (only bytes
+			// above a special one can be flagged falsely): go there.
+			j += bits.TrailingZeros64(m) >> 3
 			break
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -194,4 +195,32 @@ func FuzzFastJSONL(f *testing.F) {
 		}
 		compareWithReference(t, data, opts...)
 	})
+}
+
+func TestFastStr(t *testing.T) {
+	// Every special byte at every position of strings around the word size.
+	for n := 0; n < 20; n++ {
+		for pos := 0; pos < n; pos++ {
+			for _, c := range []byte{'"', '\\', 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff, ' ', 'a'} {
+				body := []byte(strings.Repeat("x", n))
+				body[pos] = c
+				in := append(append([]byte{'"'}, body...), '"', ',')
+				p := &fastParser{s: in}
+				got, ok := p.str()
+				wantOK := !bytes.ContainsAny(body, "\"\\\x01\x1f") && utf8.Valid(body)
+				switch {
+				case c == '"':
+					// The string ends early at the quote.
+					require.True(t, ok)
+					assert.Equal(t, string(body[:pos]), string(got))
+				default:
+					assert.Equal(t, wantOK, ok, "n=%d pos=%d c=%#x", n, pos, c)
+					if ok {
+						assert.Equal(t, string(body), string(got))
+						assert.Equal(t, len(in)-1, p.i)
+					}
+				}
+			}
+		}
+	}
 }
