@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -20,10 +21,15 @@ type csvDecoder struct {
 	format Format
 	col    map[string]int
 	header bool
+	line   int  // line where the record last read starts
+	failed bool // the header was bad: nothing more can be read
 }
 
 func newCSVDecoder(br *bufio.Reader, cfg *config, f Format) (*csvDecoder, error) {
-	r := csv.NewReader(br)
+	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
+		_, _ = br.Discard(3)
+	}
+	r := csv.NewReader(newLineGuard(br, cfg))
 	r.ReuseRecord = true
 	r.FieldsPerRecord = 0 // the header fixes the count
 	return &csvDecoder{r: r, cfg: cfg, format: f}, nil
@@ -73,8 +79,12 @@ func (d *csvDecoder) get(rec []string, name string) string {
 }
 
 func (d *csvDecoder) decode(in *Input) error {
+	if d.failed {
+		return io.EOF
+	}
 	if !d.header {
 		if err := d.readHeader(); err != nil {
+			d.failed = true
 			return err
 		}
 	}
@@ -83,6 +93,7 @@ func (d *csvDecoder) decode(in *Input) error {
 		return d.csvErr(err)
 	}
 	line, _ := d.r.FieldPos(0)
+	d.line = line
 	if d.format == FormatOpenImages {
 		return d.openImages(rec, line, in)
 	}

@@ -51,6 +51,69 @@
 //	dataset_ids  list<utf8>
 //	embedding    fixed_size_list<float32>[D]   optional; present only when embeddings are read
 //
+// # Input formats
+//
+// JSONL holds one Clarifai input per line in the HTTP JSON shape; a JSON
+// file holds an array of such inputs or a {"inputs":[…]} response. Shown
+// pretty-printed, with what each part becomes:
+//
+//	{"id": "in-1",                                       input_id (required)
+//	 "data": {
+//	   "image": {"url": "https://…/1.jpg"},              kind "image", url; or "video", "audio",
+//	                                                     or "text": {"raw": "…"} or {"url": "…"}
+//	   "concepts": [                                     one annotation row each
+//	     {"id": "dog", "name": "Dog", "value": 1},       positive
+//	     {"id": "wolf", "value": 0},                     negative
+//	     {"id": "husky"}],                               omitted: positive, value_source http_default
+//	   "metadata": {"split": "train"},                   metadata (compacted)
+//	   "embeddings": [{"vector": [0.12, -0.5, …]}]},     embedding (the first vector)
+//	 "dataset_ids": ["ds-1"],
+//	 "annotations": [                                    curate's extension, see below
+//	   {"id": "ann-1", "worker": {"model": {"id": "general"}},
+//	    "data": {"concepts": [{"id": "dog", "value": 0.87}]}},
+//	   {"id": "ann-2", "user_id": "alice",
+//	    "data": {"concepts": [{"id": "cat", "value": 0}]}}]}
+//
+// The top-level "annotations" array carries annotations together with who
+// made them, in the shape of Clarifai's Annotation objects: each becomes
+// rows with annotation_id and annotator taken from "worker" ({"user":…},
+// {"model":…} or {"workflow":…}, each with an "id"), else from
+// "model_version_id" (a model) or "user_id" (a user). A model's or
+// workflow's values are scores and may lie anywhere in [0, 1]; an
+// annotation's "input_id", when present, must be the input's id.
+//
+// A value must be 0 or 1 ([WithSoftValues]: anything in [0, 1]); NaN,
+// strings, booleans, objects and numbers out of range are errors. Every
+// line is decoded into fresh state, so a value never carries over from one
+// concept to the next.
+//
+// CSV long form has a header naming its columns, in any order; the first
+// three are required and the value must be stated:
+//
+//	input_id,concept_id,value,concept_name,annotator,annotator_kind,annotation_id
+//	in-1,dog,1,Dog,alice,user,ann-1
+//	in-1,wolf,0,,,,
+//	in-2,dog,0.93,,general,model,
+//
+// annotator_kind is user, model or workflow (user when only annotator is
+// given). An Open Images image-level label file is recognised by its
+// header; Source becomes the annotator, and "machine" rows are model
+// scores:
+//
+//	ImageID,Source,LabelName,Confidence
+//	000002b66c9c498e,verification,/m/0bt9lr,1
+//	000002b66c9c498e,verification,/m/01g317,0
+//
+// [ReadRelations] reads Clarifai ConceptRelations as JSONL, a JSON array
+// or a {"concept_relations":[…]} response:
+//
+//	{"subject_concept": {"id": "husky"}, "object_concept": {"id": "dog"}, "predicate": "hyponym"}
+//
+// A UTF-8 byte order mark, CRLF line endings and blank lines are accepted;
+// an empty file is a dataset with no rows. A line (for a JSON file, an
+// input element) may be up to [WithMaxLineBytes] long, 64 MiB by default;
+// a longer one is a [*ParseError] wrapping [ErrLineTooLong].
+//
 // # Reading
 //
 // [NewReader] streams any supported file from an [io.Reader]. Each call to

@@ -2,6 +2,8 @@ package dataset
 
 import (
 	"context"
+	"errors"
+	"io"
 )
 
 // NewFuncReader returns a Reader whose inputs come from next instead of a
@@ -16,7 +18,7 @@ func NewFuncReader(ctx context.Context, next func(*Input) error, opts ...Option)
 	for _, o := range opts {
 		o(&cfg)
 	}
-	rd := &Reader{ctx: ctx, cfg: cfg, dec: funcDecoder(next), first: true}
+	rd := &Reader{ctx: ctx, cfg: cfg, dec: &funcDecoder{next: next}, first: true}
 	rd.refs.Store(1)
 	rd.ann = NewAnnotationBuilder(cfg.mem)
 	if cfg.embeddingDim > 0 {
@@ -25,7 +27,19 @@ func NewFuncReader(ctx context.Context, next func(*Input) error, opts ...Option)
 	return rd
 }
 
-type funcDecoder func(*Input) error
+// funcDecoder numbers the records next yields as its "lines", so errors
+// and Stats.Lines count records.
+type funcDecoder struct {
+	next  func(*Input) error
+	count int
+}
 
-func (f funcDecoder) grouped() bool          { return true }
-func (f funcDecoder) decode(in *Input) error { return f(in) }
+func (f *funcDecoder) grouped() bool { return true }
+func (f *funcDecoder) lastLine() int { return f.count }
+func (f *funcDecoder) decode(in *Input) error {
+	err := f.next(in)
+	if err == nil || !errors.Is(err, io.EOF) {
+		f.count++
+	}
+	return err
+}

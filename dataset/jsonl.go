@@ -205,7 +205,7 @@ func checkValue(f float64, text string, soft bool) (float32, ValueSource, error)
 func jsonFieldError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &fieldError{te.Field, fmt.Errorf("%w: want %s, got %s", ErrShape, te.Type, te.Value)}
+		return &fieldError{te.Field, fmt.Errorf("%w: want %s, got %s", ErrShape, jsonTypeName(te.Type), te.Value)}
 	}
 	return &fieldError{"", fmt.Errorf("%w: %v", ErrSyntax, err)}
 }
@@ -260,10 +260,15 @@ type jsonDecoder struct {
 	cfg     *config
 	started bool
 	ended   bool
+	line    int  // line of the element last decoded
+	object  bool // the array sits in a {"inputs":[…]} object
 }
 
 func newJSONDecoder(br *bufio.Reader, cfg *config) *jsonDecoder {
-	t := &lineTracker{r: br}
+	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
+		_, _ = br.Discard(3)
+	}
+	t := &lineTracker{r: br, max: cfg.maxLineBytes}
 	dec := json.NewDecoder(t)
 	dec.UseNumber()
 	return &jsonDecoder{t: t, dec: dec, cfg: cfg}
@@ -299,6 +304,7 @@ func (d *jsonDecoder) start() error {
 				if err != nil || tok != json.Delim('[') {
 					return d.errAt(&fieldError{"inputs", fmt.Errorf("%w: want an array", ErrShape)})
 				}
+				d.object = true
 				return nil
 			}
 			var skip json.RawMessage
@@ -320,18 +326,25 @@ func (d *jsonDecoder) decode(in *Input) error {
 			return err
 		}
 	}
-	if d.ended || !d.dec.More() {
-		d.ended = true
+	if d.ended {
 		return io.EOF
 	}
+	if !d.dec.More() {
+		d.ended = true
+		return d.finish()
+	}
 	line := d.t.lineAt(d.dec.InputOffset())
+	d.line = line
 	var raw json.RawMessage
 	if err := d.dec.Decode(&raw); err != nil {
 		d.ended = true // the stream cannot be resynchronised
-		return &ParseError{File: d.cfg.name, Line: line, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
+		return d.streamError(line, err)
+	}
+	if len(raw) > d.cfg.maxLineBytes {
+		return &ParseError{File: d.cfg.name, Line: line, Err: fmt.Errorf("%w: an element is longer than %d bytes", ErrLineTooLong, d.cfg.maxLineBytes)}
 	}
 	if err := decodeInputJSON(raw, in, d.cfg); err != nil {
-		return toParseError(d.cfg.name, line, err)
+		return toParseError(d.cfg.name, line+errLineOffset(raw, err, new(jsonInput)), err)
 	}
 	return nil
 }
@@ -340,14 +353,23 @@ func (d *jsonDecoder) decode(in *Input) error {
 // only the bytes read but not yet accounted for.
 type lineTracker struct {
 	r     io.Reader
+	max   int // longest element accepted (0: no limit)
 	hist  []byte
 	base  int64 // stream offset of hist[0]
 	lines int   // newlines before base
 }
 
 func (t *lineTracker) Read(p []byte) (int, error) {
+	// Small reads bound the decoder's read-ahead, so that hist (the
+	// current element and what follows it) measures the element.
+	if len(p) > trackerReadSize {
+		p = p[:trackerReadSize]
+	}
 	n, err := t.r.Read(p)
 	t.hist = append(t.hist, p[:n]...)
+	if t.max > 0 && len(t.hist) > t.max+2*trackerReadSize {
+		return n, fmt.Errorf("%w: an element is longer than %d bytes", ErrLineTooLong, t.max)
+	}
 	return n, err
 }
 

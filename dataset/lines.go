@@ -34,7 +34,7 @@ func (l *lineReader) next() ([]byte, error) {
 				l.buf = l.buf[:0]
 			} else if len(l.buf) == 0 && err == nil {
 				l.line++
-				return trimEOL(frag), nil // common case: no copy
+				return l.checked(trimEOL(frag)) // common case: no copy
 			} else {
 				l.buf = append(l.buf, frag...)
 			}
@@ -45,7 +45,7 @@ func (l *lineReader) next() ([]byte, error) {
 			if tooLong {
 				return nil, fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, l.max)
 			}
-			return trimEOL(l.buf), nil
+			return l.checked(trimEOL(l.buf))
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
 		case errors.Is(err, io.EOF):
@@ -57,7 +57,7 @@ func (l *lineReader) next() ([]byte, error) {
 				return nil, io.EOF
 			}
 			l.line++
-			return trimEOL(l.buf), nil
+			return l.checked(trimEOL(l.buf))
 		default:
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync/atomic"
 
@@ -170,6 +171,7 @@ func (r *Reader) Next() bool {
 	for r.ann.Len() < r.cfg.batchSize {
 		in = Input{}
 		err := r.dec.decode(&in)
+		r.stats.Lines = int64(r.lastLine())
 		if err == nil {
 			if err = r.add(&in); err != nil {
 				err = &ParseError{File: r.cfg.name, Line: int(r.stats.Lines), Field: "data.embeddings", Err: err}
@@ -219,9 +221,6 @@ func (r *Reader) add(in *Input) error {
 		if a.InputID == "" {
 			a.InputID = in.ID
 		}
-		if a.Source.Implicit() {
-			r.stats.ImplicitValues++
-		}
 	}
 	if !r.cfg.inputs {
 		r.appendAnnotations(in)
@@ -237,6 +236,11 @@ func (r *Reader) add(in *Input) error {
 	if r.inp == nil && r.first && r.cfg.embeddingDim == 0 {
 		// The dimension is taken from the first batch: hold its inputs
 		// until the batch is complete.
+		if n := len(in.Embedding); n > 0 && r.dim == 0 {
+			r.dim = n
+		} else if n > 0 && n != r.dim {
+			return fmt.Errorf("%w: embedding has %d values, want %d like the inputs before it", ErrShape, n, r.dim)
+		}
 		cp := *in
 		cp.Annotations = nil
 		r.pending = append(r.pending, cp)
@@ -254,6 +258,9 @@ func (r *Reader) add(in *Input) error {
 func (r *Reader) appendAnnotations(in *Input) {
 	for i := range in.Annotations {
 		r.ann.Append(&in.Annotations[i])
+		if in.Annotations[i].Source.Implicit() {
+			r.stats.ImplicitValues++
+		}
 	}
 	r.stats.Annotations += int64(len(in.Annotations))
 }

@@ -26,10 +26,13 @@ type jsonRelation struct {
 // used in errors. Relations are returned in file order.
 func ReadRelations(ctx context.Context, r io.Reader, name string) ([]Relation, error) {
 	br := bufio.NewReader(r)
+	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
+		_, _ = br.Discard(3)
+	}
 	head, _ := br.Peek(1 << 12)
 	t := bytes.TrimLeft(head, " \t\r\n")
 	if len(t) > 0 && (t[0] == '[' || (t[0] == '{' && firstKey(t[1:]) == "concept_relations") || (t[0] == '{' && firstKey(t[1:]) == "status")) {
-		return readRelationsJSON(ctx, br, name)
+		return readRelationsArray(ctx, br, name)
 	}
 	lines := newLineReader(br, DefaultMaxLineBytes)
 	var out []Relation
@@ -55,39 +58,6 @@ func ReadRelations(ctx context.Context, r io.Reader, name string) ([]Relation, e
 		}
 		out = append(out, rel)
 	}
-}
-
-func readRelationsJSON(ctx context.Context, r io.Reader, name string) ([]Relation, error) {
-	var doc struct {
-		ConceptRelations []json.RawMessage `json:"concept_relations"`
-	}
-	var raws []json.RawMessage
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '[' {
-		err = json.Unmarshal(b, &raws)
-	} else {
-		err = json.Unmarshal(b, &doc)
-		raws = doc.ConceptRelations
-	}
-	if err != nil {
-		return nil, toParseError(name, 0, jsonFieldError(err))
-	}
-	out := make([]Relation, 0, len(raws))
-	for i, raw := range raws {
-		rel, err := parseRelation(raw)
-		if err != nil {
-			var fe *fieldError
-			if errors.As(err, &fe) {
-				fe.field = fmt.Sprintf("concept_relations[%d].%s", i, fe.field)
-			}
-			return nil, toParseError(name, 0, err)
-		}
-		out = append(out, rel)
-	}
-	return out, ctx.Err()
 }
 
 func parseRelation(b []byte) (Relation, error) {

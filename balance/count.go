@@ -1,0 +1,380 @@
+package balance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unsafe"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"curate.dev/dataset"
+)
+
+// Defaults for the status thresholds and the model score threshold.
+const (
+	DefaultTargetRatio    = 0.5
+	DefaultMinPositives   = 10
+	DefaultModelThreshold = 0.5
+	// softThreshold splits soft (0..1) user values into positives and
+	// negatives.
+	softThreshold = 0.5
+)
+
+// ErrSchema reports a record that lacks a column of
+// [dataset.AnnotationSchema] or holds it with another type.
+var ErrSchema = errors.New("balance: record does not have the annotations schema")
+
+type config struct {
+	th             Thresholds
+	hier           *Hierarchy
+	includeModels  bool
+	modelThreshold float32
+}
+
+// Option configures a [Counter] or [Compute].
+type Option func(*config)
+
+// WithHierarchy counts along concept relations (nil: none). A positive for
+// a concept also counts for its hypernyms and synonyms; a negative for a
+// concept also counts for its hyponyms and synonyms (the Open Images
+// convention). The report says how many counts came from this.
+func WithHierarchy(h *Hierarchy) Option { return func(c *config) { c.hier = h } }
+
+// WithTargetRatio sets the negatives:positives ratio below which a concept
+// has status few-negatives (default [DefaultTargetRatio]). r <= 0 is ignored.
+func WithTargetRatio(r float64) Option {
+	return func(c *config) {
+		if r > 0 {
+			c.th.TargetRatio = r
+		}
+	}
+}
+
+// WithMinPositives sets the number of positives below which a concept has
+// status few-positives (default [DefaultMinPositives]). n < 0 is ignored.
+func WithMinPositives(n int) Option {
+	return func(c *config) {
+		if n >= 0 {
+			c.th.MinPositives = n
+		}
+	}
+}
+
+// WithModels counts annotations made by a model or a workflow (annotator
+// kind "model" or "workflow"), which are left out by default: a score of at
+// least threshold is a positive, a lower one a negative.
+func WithModels(threshold float32) Option {
+	return func(c *config) {
+		c.includeModels = true
+		c.modelThreshold = threshold
+	}
+}
+
+// Counter accumulates per-concept counts over annotation records of
+// [dataset.AnnotationSchema]. Records may come in any order: the rows of
+// one input need not be adjacent (CSV) and an input may appear in several
+// records or sources; it is counted once. Memory grows with the number of
+// distinct inputs times their distinct concepts, never with the number of
+// rows. A Counter is not safe for concurrent use.
+type Counter struct {
+	cfg config
+
+	inputIDs map[string]int32
+	spans    []span   // per input: its entries in arena
+	arena    []uint32 // entries: concept index << 2 | flags
+	live     int      // sum of span capacities
+	ids      stringArena
+
+	conceptIDs  map[string]int32
+	conceptID   []string
+	conceptName []string
+	implicit    []int // per concept
+	annotations int
+	implicitSum int
+	excluded    int
+
+	// per-batch scratch, reused
+	inMap, cMap     []int32
+	srcMap, kindMap []int8
+	cols            columns
+	schema          *arrow.Schema
+}
+
+// entry flags
+const (
+	flagPos = 1
+	flagNeg = 2
+)
+
+// span locates one input's entries in the arena.
+type span struct{ off, n, cap uint32 }
+
+type columns struct {
+	input, concept, name, value, source, kind int
+}
+
+// NewCounter returns an empty Counter.
+func NewCounter(opts ...Option) *Counter {
+	cfg := config{th: Thresholds{TargetRatio: DefaultTargetRatio, MinPositives: DefaultMinPositives}, modelThreshold: DefaultModelThreshold}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &Counter{
+		cfg:        cfg,
+		inputIDs:   map[string]int32{},
+		conceptIDs: map[string]int32{},
+	}
+}
+
+// Compute counts every record of rr and returns the report. It checks ctx
+// between records. rr is not released.
+func Compute(ctx context.Context, rr array.RecordReader, opts ...Option) (*Report, error) {
+	c := NewCounter(opts...)
+	for rr.Next() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := c.Add(rr.Record()); err != nil {
+			return nil, err
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return nil, err
+	}
+	return c.Report(), nil
+}
+
+// Add counts the rows of rec, which must have the columns of
+// [dataset.AnnotationSchema] (found by name). rec is not retained.
+func (c *Counter) Add(rec arrow.Record) error {
+	if rec.Schema() != c.schema {
+		cols, err := findColumns(rec.Schema())
+		if err != nil {
+			return err
+		}
+		c.cols, c.schema = cols, rec.Schema()
+	}
+	n := int(rec.NumRows())
+	if n == 0 {
+		return nil
+	}
+	inDict := rec.Column(c.cols.input).(*array.Dictionary)
+	cDict := rec.Column(c.cols.concept).(*array.Dictionary)
+	nameDict := rec.Column(c.cols.name).(*array.Dictionary)
+	srcDict := rec.Column(c.cols.source).(*array.Dictionary)
+	kindDict := rec.Column(c.cols.kind).(*array.Dictionary)
+	values := rec.Column(c.cols.value).(*array.Float32).Float32Values()
+
+	inIdx := inDict.Indices().(*array.Int32).Int32Values()
+	cIdx := cDict.Indices().(*array.Int32).Int32Values()
+	nameIdx := nameDict.Indices().(*array.Int32).Int32Values()
+	srcIdx := srcDict.Indices().(*array.Int8).Int8Values()
+	kindIdx := kindDict.Indices().(*array.Int8).Int8Values()
+	inVals := inDict.Dictionary().(*array.String)
+	cVals := cDict.Dictionary().(*array.String)
+	nameVals := nameDict.Dictionary().(*array.String)
+
+	// Dictionary indices map to global indices lazily, once per distinct
+	// value and batch.
+	c.inMap = resetMap(c.inMap, inVals.Len())
+	c.cMap = resetMap(c.cMap, cVals.Len())
+	c.srcMap = smallMap(c.srcMap, srcDict.Dictionary().(*array.String), func(s string) int8 {
+		if vs, ok := dataset.ParseValueSource(s); ok && !vs.Implicit() {
+			return 0
+		}
+		return 1
+	})
+	c.kindMap = smallMap(c.kindMap, kindDict.Dictionary().(*array.String), func(s string) int8 {
+		if k, _ := dataset.ParseAnnotatorKind(s); k == dataset.AnnotatorModel || k == dataset.AnnotatorWorkflow {
+			return 1
+		}
+		return 0
+	})
+	kindNulls := kindDict.NullN() > 0
+	nameNulls := nameDict.NullN() > 0
+	if inDict.NullN() > 0 || cDict.NullN() > 0 {
+		return fmt.Errorf("%w: null input_id or concept_id", ErrSchema)
+	}
+
+	for r := 0; r < n; r++ {
+		threshold := float32(softThreshold)
+		if (!kindNulls || kindDict.IsValid(r)) && c.kindMap[kindIdx[r]] != 0 {
+			if !c.cfg.includeModels {
+				c.excluded++
+				c.input(inVals, c.inMap, inIdx[r]) // the input exists, its labels are unknown
+				continue
+			}
+			threshold = c.cfg.modelThreshold
+		}
+		g := c.input(inVals, c.inMap, inIdx[r])
+		ci := cIdx[r]
+		k := c.cMap[ci]
+		if k < 0 {
+			k = c.concept(cVals.Value(int(ci)))
+			c.cMap[ci] = k
+		}
+		if c.conceptName[k] == "" && (!nameNulls || nameDict.IsValid(r)) {
+			// Cloned once: the name is looked at again only while empty.
+			c.conceptName[k] = strings.Clone(nameVals.Value(int(nameIdx[r])))
+		}
+		if c.srcMap[srcIdx[r]] != 0 {
+			c.implicit[k]++
+			c.implicitSum++
+		}
+		f := uint32(flagNeg)
+		if values[r] >= threshold {
+			f = flagPos
+		}
+		c.add(g, uint32(k), f)
+		c.annotations++
+	}
+	return nil
+}
+
+// input returns the global index of the input at dictionary index i.
+func (c *Counter) input(vals *array.String, m []int32, i int32) int32 {
+	if g := m[i]; g >= 0 {
+		return g
+	}
+	id := vals.Value(int(i))
+	g, ok := c.inputIDs[id]
+	if !ok {
+		g = int32(len(c.spans))
+		c.inputIDs[c.ids.clone(id)] = g
+		c.spans = append(c.spans, span{off: uint32(len(c.arena))})
+	}
+	m[i] = g
+	return g
+}
+
+func (c *Counter) concept(id string) int32 {
+	if k, ok := c.conceptIDs[id]; ok {
+		return k
+	}
+	k := int32(len(c.conceptID))
+	id = strings.Clone(id)
+	c.conceptIDs[id] = k
+	c.conceptID = append(c.conceptID, id)
+	c.conceptName = append(c.conceptName, "")
+	c.implicit = append(c.implicit, 0)
+	return k
+}
+
+// add records flag f for concept k on input g.
+func (c *Counter) add(g int32, k, f uint32) {
+	sp := &c.spans[g]
+	ents := c.arena[sp.off : sp.off+sp.n]
+	for i, e := range ents {
+		if e>>2 == k {
+			ents[i] = e | f
+			return
+		}
+	}
+	if sp.n == sp.cap {
+		if int(sp.off+sp.cap) == len(c.arena) {
+			// The input's entries end the arena (always so when an
+			// input's rows are adjacent): grow in place.
+			c.arena = append(c.arena, 0)
+			sp.cap++
+			c.live++
+		} else {
+			c.relocate(sp)
+		}
+	}
+	c.arena[sp.off+sp.n] = k<<2 | f
+	sp.n++
+}
+
+// relocate moves a full span to the end of the arena with room to grow,
+// compacting the arena when holes take more than half of it.
+func (c *Counter) relocate(sp *span) {
+	if len(c.arena) > 2*c.live+4096 {
+		c.compact()
+	}
+	newCap := max(4, 2*sp.cap)
+	off := uint32(len(c.arena))
+	c.arena = append(c.arena, c.arena[sp.off:sp.off+sp.n]...)
+	c.arena = append(c.arena, make([]uint32, newCap-sp.n)...)
+	c.live += int(newCap - sp.cap)
+	sp.off, sp.cap = off, newCap
+}
+
+// compact rewrites the arena without holes, keeping each span's capacity.
+func (c *Counter) compact() {
+	out := make([]uint32, 0, c.live+c.live/2)
+	for i := range c.spans {
+		sp := &c.spans[i]
+		off := uint32(len(out))
+		out = append(out, c.arena[sp.off:sp.off+sp.cap]...)
+		sp.off = off
+	}
+	c.arena = out
+}
+
+func resetMap(m []int32, n int) []int32 {
+	if cap(m) < n {
+		m = make([]int32, n)
+	}
+	m = m[:n]
+	for i := range m {
+		m[i] = -1
+	}
+	return m
+}
+
+func smallMap(m []int8, dict *array.String, f func(string) int8) []int8 {
+	m = m[:0]
+	for i := 0; i < dict.Len(); i++ {
+		m = append(m, f(dict.Value(i)))
+	}
+	return m
+}
+
+func findColumns(s *arrow.Schema) (columns, error) {
+	var cols columns
+	want := []struct {
+		name string
+		dst  *int
+		typ  arrow.DataType
+	}{
+		{dataset.ColInputID, &cols.input, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}},
+		{dataset.ColConceptID, &cols.concept, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}},
+		{dataset.ColConceptName, &cols.name, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}},
+		{dataset.ColValue, &cols.value, arrow.PrimitiveTypes.Float32},
+		{dataset.ColValueSource, &cols.source, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}},
+		{dataset.ColAnnotatorKind, &cols.kind, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}},
+	}
+	for _, w := range want {
+		idx := s.FieldIndices(w.name)
+		if len(idx) == 0 {
+			return cols, fmt.Errorf("%w: no column %q", ErrSchema, w.name)
+		}
+		if got := s.Field(idx[0]).Type; !arrow.TypeEqual(got, w.typ) {
+			return cols, fmt.Errorf("%w: column %q is %s, want %s", ErrSchema, w.name, got, w.typ)
+		}
+		*w.dst = idx[0]
+	}
+	return cols, nil
+}
+
+// stringArena copies strings into large shared blocks: one allocation per
+// block instead of one per input id, which keeps the garbage collector
+// out of the hot path. Strings live as long as the arena.
+type stringArena struct{ block []byte }
+
+const arenaBlock = 64 << 10
+
+func (a *stringArena) clone(s string) string {
+	if len(s) > arenaBlock/8 {
+		return strings.Clone(s)
+	}
+	if len(a.block)+len(s) > cap(a.block) {
+		a.block = make([]byte, 0, arenaBlock)
+	}
+	start := len(a.block)
+	a.block = append(a.block, s...)
+	return unsafe.String(&a.block[start], len(s))
+}

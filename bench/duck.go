@@ -1,0 +1,141 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+)
+
+// children are the modes a measured child process runs.
+var children = map[string]func(args []string) error{
+	"duck-report":  duckReport,
+	"duck-export":  duckExport,
+	"duck-load":    duckLoad,
+	"duck-cooccur": duckCooccur,
+	"duck-count":   duckCountParquet,
+	"curate-load":  curateLoad,
+	"read":         readFloor,
+}
+
+// annotationsSQL reads a Clarifai-shaped JSONL file and unnests its
+// input-level concepts, applying the HTTP rule (an omitted value is 1).
+func annotationsSQL(file string) string {
+	return fmt.Sprintf(`SELECT i.id AS input_id, c.id AS concept_id, coalesce(c."value", 1.0)::FLOAT AS value
+FROM (SELECT id, unnest(data.concepts) AS c
+      FROM read_json(%s, format='newline_delimited',
+           columns={'id': 'VARCHAR', 'data': 'STRUCT(concepts STRUCT(id VARCHAR, "value" DOUBLE)[])'})) i`, quote(file))
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func openDuck() (*sql.DB, error) { return sql.Open("duckdb", "") }
+
+// conceptCounts is the answer both sides must agree on.
+type conceptCounts struct {
+	ConceptID string `json:"concept_id"`
+	Positives int64  `json:"positives"`
+	Negatives int64  `json:"negatives"`
+	Conflicts int64  `json:"conflicts"`
+}
+
+// duckReport prints per-concept counts over distinct inputs as JSON:
+// positives (all annotations positive), negatives (all negative) and
+// conflicts (both), curate's definitions.
+func duckReport(args []string) error {
+	db, err := openDuck()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	q := fmt.Sprintf(`WITH a AS (%s),
+ic AS (SELECT concept_id, input_id, bool_and(value = 1) AS allpos, bool_and(value = 0) AS allneg FROM a GROUP BY concept_id, input_id)
+SELECT concept_id, count(*) FILTER (WHERE allpos), count(*) FILTER (WHERE allneg), count(*) FILTER (WHERE NOT allpos AND NOT allneg)
+FROM ic GROUP BY concept_id ORDER BY concept_id`, annotationsSQL(args[0]))
+	rows, err := db.Query(q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var out []conceptCounts
+	for rows.Next() {
+		var c conceptCounts
+		if err := rows.Scan(&c.ConceptID, &c.Positives, &c.Negatives, &c.Conflicts); err != nil {
+			return err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// duckExport writes the long form (one row per annotation) to Parquet with zstd.
+func duckExport(args []string) error {
+	db, err := openDuck()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.Exec(fmt.Sprintf(`COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)`, annotationsSQL(args[0]), quote(args[1])))
+	return err
+}
+
+// duckCountParquet prints the number of rows in the Parquet files matching a glob.
+func duckCountParquet(args []string) error {
+	db, err := openDuck()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int64
+	if err := db.QueryRow(fmt.Sprintf(`SELECT count(*) FROM read_parquet(%s)`, quote(args[0]))).Scan(&n); err != nil {
+		return err
+	}
+	fmt.Println(n)
+	return nil
+}
+
+// duckLoad materialises the annotation rows in memory and prints the row
+// count and DuckDB's own memory use.
+func duckLoad(args []string) error {
+	db, err := openDuck()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE t AS %s`, annotationsSQL(args[0]))); err != nil {
+		return err
+	}
+	var n, mem int64
+	if err := db.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
+		return err
+	}
+	if err := db.QueryRow(`SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory()`).Scan(&mem); err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]int64{"rows": n, "bytes": mem})
+}
+
+// duckCooccur counts, for every ordered pair of concepts, the inputs
+// positive for both: the co-occurrence pass at the heart of curate's
+// overlap analysis.
+func duckCooccur(args []string) error {
+	db, err := openDuck()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	q := fmt.Sprintf(`WITH p AS (SELECT DISTINCT input_id, concept_id FROM (%s) WHERE value = 1)
+SELECT count(*) FROM (SELECT a.concept_id, b.concept_id, count(*) FROM p a JOIN p b USING (input_id) WHERE a.concept_id <> b.concept_id GROUP BY ALL)`, annotationsSQL(args[0]))
+	var n int64
+	if err := db.QueryRow(q).Scan(&n); err != nil {
+		return err
+	}
+	fmt.Println(n)
+	return nil
+}

@@ -1,0 +1,127 @@
+package dataset
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCSVMapsEveryField(t *testing.T) {
+	const src = `input_id,concept_id,value,concept_name,annotator,annotator_kind,annotation_id
+in-1,dog,1,Dog,alice,,ann-1
+in-1,wolf,0,,,,
+in-2,dog,0.9,Dog,general,model,
+in-2,"cat, wild",1,"Cat
+(wild)",bob,user,ann-2
+in-1,fox,0,Fox,wf,workflow,ann-3
+`
+	got, err := load(t, src, WithName("labels.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, []Annotation{
+		{InputID: "in-1", ConceptID: "dog", ConceptName: "Dog", Value: 1, Annotator: "alice", AnnotatorKind: AnnotatorUser, AnnotationID: "ann-1"},
+		{InputID: "in-1", ConceptID: "wolf", Value: 0},
+		{InputID: "in-2", ConceptID: "dog", ConceptName: "Dog", Value: 0.9, Annotator: "general", AnnotatorKind: AnnotatorModel},
+		{InputID: "in-2", ConceptID: "cat, wild", ConceptName: "Cat\n(wild)", Value: 1, Annotator: "bob", AnnotatorKind: AnnotatorUser, AnnotationID: "ann-2"},
+		{InputID: "in-1", ConceptID: "fox", ConceptName: "Fox", Value: 0, Annotator: "wf", AnnotatorKind: AnnotatorWorkflow, AnnotationID: "ann-3"},
+	}, got.anns)
+	// One input row per distinct id, in order of first appearance.
+	assert.Equal(t, []Input{{ID: "in-1"}, {ID: "in-2"}}, got.inputs)
+	assert.Equal(t, int64(2), got.stats.Inputs)
+	assert.Equal(t, int64(5), got.stats.Annotations)
+	assert.Equal(t, int64(0), got.stats.ImplicitValues)
+	assert.Equal(t, int64(7), got.stats.Lines, "the last record starts on line 7")
+}
+
+func TestCSVColumnOrderAndMinimalHeader(t *testing.T) {
+	got, err := load(t, "value,input_id,concept_id\n1,a,dog\n0,b,dog\n")
+	require.NoError(t, err)
+	assert.Equal(t, []Annotation{
+		{InputID: "a", ConceptID: "dog", Value: 1},
+		{InputID: "b", ConceptID: "dog", Value: 0},
+	}, got.anns)
+}
+
+func TestOpenImagesMapsEveryField(t *testing.T) {
+	const src = "ImageID,Source,LabelName,Confidence\r\n" +
+		"000002b66c9c498e,verification,/m/0bt9lr,1\r\n" +
+		"000002b66c9c498e,crowdsource-verification,/m/01g317,0\r\n" +
+		"000002b97e5471a0,machine,/m/05s2s,0.7\r\n" +
+		"000002b97e5471a0,,/m/0c9ph5,1\r\n"
+	got, err := load(t, src, WithName("oi.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, []Annotation{
+		{InputID: "000002b66c9c498e", ConceptID: "/m/0bt9lr", Value: 1, Annotator: "verification", AnnotatorKind: AnnotatorUser},
+		{InputID: "000002b66c9c498e", ConceptID: "/m/01g317", Value: 0, Annotator: "crowdsource-verification", AnnotatorKind: AnnotatorUser},
+		{InputID: "000002b97e5471a0", ConceptID: "/m/05s2s", Value: 0.7, Annotator: "machine", AnnotatorKind: AnnotatorModel},
+		{InputID: "000002b97e5471a0", ConceptID: "/m/0c9ph5", Value: 1},
+	}, got.anns)
+	assert.Equal(t, []Input{{ID: "000002b66c9c498e", Kind: "image"}, {ID: "000002b97e5471a0", Kind: "image"}}, got.inputs)
+}
+
+// TestCSVErrorPositions marks the bad spot in the input like
+// encoding/csv's reader_test and checks file, line and field.
+func TestCSVErrorPositions(t *testing.T) {
+	// goodRows returns n good long-form rows.
+	goodRows := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "in-%d,dog,%d\n", i, i%2)
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name string
+		src  string
+		opts []Option
+		want wantErr
+	}{
+		{"soft value on line 17", "input_id,concept_id,value\n" + goodRows(15) + "in-x,dog,0.5\n",
+			nil, wantErr{line: 17, field: "value", is: ErrValue, msg: `dataset: labels.csv:17: field "value": want 0 or 1, got "0.5"`}},
+		{"after a multi-line field", "input_id,concept_id,value,concept_name\na,dog,1,\"Dog\nand more\"\nb,dog,2,Dog\n",
+			nil, wantErr{line: 4, field: "value", is: ErrValue}},
+		{"empty value", "input_id,concept_id,value\na,dog,\n", nil, wantErr{line: 2, field: "value", is: ErrValue,
+			msg: `dataset: labels.csv:2: field "value": want 0 or 1, got ""`}},
+		{"NaN", "input_id,concept_id,value\na,dog,NaN\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"Inf", "input_id,concept_id,value\na,dog,Inf\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"hex", "input_id,concept_id,value\na,dog,0x1\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"word", "input_id,concept_id,value\na,dog,yes\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"minus one", "input_id,concept_id,value\na,dog,-1\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"soft out of range", "input_id,concept_id,value\na,dog,1.01\n", []Option{WithSoftValues(true)}, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"model score out of range", "input_id,concept_id,value,annotator,annotator_kind\na,dog,2,m,model\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"empty input id", "input_id,concept_id,value\n,dog,1\n", nil, wantErr{line: 2, field: "input_id", is: ErrShape}},
+		{"empty concept id", "input_id,concept_id,value\na,,1\n", nil, wantErr{line: 2, field: "concept_id", is: ErrShape}},
+		{"bad annotator kind", "input_id,concept_id,value,annotator_kind\na,dog,1,robot\n", nil, wantErr{line: 2, field: "annotator_kind", is: ErrShape}},
+		{"missing column", "input_id,concept,value\na,dog,1\n", nil, wantErr{line: 1, field: "concept_id", is: ErrShape}},
+		{"field count", "input_id,concept_id,value\na,dog,1\nb,dog\n", nil, wantErr{line: 3, is: ErrSyntax}},
+		{"bare quote", "input_id,concept_id,value\na,dog,1\nb,d\"og,1\n", nil, wantErr{line: 3, is: ErrSyntax}},
+		{"open images human score", "ImageID,Source,LabelName,Confidence\nimg,verification,/m/1,1\nimg,verification,/m/2,0.5\n",
+			nil, wantErr{line: 3, field: "Confidence", is: ErrValue, msg: `dataset: labels.csv:3: field "Confidence": want 0 or 1, got "0.5"`}},
+		{"open images machine out of range", "ImageID,Source,LabelName,Confidence\nimg,machine,/m/1,1.5\n",
+			nil, wantErr{line: 2, field: "Confidence", is: ErrValue}},
+		{"open images empty label", "ImageID,Source,LabelName,Confidence\nimg,verification,,1\n",
+			nil, wantErr{line: 2, field: "LabelName", is: ErrShape}},
+		{"open images empty image", "ImageID,Source,LabelName,Confidence\n,verification,/m/1,1\n",
+			nil, wantErr{line: 2, field: "ImageID", is: ErrShape}},
+		{"open images forced without header", "img,verification,/m/1,1\n", []Option{WithFormat(FormatOpenImages)},
+			wantErr{line: 1, field: "ImageID", is: ErrShape}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(t, tc.src, append([]Option{WithName("labels.csv")}, tc.opts...)...)
+			checkParseError(t, err, "labels.csv", tc.want)
+		})
+	}
+}
+
+func TestCSVSoftValues(t *testing.T) {
+	const src = "input_id,concept_id,value\na,dog,0.25\n"
+	_, err := load(t, src)
+	require.ErrorIs(t, err, ErrValue)
+	got, err := load(t, src, WithSoftValues(true))
+	require.NoError(t, err)
+	require.Len(t, got.anns, 1)
+	assert.Equal(t, float32(0.25), got.anns[0].Value)
+	assert.Equal(t, ValueExplicit, got.anns[0].Source)
+}

@@ -1,0 +1,56 @@
+package gonb
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// shown joins everything the notebook's cells displayed and printed.
+func shown(res []cellResult) (html, stdout string) {
+	var h, o strings.Builder
+	for _, r := range res {
+		for _, d := range r.Displays {
+			h.WriteString(d.Data)
+			h.WriteString("\n")
+		}
+		o.WriteString(r.Stdout)
+	}
+	return h.String(), o.String()
+}
+
+// TestNotebooks runs every notebook the way GoNB would (see
+// emulator_test.go) and checks what each one shows.
+func TestNotebooks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs every notebook cell")
+	}
+	tests := []struct {
+		notebook string
+		check    func(t *testing.T, html, stdout string)
+	}{
+		{"01-balance.ipynb", func(t *testing.T, html, stdout string) {
+			assert.Contains(t, stdout, "values omitted (read as positive by the HTTP rule)")
+			assert.Contains(t, html, "<h3>annotations</h3>")
+			assert.Contains(t, html, "value_source")
+			assert.Contains(t, html, "Balance report")
+			assert.Contains(t, html, "<svg", "the chart of positives against negatives")
+			for _, c := range []string{"husky", "wolf", "dog", "fox", "cat", "lynx", "grass"} {
+				assert.Contains(t, html, ">"+c+"<", "the balance table lists %s", c)
+			}
+			assert.Regexp(t, `(?m)^(dog|wolf|husky|fox|coyote|cat|lynx|tiger|grass|snow|indoors|animal|canine|feline|vehicle|car|truck|bus) +\d+ positives, +\d+ negatives: (no|few)-negatives$`, stdout)
+		}},
+	}
+	standin := standinDir(t)
+	for _, tt := range tests {
+		t.Run(tt.notebook, func(t *testing.T) {
+			res, err := runNotebook(context.Background(), tt.notebook, t.TempDir(), standin)
+			require.NoError(t, err)
+			html, stdout := shown(res)
+			tt.check(t, html, stdout)
+		})
+	}
+}
