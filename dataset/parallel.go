@@ -134,7 +134,7 @@ func (p *parJSONL) buffer(n int) []byte {
 func (p *parJSONL) split(work chan<- *block) {
 	defer close(work)
 	defer close(p.order)
-	limit := p.cfg.maxLineBytes + 2 // the reference limit counts a line ending
+	limit := p.cfg.maxLineBytes + 2 // a longer line is too long even with "\r\n" trimmed
 	buf := p.buffer(p.bsize)
 	seq := 0
 	next := func() int { seq++; return seq - 1 }
@@ -248,7 +248,8 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch) *blockResult
 			raw, s = s, nil
 		}
 		res.lines++
-		if len(raw) > cfg.maxLineBytes+2 {
+		line := trimEOL(raw)
+		if len(line) > cfg.maxLineBytes {
 			res.errs = append(res.errs, &ParseError{File: cfg.name, Line: res.lines,
 				Err: fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, cfg.maxLineBytes)})
 			if len(res.errs) >= cfg.maxErrors {
@@ -256,7 +257,6 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch) *blockResult
 			}
 			continue
 		}
-		line := trimEOL(raw)
 		if b.seq == 0 && res.lines == 1 {
 			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 		}

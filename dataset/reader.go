@@ -200,9 +200,6 @@ func (r *Reader) Next() bool {
 			return false
 		}
 	}
-	if jd, ok := r.dec.(*jsonlDecoder); ok {
-		r.stats.Lines = int64(jd.lines.line)
-	}
 	if r.done && len(r.errs) > 0 {
 		r.fail(&ErrorList{Errs: r.errs})
 		return false
