@@ -165,6 +165,27 @@ func (b *annBatch) addConcept(input int32, id, name []byte, v float32, src Value
 	}
 }
 
+// addAnnotated appends a row from an input's "annotations" list.
+func (b *annBatch) addAnnotated(input int32, c *fastConcept, annID, who []byte, kind AnnotatorKind) {
+	b.addConcept(input, c.id, c.name, c.value, c.src)
+	last := len(b.values) - 1
+	if len(annID) > 0 {
+		b.annIDs = append(b.annIDs, annID...)
+		b.annOffs[last+1] = int32(len(b.annIDs))
+		b.annValid[last] = true
+	}
+	if len(who) > 0 {
+		b.annots[last] = b.annotator.get(who)
+	}
+	if kind != AnnotatorUnknown {
+		if b.kindIdx[kind] < 0 {
+			b.kindIdx[kind] = int8(len(b.kindDict))
+			b.kindDict = append(b.kindDict, kind)
+		}
+		b.kinds[last] = b.kindIdx[kind]
+	}
+}
+
 // add appends any annotation row (the reference decoder's output).
 func (b *annBatch) add(a *Annotation) {
 	b.addConcept(b.input.get([]byte(a.InputID)), []byte(a.ConceptID), []byte(a.ConceptName), a.Value, a.Source)

@@ -17,7 +17,7 @@ import (
 // reference decoder accepts and otherwise skipped. Anything else — string
 // escapes, a null where an object is expected, an upper-case or non-ASCII
 // key (encoding/json matches keys case-insensitively), a repeated key, an
-// "annotations" list, a value that is not 0 or 1, any syntax error — makes
+// value the value rules reject, any syntax error — makes
 // parseLine return false, and the caller decodes the line with the
 // reference decoder (decodeInputJSON), which also produces every error. So
 // the fast path never decides anything the reference decoder would decide
@@ -30,6 +30,17 @@ type fastConcept struct {
 	hasID    bool
 	value    float32
 	src      ValueSource
+	raw      []byte // a value other than 0, 1 or null, checked at the end
+	ann      int    // index into annots; -1 for data.concepts
+}
+
+// fastAnnot is one element of the input's "annotations" list.
+type fastAnnot struct {
+	id, inputID, userID, modelVersionID []byte
+	user, model, workflow               []byte
+	hasUser, hasModel, hasWorkflow      bool
+	who                                 []byte
+	kind                                AnnotatorKind
 }
 
 // fastParser holds the scratch state of the fast path; it is reset for
@@ -42,6 +53,8 @@ type fastParser struct {
 	id       []byte
 	hasID    bool
 	concepts []fastConcept
+	annots   []fastAnnot
+	curAnn   int // annotation whose data is being parsed; -1: the input's data
 }
 
 const maxFastDepth = 64
@@ -52,6 +65,8 @@ func (p *fastParser) parseLine(line []byte) bool {
 	p.s, p.i = line, 0
 	p.id, p.hasID = nil, false
 	p.concepts = p.concepts[:0]
+	p.annots = p.annots[:0]
+	p.curAnn = -1
 	p.ws()
 	if !p.eat('{') {
 		return false
@@ -85,12 +100,10 @@ func (p *fastParser) parseLine(line []byte) bool {
 			}
 		case "annotations":
 			bit = 8
-			// Only an empty list; annotations with workers go the reference way.
 			if !p.eat('[') {
 				return false
 			}
-			p.ws()
-			if !p.eat(']') {
+			if !p.array(p.annotation) {
 				return false
 			}
 		case "status":
@@ -114,13 +127,164 @@ func (p *fastParser) parseLine(line []byte) bool {
 	if p.i != len(p.s) || !p.hasID || len(p.id) == 0 {
 		return false
 	}
+	// The checks the reference decoder makes after decoding, in any order:
+	// a failure here means it reports an error.
+	for i := range p.annots {
+		a := &p.annots[i]
+		if len(a.inputID) > 0 && string(a.inputID) != string(p.id) {
+			return false
+		}
+		a.who, a.kind = a.userID, AnnotatorUser
+		if len(a.modelVersionID) > 0 {
+			a.who, a.kind = a.modelVersionID, AnnotatorModel
+		}
+		switch {
+		case a.hasUser:
+			a.who, a.kind = a.user, AnnotatorUser
+		case a.hasModel:
+			a.who, a.kind = a.model, AnnotatorModel
+		case a.hasWorkflow:
+			a.who, a.kind = a.workflow, AnnotatorWorkflow
+		}
+		if len(a.who) == 0 {
+			a.kind = AnnotatorUnknown
+		}
+	}
 	for i := range p.concepts {
 		c := &p.concepts[i]
 		if !c.hasID || len(c.id) == 0 {
 			return false
 		}
+		if c.raw != nil {
+			// Model output carries scores, not labels: any value in [0,1].
+			soft := p.soft
+			if c.ann >= 0 {
+				k := p.annots[c.ann].kind
+				soft = soft || k == AnnotatorModel || k == AnnotatorWorkflow
+			}
+			v, src, err := parseJSONValue(c.raw, p.strict, soft)
+			if err != nil {
+				return false
+			}
+			c.value, c.src = v, src
+		}
 	}
 	return true
+}
+
+// emit appends the parsed line's rows to batch in the reference order:
+// the input's concepts, then each annotation's.
+func (p *fastParser) emit(batch *annBatch, input int32) {
+	for i := range p.concepts {
+		if c := &p.concepts[i]; c.ann < 0 {
+			batch.addConcept(input, c.id, c.name, c.value, c.src)
+		}
+	}
+	if len(p.annots) == 0 {
+		return
+	}
+	for j := range p.annots {
+		a := &p.annots[j]
+		for i := range p.concepts {
+			if c := &p.concepts[i]; c.ann == j {
+				batch.addAnnotated(input, c, a.id, a.who, a.kind)
+			}
+		}
+	}
+}
+
+// annotation parses one element of "annotations".
+func (p *fastParser) annotation() bool {
+	if !p.eat('{') {
+		return false
+	}
+	p.annots = append(p.annots, fastAnnot{})
+	idx := len(p.annots) - 1
+	var seen uint
+	return p.object(func(key []byte) bool {
+		a := &p.annots[idx] // data may grow nothing here, but stay safe
+		var bit uint
+		var dst *[]byte
+		switch string(key) {
+		case "id":
+			bit, dst = 1, &a.id
+		case "input_id":
+			bit, dst = 2, &a.inputID
+		case "user_id":
+			bit, dst = 4, &a.userID
+		case "model_version_id":
+			bit, dst = 8, &a.modelVersionID
+		case "worker":
+			bit = 16
+			if !p.eat('{') || !p.worker(idx) {
+				return false
+			}
+		case "data":
+			bit = 32
+			if !p.eat('{') {
+				return false
+			}
+			p.curAnn = idx
+			ok := p.data()
+			p.curAnn = -1
+			if !ok {
+				return false
+			}
+		default:
+			return p.otherKey(key) && p.skip(3)
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		if dst != nil {
+			v, ok := p.str()
+			if !ok {
+				return false
+			}
+			*dst = v
+		}
+		return true
+	})
+}
+
+// worker parses {"user":{"id":…}} (or model, workflow) after its brace.
+func (p *fastParser) worker(idx int) bool {
+	var seen uint
+	return p.object(func(key []byte) bool {
+		a := &p.annots[idx]
+		var bit uint
+		var id *[]byte
+		var has *bool
+		switch string(key) {
+		case "user":
+			bit, id, has = 1, &a.user, &a.hasUser
+		case "model":
+			bit, id, has = 2, &a.model, &a.hasModel
+		case "workflow":
+			bit, id, has = 4, &a.workflow, &a.hasWorkflow
+		default:
+			return p.otherKey(key) && p.skip(4)
+		}
+		if seen&bit != 0 || !p.eat('{') {
+			return false
+		}
+		seen |= bit
+		*has = true
+		var idSeen bool
+		return p.object(func(key []byte) bool {
+			if string(key) != "id" {
+				return p.otherKey(key) && p.skip(5)
+			}
+			if idSeen {
+				return false
+			}
+			idSeen = true
+			v, ok := p.str()
+			*id = v
+			return ok
+		})
+	})
 }
 
 // data parses the object after "data":{.
@@ -240,7 +404,7 @@ func (p *fastParser) concept() bool {
 	p.concepts = append(p.concepts, fastConcept{})
 	c := &p.concepts[len(p.concepts)-1]
 	*c = fastConcept{} // fresh state, whatever the slice held before
-	c.value, c.src = Positive, ValueHTTPDefault
+	c.value, c.src, c.ann = Positive, ValueHTTPDefault, p.curAnn
 	var seen uint
 	p.ws()
 	if !p.eat('}') {
@@ -349,11 +513,9 @@ func (p *fastParser) value(c *fastConcept) bool {
 	case len(raw) == 1 && raw[0] == '1':
 		c.value, c.src = Positive, ValueExplicit
 	default:
-		v, src, err := parseJSONValue(raw, p.strict, p.soft)
-		if err != nil {
-			return false
-		}
-		c.value, c.src = v, src
+		// Whether it may be soft depends on the annotator, which may come
+		// later in the line: check it at the end.
+		c.raw = raw
 	}
 	return true
 }

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -140,11 +141,20 @@ var fastSeeds = []string{
 	`{"id":"in-23","data":{"concepts":[{"id":"\xff","value":1}]}}`,
 	`{"id":"in-24","data":{"concepts":[{"id":"dog","value":NaN}]}}`,
 	`{"id":"in-25","data":{"concepts":[{"id":"dog","value":2}]}}`,
+	`{"id":"in-26","data":{"concepts":[{"id":"dog","value":1}]},"annotations":[{"id":"in-26-review","worker":{"user":{"id":"reviewer-2"}},"data":{"concepts":[{"id":"dog","name":"Dog","value":0}]}}]}`,
+	`{"id":"in-27","annotations":[{"id":"a","worker":{"model":{"id":"clf"}},"data":{"concepts":[{"id":"g2","value":0.89},{"id":"g3","value":0.14}]}},{"data":{"concepts":[{"id":"x"}]}}],"data":{"concepts":[{"id":"first","value":0}]}}`,
+	`{"id":"in-28","annotations":[{"id":"a","data":{"concepts":[{"id":"g2","value":0.5}]},"worker":{"workflow":{"id":"wf"}}}]}`,
+	`{"id":"in-29","annotations":[{"id":"a","model_version_id":"mv","user_id":"u","data":{"concepts":[{"id":"g2","value":0.5}]}}]}`,
+	`{"id":"in-30","annotations":[{"id":"a","user_id":"u","data":{"concepts":[{"id":"g2","value":0.5}]}}]}`,
+	`{"id":"in-31","annotations":[{"input_id":"other","data":{"concepts":[{"id":"g2"}]}}]}`,
+	`{"id":"in-32","annotations":[{"input_id":"in-32","worker":{"user":{"id":""},"model":{"id":"m"}},"data":{"concepts":[{"id":"g2","value":0.25}]}}]}`,
+	`{"id":"in-33","annotations":[{"worker":null,"data":null},{"worker":{"user":null}}]}`,
+	`{"id":"in-34","annotations":[{"id":"x","worker":{"user":{"id":"u","extra":[1]}},"data":{"concepts":[{"id":"a"}],"image":{"url":"u"}}}]}`,
 }
 
 func TestFastJSONLMatchesReference(t *testing.T) {
 	all := strings.Join(fastSeeds, "\n")
-	good := strings.Join([]string{fastSeeds[0], fastSeeds[1], fastSeeds[2], fastSeeds[9], fastSeeds[10], fastSeeds[13], fastSeeds[16], fastSeeds[19], fastSeeds[20], fastSeeds[21]}, "\n")
+	good := strings.Join([]string{fastSeeds[0], fastSeeds[1], fastSeeds[2], fastSeeds[9], fastSeeds[10], fastSeeds[13], fastSeeds[16], fastSeeds[19], fastSeeds[20], fastSeeds[21], fastSeeds[26], fastSeeds[27], fastSeeds[28], fastSeeds[34]}, "\n")
 	tests := []struct {
 		name string
 		data string
@@ -223,4 +233,41 @@ func TestFastStr(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestFastPathTakesCommonShapes(t *testing.T) {
+	// These must not fall back to the reference decoder: it would still be
+	// correct, only slow.
+	for _, i := range []int{0, 1, 2, 9, 10, 16, 19, 20, 26, 27, 28, 29, 34} {
+		p := &fastParser{}
+		assert.True(t, p.parseLine([]byte(fastSeeds[i])), "seed %d: %s", i, fastSeeds[i])
+	}
+	var buf bytes.Buffer
+	require.NoError(t, writeSynthJSONL(&buf, 500, 3))
+	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		p := &fastParser{}
+		require.True(t, p.parseLine(l), "%s", l)
+	}
+}
+
+// TestFastPathCoverage counts the lines of -bench.file the fast path
+// leaves to the reference decoder.
+func TestFastPathCoverage(t *testing.T) {
+	if *benchFile == "" {
+		t.Skip("set -bench.file")
+	}
+	data, err := os.ReadFile(*benchFile)
+	require.NoError(t, err)
+	p := &fastParser{}
+	lines, slow := 0, 0
+	for _, l := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		lines++
+		if !p.parseLine(l) {
+			if slow < 3 {
+				t.Logf("slow: %.300s", l)
+			}
+			slow++
+		}
+	}
+	t.Logf("%d of %d lines go the reference way", slow, lines)
 }

@@ -263,10 +263,7 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch) *blockResult
 		if fp.parseLine(line) {
 			if len(fp.concepts) > 0 {
 				in := batch.input.get(fp.id)
-				for i := range fp.concepts {
-					c := &fp.concepts[i]
-					batch.addConcept(in, c.id, c.name, c.value, c.src)
-				}
+				fp.emit(batch, in)
 			}
 		} else if !isBlank(line) {
 			var in Input
