@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
 // defaultBlockSize is how many bytes of JSONL one parse job covers.
@@ -22,6 +23,7 @@ const defaultBlockSize = 4 << 20
 // are in flight, so memory stays bounded whatever the file size.
 type parJSONL struct {
 	cfg     *config
+	mem     memory.Allocator // cfg.mem, or fastPool when the caller chose none
 	src     io.Reader
 	workers int
 	bsize   int
@@ -76,7 +78,11 @@ func newParJSONL(src io.Reader, cfg *config) *parJSONL {
 	if bs <= 0 {
 		bs = defaultBlockSize
 	}
-	return &parJSONL{cfg: cfg, src: src, workers: w, bsize: bs}
+	mem := cfg.mem
+	if mem == memory.DefaultAllocator {
+		mem = fastPool
+	}
+	return &parJSONL{cfg: cfg, mem: mem, src: src, workers: w, bsize: bs}
 }
 
 func (p *parJSONL) start() {
@@ -237,7 +243,7 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch) *blockResult
 	res := &blockResult{}
 	flush := func() {
 		res.implicits = append(res.implicits, batch.implicits)
-		res.recs = append(res.recs, batch.newRecord(cfg.mem))
+		res.recs = append(res.recs, batch.newRecord(p.mem))
 	}
 	s := b.data
 	for len(s) > 0 {

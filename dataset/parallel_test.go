@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/stretchr/testify/assert"
@@ -225,5 +226,34 @@ func TestParallelReadError(t *testing.T) {
 		assert.ErrorIs(t, r.Err(), boom, "serial=%v", serial)
 		r.Release()
 		mem.AssertSize(t, 0)
+	}
+}
+
+func TestParallelDefaultAllocator(t *testing.T) {
+	// Records built on the pooled buffers read the same as the reference's.
+	data := []byte(blockLines(2000, false))
+	want := readAnnotations(t, data, withSerial(), WithSoftValues(true))
+	defer want.release()
+	require.Empty(t, want.err)
+	for round := 0; round < 3; round++ { // later rounds reuse buffers
+		got := readAnnotations(t, data, WithSoftValues(true), withBlocks(4096, 2), WithBatchSize(100))
+		assert.Empty(t, got.err)
+		assert.True(t, len(got.recs) > 10)
+		assert.True(t, assert.ObjectsAreEqual(want.rows, got.rows), "rows differ in round %d", round)
+		got.release()
+	}
+}
+
+func TestPoolAllocator(t *testing.T) {
+	p := &poolAllocator{}
+	for _, n := range []int{0, 1, 63, 64, 65, 1000, 1 << 20} {
+		b := p.Allocate(n)
+		require.Len(t, b, n)
+		if n > 0 {
+			assert.Zero(t, uintptr(unsafe.Pointer(&b[0]))%64, "size %d", n)
+		}
+		b = p.Reallocate(2*n+1, b)
+		require.Len(t, b, 2*n+1)
+		p.Free(b)
 	}
 }
