@@ -3,9 +3,12 @@ package dataset
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -256,4 +259,35 @@ func TestPoolAllocator(t *testing.T) {
 		require.Len(t, b, 2*n+1)
 		p.Free(b)
 	}
+}
+
+// TestFileMatchesReference reads -bench.file on both paths and compares a
+// hash of every row in order:
+//
+//	go test ./dataset -run TestFileMatchesReference -bench.file /tmp/synth-1m.jsonl
+func TestFileMatchesReference(t *testing.T) {
+	if *benchFile == "" {
+		t.Skip("set -bench.file")
+	}
+	digest := func(opts ...Option) (string, Stats) {
+		f, err := os.Open(*benchFile)
+		require.NoError(t, err)
+		defer f.Close()
+		r, err := NewReader(context.Background(), f, append([]Option{WithInputs(false)}, opts...)...)
+		require.NoError(t, err)
+		defer r.Release()
+		h := sha256.New()
+		for r.Next() {
+			for _, a := range recordRows(t, r.Annotations()) {
+				fmt.Fprintf(h, "%#v\n", a)
+			}
+		}
+		require.NoError(t, r.Err())
+		return hex.EncodeToString(h.Sum(nil)), r.Stats()
+	}
+	want, wantStats := digest(withSerial())
+	got, gotStats := digest()
+	assert.Equal(t, want, got)
+	assert.Equal(t, wantStats, gotStats)
+	t.Logf("%d annotations, sha256 %s", gotStats.Annotations, got)
 }
