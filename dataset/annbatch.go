@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"hash/maphash"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -33,6 +34,14 @@ type annBatch struct {
 	kindIdx   [4]int8
 	kindDict  []AnnotatorKind
 	implicits int64
+	// pairs remembers (concept, name) index pairs by concept id: a concept
+	// nearly always comes with the same name.
+	pairs [256]conceptPair
+}
+
+type conceptPair struct {
+	concept, name int32 // name -1: null
+	ok            bool
 }
 
 // dictCol is a string dictionary under construction: the values one after
@@ -139,6 +148,7 @@ func (b *annBatch) reset() {
 	b.kindIdx = [4]int8{-1, -1, -1, -1}
 	b.kindDict = b.kindDict[:0]
 	b.implicits = 0
+	b.pairs = [256]conceptPair{}
 }
 
 // Len returns the number of rows.
@@ -148,12 +158,15 @@ func (b *annBatch) Len() int { return len(b.values) }
 // no annotator.
 func (b *annBatch) addConcept(input int32, id, name []byte, v float32, src ValueSource) {
 	b.inputs = append(b.inputs, input)
-	b.concepts = append(b.concepts, b.concept.get(id))
-	if len(name) == 0 {
-		b.names = append(b.names, -1)
-	} else {
-		b.names = append(b.names, b.name.get(name))
+	e := &b.pairs[memoSlot(id)]
+	if !e.ok || string(b.concept.value(e.concept)) != string(id) || !b.isName(e.name, name) {
+		e.concept, e.name, e.ok = b.concept.get(id), -1, true
+		if len(name) > 0 {
+			e.name = b.name.get(name)
+		}
 	}
+	b.concepts = append(b.concepts, e.concept)
+	b.names = append(b.names, e.name)
 	b.values = append(b.values, v)
 	b.sources = append(b.sources, b.source(src))
 	b.annOffs = append(b.annOffs, int32(len(b.annIDs)))
@@ -184,6 +197,14 @@ func (b *annBatch) addAnnotated(input int32, c *fastConcept, annID, who []byte, 
 		}
 		b.kinds[last] = b.kindIdx[kind]
 	}
+}
+
+// isName reports whether name is the name with index n (-1: none).
+func (b *annBatch) isName(n int32, name []byte) bool {
+	if n < 0 {
+		return len(name) == 0
+	}
+	return string(b.name.value(n)) == string(name)
 }
 
 // add appends any annotation row (the reference decoder's output).
@@ -229,7 +250,7 @@ func (b *annBatch) newRecord(mem memory.Allocator) arrow.Record {
 	for _, k := range b.kindDict {
 		kindDict.get([]byte(k.String()))
 	}
-	nameValid := validity(b.names, validIdx32) // before nullableIdx32 rewrites the -1s
+	nameValid := validity(b.names) // before nullableIdx32 rewrites the -1s
 	cols := []arrow.Array{
 		dictArray(mem, dictString32, int32Bytes(b.inputs), nil, n, &b.input),
 		dictArray(mem, dictString32, int32Bytes(b.concepts), nil, n, &b.concept),
@@ -238,9 +259,9 @@ func (b *annBatch) newRecord(mem memory.Allocator) arrow.Record {
 		dictArray(mem, dictString8, int8Bytes(b.sources), nil, n, &srcDict),
 	}
 	if len(b.annIDs) > 0 || len(b.annotator.offs) > 1 || len(b.kindDict) > 0 {
-		annValid := validity(b.annValid, validBool)
-		annotValid := validity(b.annots, validIdx32)
-		kindValid := validity(b.kinds, validIdx8)
+		annValid := validityBool(b.annValid)
+		annotValid := validity(b.annots)
+		kindValid := validity(b.kinds)
 		cols = append(cols,
 			stringArray(mem, b.annIDs, b.annOffs, annValid),
 			dictArray(mem, dictString32, nullableIdx32(b.annots), annotValid, n, &b.annotator),
@@ -288,12 +309,33 @@ func bufferOf(mem memory.Allocator, b []byte) *memory.Buffer {
 	return buf
 }
 
-// validity returns a validity bitmap for rows where valid is true, or
-// nil when every row is valid.
-func validity[T int8 | int32 | bool](v []T, valid func(T) bool) []byte {
+// validity returns a validity bitmap for the rows whose index is not
+// negative (-1 marks a null), or nil when every row is valid.
+func validity[T int8 | int32](v []T) []byte {
 	nulls := 0
 	for _, x := range v {
-		if !valid(x) {
+		nulls += int(uint8(x>>(8*unsafe.Sizeof(x)-1))) & 1
+	}
+	if nulls == 0 {
+		return nil
+	}
+	bm := make([]byte, bitutil.BytesForBits(int64(len(v))))
+	if nulls == len(v) {
+		return bm
+	}
+	for i, x := range v {
+		if x >= 0 {
+			bm[i>>3] |= 1 << (i & 7)
+		}
+	}
+	return bm
+}
+
+// validityBool is validity for a []bool.
+func validityBool(v []bool) []byte {
+	nulls := 0
+	for _, ok := range v {
+		if !ok {
 			nulls++
 		}
 	}
@@ -304,17 +346,13 @@ func validity[T int8 | int32 | bool](v []T, valid func(T) bool) []byte {
 	if nulls == len(v) {
 		return bm
 	}
-	for i, x := range v {
-		if valid(x) {
-			bitutil.SetBit(bm, i)
+	for i, ok := range v {
+		if ok {
+			bm[i>>3] |= 1 << (i & 7)
 		}
 	}
 	return bm
 }
-
-func validIdx32(x int32) bool { return x >= 0 }
-func validIdx8(x int8) bool   { return x >= 0 }
-func validBool(x bool) bool   { return x }
 
 func float32Array(mem memory.Allocator, v []float32) arrow.Array {
 	d := array.NewData(arrow.PrimitiveTypes.Float32, len(v),
