@@ -27,7 +27,9 @@ type jsonInput struct {
 	Status     stdjson.RawMessage `json:"status"`
 }
 type jsonData struct {
-	Image    *struct{ URL string `json:"url"` } `json:"image"`
+	Image *struct {
+		URL string `json:"url"`
+	} `json:"image"`
 	Concepts []struct {
 		ID    *string            `json:"id"`
 		Name  string             `json:"name"`
