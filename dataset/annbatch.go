@@ -169,12 +169,20 @@ func (b *annBatch) addConcept(input int32, id, name []byte, v float32, src Value
 	b.names = append(b.names, e.name)
 	b.values = append(b.values, v)
 	b.sources = append(b.sources, b.source(src))
-	b.annOffs = append(b.annOffs, int32(len(b.annIDs)))
-	b.annValid = append(b.annValid, false)
-	b.annots = append(b.annots, -1)
-	b.kinds = append(b.kinds, -1)
+	// The annotation id, annotator and kind columns are filled in only
+	// once a row has one (padAnn): plain concepts leave them all null.
 	if src.Implicit() {
 		b.implicits++
+	}
+}
+
+// padAnn gives the rows up to n null annotation ids, annotators and kinds.
+func (b *annBatch) padAnn(n int) {
+	for len(b.annValid) < n {
+		b.annOffs = append(b.annOffs, int32(len(b.annIDs)))
+		b.annValid = append(b.annValid, false)
+		b.annots = append(b.annots, -1)
+		b.kinds = append(b.kinds, -1)
 	}
 }
 
@@ -182,6 +190,7 @@ func (b *annBatch) addConcept(input int32, id, name []byte, v float32, src Value
 func (b *annBatch) addAnnotated(input int32, c *fastConcept, annID, who []byte, kind AnnotatorKind) {
 	b.addConcept(input, c.id, c.name, c.value, c.src)
 	last := len(b.values) - 1
+	b.padAnn(last + 1)
 	if len(annID) > 0 {
 		b.annIDs = append(b.annIDs, annID...)
 		b.annOffs[last+1] = int32(len(b.annIDs))
@@ -211,6 +220,7 @@ func (b *annBatch) isName(n int32, name []byte) bool {
 func (b *annBatch) add(a *Annotation) {
 	b.addConcept(b.input.get([]byte(a.InputID)), []byte(a.ConceptID), []byte(a.ConceptName), a.Value, a.Source)
 	last := len(b.values) - 1
+	b.padAnn(last + 1)
 	if a.AnnotationID != "" {
 		b.annIDs = append(b.annIDs, a.AnnotationID...)
 		b.annOffs[last+1] = int32(len(b.annIDs))
@@ -259,6 +269,7 @@ func (b *annBatch) newRecord(mem memory.Allocator) arrow.Record {
 		dictArray(mem, dictString8, int8Bytes(b.sources), nil, n, &srcDict),
 	}
 	if len(b.annIDs) > 0 || len(b.annotator.offs) > 1 || len(b.kindDict) > 0 {
+		b.padAnn(n)
 		annValid := validityBool(b.annValid)
 		annotValid := validity(b.annots)
 		kindValid := validity(b.kinds)
