@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"curate.dev/clarifai"
 	"curate.dev/dataset"
 )
 
@@ -20,6 +21,12 @@ type LoadOptions struct {
 	SoftValues   bool
 	MaxErrors    int
 	Relations    string
+	// Clarifai holds the connection flags used when the source is an app
+	// (clarifai://USER_ID/APP_ID).
+	Clarifai ClarifaiFlags
+	// Getenv reads CLARIFAI_PAT and CLARIFAI_GRPC_BASE for an app source;
+	// nil means os.Getenv.
+	Getenv func(string) string
 }
 
 // addLoadFlags registers the shared loading flags on fs.
@@ -29,6 +36,7 @@ func addLoadFlags(fs *pflag.FlagSet, o *LoadOptions) {
 	fs.BoolVar(&o.SoftValues, "soft-values", false, "accept values between 0 and 1 (otherwise only 0 and 1)")
 	fs.IntVar(&o.MaxErrors, "max-errors", 1, "collect up to `N` bad records and report them all before failing")
 	fs.StringVar(&o.Relations, "relations", "", "concept relations `FILE` (Clarifai ConceptRelation JSON/JSONL)")
+	addClarifaiFlags(fs, &o.Clarifai)
 }
 
 // readerOptions turns the flags into dataset options for the named source.
@@ -68,8 +76,13 @@ func (s *source) Close() error {
 }
 
 // openSource opens path ("-" is standard input) as a dataset reader. On a
-// terminal a progress bar on stderr follows the bytes read.
+// terminal a progress bar on stderr follows the bytes read. A path
+// clarifai://USER_ID/APP_ID pulls the app instead (model and workflow
+// annotations included, marked by their annotator kind).
 func openSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions, extra ...dataset.Option) (*source, error) {
+	if clarifai.IsAppURL(path) {
+		return openAppSource(ctx, ios, path, o, extra...)
+	}
 	name := path
 	var r io.Reader
 	var closers []io.Closer

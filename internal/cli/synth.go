@@ -89,7 +89,7 @@ and vehicle classes; a rate of -1 turns that kind of label off.`,
 			default:
 				return flagErrorf("--preset: want default or bench, got %q", opts.Preset)
 			}
-			if _, err := synth.New(*c); err != nil {
+			if err := c.Validate(); err != nil {
 				return flagErrorf("%v", err)
 			}
 			if runF != nil {

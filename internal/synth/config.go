@@ -27,7 +27,8 @@ type Config struct {
 	// WithRelations gives the world hierarchy parents (canine, animal, ...):
 	// they are true with their children, sometimes observed, and returned
 	// by [World.Relations]. Without it the world is flat: classes still come
-	// in similar groups, but no parent concepts exist.
+	// in similar groups, but no parent concepts exist, and a sub-class such
+	// as husky is a class of its own rather than a kind of dog.
 	WithRelations bool
 
 	// PositiveRate is the probability that an input's primary class is
@@ -104,6 +105,13 @@ func BenchConfig(inputs int) Config {
 
 // ErrConfig is wrapped by every error about a bad Config.
 var ErrConfig = errors.New("synth: bad config")
+
+// Validate reports whether [New] would accept c; the error wraps
+// [ErrConfig] and names the field.
+func (c Config) Validate() error {
+	_, err := c.normalize()
+	return err
+}
 
 // normalize fills defaults and checks ranges.
 func (c Config) normalize() (Config, error) {

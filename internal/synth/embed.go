@@ -21,8 +21,14 @@ type geometry struct {
 	dim       int
 	centroids [][]float32 // group -> centroid
 	offsets   [][]float32 // concept index -> class offset (nil for non-classes)
-	nudges    [][]float32 // context j -> direction
+	base      [][]float32 // concept index -> centroid + offset of a class
+	nudges    [][]float32 // context j -> its values on dims j%nudgeStride, +nudgeStride, ...
 }
+
+// nudgeStride spreads the context nudges: context j moves only every
+// nudgeStride-th dimension starting at j%nudgeStride, which keeps the
+// nudge slight and cheap at high dimensions.
+const nudgeStride = 8
 
 func newGeometry(w *World, rng *rand.Rand) *geometry {
 	d := w.cfg.EmbeddingDim
@@ -63,8 +69,21 @@ func newGeometry(w *World, rng *rand.Rand) *geometry {
 			}
 		}
 	}
-	for range w.contexts {
-		v := gaussian(rng, d)
+	g.base = make([][]float32, len(w.concepts))
+	for _, c := range w.classes {
+		cen, off := g.centroids[w.concepts[c].Group], g.offsets[c]
+		b := make([]float32, d)
+		for k := range b {
+			b[k] = cen[k] + off[k]
+		}
+		g.base[c] = b
+	}
+	for j := range w.contexts {
+		n := 0
+		for k := j % nudgeStride; k < d; k += nudgeStride {
+			n++
+		}
+		v := gaussian(rng, n)
 		normalize(v, contextScale)
 		g.nudges = append(g.nudges, toFloat32(v))
 	}
@@ -104,16 +123,13 @@ func toFloat32(v []float64) []float32 {
 // embed writes input i's embedding into dst (len dim).
 func (w *World) embed(dst []float32, i int) {
 	g := w.geo
-	p := w.primary[i]
-	cen := g.centroids[w.concepts[p].Group]
-	off := g.offsets[p]
-	for k := range dst {
-		dst[k] = cen[k] + off[k]
-	}
+	copy(dst, g.base[w.primary[i]])
 	for j := range w.contexts {
 		if w.ctx[i]&(1<<j) != 0 {
-			for k, x := range g.nudges[j] {
+			k := j % nudgeStride
+			for _, x := range g.nudges[j] {
 				dst[k] += x
+				k += nudgeStride
 			}
 		}
 	}

@@ -89,11 +89,14 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(tt.cfg)
 			assert.ErrorIs(t, err, ErrConfig)
+			assert.ErrorIs(t, tt.cfg.Validate(), ErrConfig)
 		})
 	}
 }
 
 func TestDefaults(t *testing.T) {
+	require.NoError(t, DefaultConfig().Validate())
+	require.NoError(t, BenchConfig(10).Validate())
 	w := newWorld(t, Config{})
 	cfg := w.Config()
 	d := DefaultConfig()
@@ -134,7 +137,7 @@ func TestGeneratedWorld(t *testing.T) {
 		n := 0
 		for _, g := range w.Groups() {
 			assert.GreaterOrEqual(t, len(g), 3)
-			assert.LessOrEqual(t, len(g), 10)
+			assert.LessOrEqual(t, len(g), 8)
 			n += len(g)
 		}
 		assert.Equal(t, k, n)

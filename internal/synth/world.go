@@ -147,8 +147,11 @@ func (w *World) buildGenerated(rng *rand.Rand) {
 	var sizes []int
 	for left := w.cfg.Concepts; left > 0; {
 		n := 3 + rng.IntN(6)
-		if left-n < 3 {
+		switch {
+		case left <= 8:
 			n = left
+		case left-n < 3:
+			n = left - 3 // leave a group of 3
 		}
 		sizes = append(sizes, n)
 		left -= n
