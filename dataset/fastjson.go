@@ -619,10 +619,10 @@ func (p *fastParser) literal(lit string) bool {
 	return false
 }
 
-// strClass classifies string bytes: 0 plain, 1 the closing quote, 2 an
+// fastStrClass classifies string bytes: 0 plain, 1 the closing quote, 2 an
 // escape or control character (not handled here), 3 part of a non-ASCII
 // character.
-var strClass = func() (t [256]uint8) {
+var fastStrClass = func() (t [256]uint8) {
 	for c := 0; c < 0x20; c++ {
 		t[c] = 2
 	}
@@ -668,7 +668,7 @@ func (p *fastParser) str() ([]byte, bool) {
 		}
 	}
 	for ; j < len(s); j++ {
-		switch strClass[s[j]] {
+		switch fastStrClass[s[j]] {
 		case 0:
 			continue
 		case 1:
