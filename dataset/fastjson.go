@@ -494,7 +494,7 @@ func (p *fastParser) lit(lit string) bool {
 func (p *fastParser) value(c *fastConcept) bool {
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == 'n' {
-		if !p.literal("null") {
+		if !p.lit("null") {
 			return false
 		}
 		if p.strict {
@@ -601,22 +601,14 @@ func (p *fastParser) skip(depth int) bool {
 		_, ok := p.str()
 		return ok
 	case 't':
-		return p.literal("true")
+		return p.lit("true")
 	case 'f':
-		return p.literal("false")
+		return p.lit("false")
 	case 'n':
-		return p.literal("null")
+		return p.lit("null")
 	}
 	_, _, ok := p.number()
 	return ok
-}
-
-func (p *fastParser) literal(lit string) bool {
-	if len(p.s)-p.i >= len(lit) && string(p.s[p.i:p.i+len(lit)]) == lit {
-		p.i += len(lit)
-		return true
-	}
-	return false
 }
 
 // fastStrClass classifies string bytes: 0 plain, 1 the closing quote, 2 an
