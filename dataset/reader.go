@@ -39,6 +39,7 @@ type Reader struct {
 	ctx  context.Context
 	cfg  config
 	dec  decoder
+	par  *parJSONL // the parallel JSONL path; dec is nil then
 	refs atomic.Int64
 
 	ann *AnnotationBuilder
@@ -74,17 +75,23 @@ func NewReader(ctx context.Context, r io.Reader, opts ...Option) (*Reader, error
 			return nil, &ParseError{File: cfg.name, Line: 1, Err: err}
 		}
 	}
-	dec, err := newDecoder(format, br, &cfg)
-	if err != nil {
-		return nil, err
+	rd := &Reader{ctx: ctx, cfg: cfg, first: true}
+	if format == FormatJSONL && !cfg.inputs && !cfg.serial {
+		// Annotations only: the fast path, parsed on all cores.
+		rd.par = newParJSONL(br, &rd.cfg)
+	} else {
+		dec, err := newDecoder(format, br, &rd.cfg)
+		if err != nil {
+			return nil, err
+		}
+		rd.dec = dec
 	}
-	rd := &Reader{ctx: ctx, cfg: cfg, dec: dec, first: true}
 	rd.refs.Store(1)
 	rd.ann = NewAnnotationBuilder(cfg.mem)
 	if cfg.embeddingDim > 0 {
 		rd.dim = cfg.embeddingDim
 	}
-	if !dec.grouped() && cfg.inputs {
+	if rd.dec != nil && !rd.dec.grouped() && cfg.inputs {
 		rd.seen = make(map[string]struct{})
 	}
 	return rd, nil
@@ -148,6 +155,9 @@ func (r *Reader) Next() bool {
 	if r.primed {
 		r.primed = false
 		return true
+	}
+	if r.par != nil {
+		return r.nextParallel()
 	}
 	r.releaseCurrent()
 	if r.done {
@@ -306,6 +316,9 @@ func (r *Reader) flush() error {
 
 func (r *Reader) fail(err error) {
 	r.releaseCurrent()
+	if r.par != nil {
+		r.par.stop()
+	}
 	r.err = err
 	r.done = true
 }
@@ -358,6 +371,9 @@ func (r *Reader) Retain() { r.refs.Add(1) }
 func (r *Reader) Release() {
 	if r.refs.Add(-1) == 0 {
 		r.releaseCurrent()
+		if r.par != nil {
+			r.par.stop()
+		}
 		r.ann.Release()
 		if r.inp != nil {
 			r.inp.Release()
