@@ -54,6 +54,8 @@ type block struct {
 type blockResult struct {
 	recs      []arrow.Record
 	implicits []int64 // per record
+	inputs    int64   // inputs decoded in the block
+	bare      int64   // of which carry no annotation
 	next      int
 	errs      []*ParseError // Line relative to the block
 	lines     int
@@ -267,9 +269,12 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch) *blockResult
 			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 		}
 		if fp.parseLine(line) {
+			res.inputs++
 			if len(fp.concepts) > 0 {
 				in := batch.input.get(fp.id)
 				fp.emit(batch, in)
+			} else {
+				res.bare++
 			}
 		} else if !isBlank(line) {
 			var in Input
@@ -279,6 +284,10 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch) *blockResult
 					break
 				}
 				continue
+			}
+			res.inputs++
+			if len(in.Annotations) == 0 {
+				res.bare++
 			}
 			for i := range in.Annotations {
 				a := &in.Annotations[i]
@@ -414,5 +423,7 @@ func (r *Reader) nextParallel() bool {
 		}
 		p.baseLine += res.lines
 		r.stats.Lines += int64(res.lines)
+		r.stats.Inputs += res.inputs
+		r.stats.Unannotated += res.bare
 	}
 }

@@ -31,6 +31,10 @@ type Stats struct {
 	ImplicitValues    int64 // annotations whose value was omitted by the source
 	EmbeddingsIgnored int64 // embeddings dropped because none was seen in the first batch
 	Skipped           int64 // bad records skipped under WithMaxErrors
+	// Unannotated counts inputs that carry no annotation at all, so they
+	// add no rows to the annotations table; a balance report counts them
+	// as inputs unknown for every concept. (CSV rows always annotate.)
+	Unannotated int64
 }
 
 // Reader streams a dataset file as annotation and input records. It is not
@@ -168,7 +172,9 @@ func (r *Reader) Next() bool {
 		return false
 	}
 	var in Input
-	for r.ann.Len() < r.cfg.batchSize {
+	// A batch ends at batchSize rows, or at batchSize records for sources
+	// whose inputs carry few or no annotations.
+	for records := 0; r.ann.Len() < r.cfg.batchSize && records < r.cfg.batchSize; records++ {
 		in = Input{}
 		err := r.dec.decode(&in)
 		r.stats.Lines = int64(r.lastLine())
@@ -219,7 +225,13 @@ func (r *Reader) add(in *Input) error {
 			a.InputID = in.ID
 		}
 	}
+	if len(in.Annotations) == 0 && r.dec.grouped() {
+		r.stats.Unannotated++
+	}
 	if !r.cfg.inputs {
+		if r.dec.grouped() {
+			r.stats.Inputs++
+		}
 		r.appendAnnotations(in)
 		return nil
 	}
