@@ -15,7 +15,7 @@ import (
 
 // Defaults for the status thresholds and the model score threshold.
 const (
-	DefaultTargetRatio    = 0.5
+	DefaultTargetRatio    = 1.0
 	DefaultMinPositives   = 10
 	DefaultModelThreshold = 0.5
 	// softThreshold splits soft (0..1) user values into positives and

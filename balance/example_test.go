@@ -36,7 +36,7 @@ func Example_balanceReport() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rep, err := balance.Compute(ctx, rr, balance.WithHierarchy(h), balance.WithMinPositives(2))
+	rep, err := balance.Compute(ctx, rr, balance.WithHierarchy(h), balance.WithMinPositives(2), balance.WithTargetRatio(0.5))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func fixtureReport(t *testing.T) *balance.Report {
 	defer r.Release()
 	rr := r.AnnotationReader()
 	defer rr.Release()
-	rep, err := balance.Compute(ctx, rr, balance.WithHierarchy(h), balance.WithMinPositives(3))
+	rep, err := balance.Compute(ctx, rr, balance.WithHierarchy(h), balance.WithMinPositives(3), balance.WithTargetRatio(0.5))
 	require.NoError(t, err)
 	checkInvariants(t, rep)
 	rep, err = rep.Sorted(balance.SortName)

@@ -20,7 +20,7 @@ import (
 const bandFactor = 0.8
 
 // DefaultRatio is the negatives:positives ratio suggestions aim for.
-const DefaultRatio = 1.0
+const DefaultRatio = DefaultTargetRatio
 
 // SuggestOptions tune [Suggest]. A nil *SuggestOptions means
 // [DefaultSuggestOptions].
