@@ -2,6 +2,8 @@ package gonb
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,12 +45,36 @@ func TestNotebooks(t *testing.T) {
 			}
 			assert.Regexp(t, `(?m)^(dog|wolf|husky|fox|coyote|cat|lynx|tiger|grass|snow|indoors|animal|canine|feline|vehicle|car|truck|bus) +\d+ positives, +\d+ negatives: (no|few)-negatives$`, stdout)
 		}},
+		{"04-clarifai.ipynb", func(t *testing.T, html, stdout string) {
+			m := regexp.MustCompile(`file: (\d+) inputs, (\d+) annotations; app: (\d+) inputs, (\d+) annotations`).FindStringSubmatch(stdout)
+			if assert.NotNil(t, m, "the notebook compares the pulled app with the file") {
+				assert.Equal(t, m[1], m[3], "inputs pulled = inputs seeded")
+				assert.Equal(t, m[2], m[4], "annotations pulled = annotations seeded")
+				assert.NotEqual(t, "0", m[4])
+			}
+			assert.Contains(t, stdout, "concepts whose counts differ between the file and the app: 0 of")
+			assert.Contains(t, html, "Balance report")
+			assert.Contains(t, stdout, "pushed 5 negatives (0 already present)")
+			assert.Equal(t, 5, strings.Count(stdout, " dog value=0 (grpc_default)"), "each pushed negative reads back as a negative")
+			d := regexp.MustCompile(`dog negatives: (\d+) before the push, (\d+) after`).FindStringSubmatch(stdout)
+			if assert.NotNil(t, d) {
+				before, _ := strconv.Atoi(d[1])
+				after, _ := strconv.Atoi(d[2])
+				assert.Equal(t, before+5, after)
+			}
+		}},
 	}
+	// The notebooks run offline: 04 uses the in-repo test server when no
+	// key is set.
+	t.Setenv("CLARIFAI_PAT", "")
 	standin := standinDir(t)
 	for _, tt := range tests {
 		t.Run(tt.notebook, func(t *testing.T) {
 			res, err := runNotebook(context.Background(), tt.notebook, t.TempDir(), standin)
 			require.NoError(t, err)
+			if *update {
+				require.NoError(t, writeOutputs(tt.notebook, res))
+			}
 			html, stdout := shown(res)
 			tt.check(t, html, stdout)
 		})
