@@ -1,0 +1,350 @@
+package balance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"curate.dev/dataset"
+)
+
+// Defaults of [OverlapOptions].
+const (
+	// DefaultCooccurThreshold: a pair whose positives appear together on
+	// more than 1% of either concept's positive inputs is co-occurring.
+	DefaultCooccurThreshold = 0.01
+	// DefaultMinSupport: a concept needs 20 positive inputs before the
+	// absence of co-occurrence with another concept counts as evidence.
+	DefaultMinSupport = 20
+	// DefaultMinSimilarity: centroids at least this cosine-similar overlap.
+	DefaultMinSimilarity = 0.5
+	// MinExpectedTogether: "never seen together" is evidence of exclusivity
+	// only when, were the two concepts unrelated, at least this many inputs
+	// would be positive for both (PositivesA × PositivesB / inputs). Below
+	// it, as for a rare context concept and a rare class in a small
+	// dataset, the absence says nothing and the pair yields no negatives.
+	MinExpectedTogether = 3.0
+)
+
+// ErrEmbeddingDim reports embeddings whose dimension changes within a
+// source or between the passes over it.
+var ErrEmbeddingDim = errors.New("balance: embedding dimension changed")
+
+// OverlapOptions tune how concepts are compared. A nil *OverlapOptions
+// means [DefaultOverlapOptions].
+type OverlapOptions struct {
+	// Hierarchy supplies concept relations; nil means none are known.
+	Hierarchy *Hierarchy
+	// CooccurThreshold is the share of one concept's positive inputs that
+	// may also be positive for the other before the pair is co-occurring
+	// (and never negatives for each other).
+	CooccurThreshold float64
+	// MinSupport is the number of positive inputs a concept needs before
+	// "rarely seen together" is trusted; below it, any input positive for
+	// both makes the pair co-occurring, and the concept is never used as a
+	// source of negatives.
+	MinSupport int
+	// MinSimilarity is the cosine similarity between two concepts'
+	// embedding centroids at which they overlap.
+	MinSimilarity float64
+}
+
+// DefaultOverlapOptions returns the defaults: no hierarchy,
+// [DefaultCooccurThreshold], [DefaultMinSupport], [DefaultMinSimilarity].
+func DefaultOverlapOptions() OverlapOptions {
+	return OverlapOptions{
+		CooccurThreshold: DefaultCooccurThreshold,
+		MinSupport:       DefaultMinSupport,
+		MinSimilarity:    DefaultMinSimilarity,
+	}
+}
+
+// Warnings count bad input that was skipped rather than fatal.
+type Warnings struct {
+	// NaNEmbeddings: embeddings holding NaN or Inf, skipped.
+	NaNEmbeddings int64 `json:"nan_embeddings"`
+	// ZeroEmbeddings: all-zero embeddings, which have no direction, skipped.
+	ZeroEmbeddings int64 `json:"zero_embeddings"`
+	// SoftValues: annotations with a value other than 0 or 1; they count as
+	// "annotated" (no suggestion is made for that concept on that input)
+	// but neither as positive nor negative.
+	SoftValues int64 `json:"soft_values"`
+	// UnknownRelationConcepts: concepts named in relations but never
+	// annotated in the data, sorted.
+	UnknownRelationConcepts []string `json:"unknown_relation_concepts"`
+}
+
+// Any reports whether there is anything to warn about.
+func (w Warnings) Any() bool {
+	return w.NaNEmbeddings > 0 || w.ZeroEmbeddings > 0 || w.SoftValues > 0 || len(w.UnknownRelationConcepts) > 0
+}
+
+// Per-(input, concept) state bits.
+const (
+	stPos  = 1
+	stNeg  = 2
+	stSoft = 4
+)
+
+// cstate packs a concept index with its state bits for one input.
+type cstate uint32
+
+func mkState(c int32, bits uint32) cstate { return cstate(uint32(c)<<3 | bits) }
+func (s cstate) concept() int32           { return int32(uint32(s) >> 3) }
+func (s cstate) bits() uint32             { return uint32(s) & 7 }
+
+// pos: positive and not also negative; neg: the reverse; conflict: both.
+// A soft value alongside does not change these.
+func (s cstate) pos() bool      { return s.bits()&(stPos|stNeg) == stPos }
+func (s cstate) neg() bool      { return s.bits()&(stPos|stNeg) == stNeg }
+func (s cstate) conflict() bool { return s.bits()&(stPos|stNeg) == stPos|stNeg }
+
+// Overlap is what one streaming pass learns about how concepts relate:
+// per-concept counts and embedding centroids, co-occurrence and explicit
+// confusions, combined with the hierarchy. It keeps every annotated
+// input's concept states (a few bytes per annotation) but no embeddings.
+// Build it with [AnalyzeOverlap]; it is read-only afterwards.
+type Overlap struct {
+	opt OverlapOptions
+
+	concepts []string // concept index -> id
+	names    []string
+	cindex   map[string]int32
+
+	inputs []string // input index -> id (annotated inputs only)
+	iindex map[string]int32
+	states [][]cstate
+
+	dim       int
+	sums      [][]float64 // per concept: sum of unit embeddings of its positives
+	nEmb      []int64
+	centroids [][]float32 // per concept: unit mean direction; nil without embeddings
+
+	// pos counts inputs positive for a concept directly or through a
+	// descendant or synonym (up lists what a positive implies); neg and
+	// conflicts count direct annotations.
+	pos, neg, conflicts []int
+	up                  [][]int32
+	posTotal            int              // sum of pos
+	confTotal           []int            // per concept: negatives for it on inputs positive for anything
+	together            map[uint64]int32 // unordered pair (lo<<32|hi): inputs positive for both
+	confused            map[uint64]int32 // ordered (a<<32|b): inputs positive for b, negative for a
+
+	counter *Counter // the balance counts `curate report` shows, fed in the same pass
+	report  *Report
+	stats   map[string]*ConceptStats
+
+	warn Warnings
+}
+
+func pairKey(a, b int32) uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	return uint64(a)<<32 | uint64(b)
+}
+
+func orderedKey(a, b int32) uint64 { return uint64(a)<<32 | uint64(b) }
+
+// AnalyzeOverlap reads r to the end in one pass: annotation batches give
+// each input's concept states, and the inputs batches' embedding column,
+// when present, gives per-concept centroids of positive inputs. An
+// input's embedding counts for the positives read up to its batch, which
+// for JSON and function sources (whose annotations arrive with their
+// input) is all of them. opts nil means [DefaultOverlapOptions].
+//
+// Errors: the reader's error (for example embeddings of mixed dimensions,
+// which the loader rejects), a cancelled ctx, or [ErrEmbeddingDim]. NaN and
+// all-zero embeddings are skipped and counted in [Overlap.Warnings].
+func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions) (*Overlap, error) {
+	o := &Overlap{
+		cindex:   map[string]int32{},
+		iindex:   map[string]int32{},
+		together: map[uint64]int32{},
+		confused: map[uint64]int32{},
+	}
+	if opts == nil {
+		o.opt = DefaultOverlapOptions()
+	} else {
+		o.opt = *opts
+	}
+	o.counter = NewCounter(WithHierarchy(o.opt.Hierarchy))
+	var unit []float32
+	err := eachBatch(ctx, r, func(ann, inp arrow.Record) error {
+		if err := o.addAnnotations(ann); err != nil {
+			return err
+		}
+		if ann != nil {
+			if err := o.counter.Add(ann); err != nil {
+				return err
+			}
+		}
+		if inp != nil {
+			var err error
+			unit, err = o.addEmbeddings(inp, unit)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("balance: reading source: %w", err)
+	}
+	o.finish()
+	return o, nil
+}
+
+// finish turns the per-input states into counts, co-occurrence and
+// confusions, and the sums into centroids.
+func (o *Overlap) finish() {
+	n := len(o.concepts)
+	o.pos = make([]int, n)
+	o.neg = make([]int, n)
+	o.conflicts = make([]int, n)
+	o.confTotal = make([]int, n)
+	o.up = make([][]int32, n)
+	if h := o.opt.Hierarchy; h != nil {
+		for c, id := range o.concepts {
+			for _, a := range append(h.Ancestors(id), h.Synonyms(id)...) {
+				if ai, ok := o.cindex[a]; ok && !slices.Contains(o.up[c], ai) {
+					o.up[c] = append(o.up[c], ai)
+				}
+			}
+		}
+	}
+	var posBuf, negBuf []int32
+	for _, st := range o.states {
+		posBuf, negBuf = posBuf[:0], negBuf[:0]
+		for _, s := range st {
+			switch {
+			case s.pos():
+				posBuf = o.addPositive(posBuf, s.concept())
+			case s.neg():
+				o.neg[s.concept()]++
+				negBuf = append(negBuf, s.concept())
+			case s.conflict():
+				o.conflicts[s.concept()]++
+			}
+		}
+		for a := 0; a < len(posBuf); a++ {
+			o.pos[posBuf[a]]++
+			for b := a + 1; b < len(posBuf); b++ {
+				o.together[pairKey(posBuf[a], posBuf[b])]++
+			}
+			for _, q := range negBuf {
+				o.confused[orderedKey(q, posBuf[a])]++
+				o.confTotal[q]++
+			}
+		}
+	}
+	for _, p := range o.pos {
+		o.posTotal += p
+	}
+	// A positive for husky is a positive for dog: descendants' embeddings
+	// count for their ancestors' centroids.
+	for len(o.sums) < n {
+		o.sums = append(o.sums, nil)
+		o.nEmb = append(o.nEmb, 0)
+	}
+	acc := make([][]float64, n)
+	for c, s := range o.sums {
+		if s == nil {
+			continue
+		}
+		for _, a := range append([]int32{int32(c)}, o.up[c]...) {
+			if acc[a] == nil {
+				acc[a] = make([]float64, len(s))
+			}
+			for k, x := range s {
+				acc[a][k] += x
+			}
+		}
+	}
+	o.centroids = make([][]float32, n)
+	for c, s := range acc {
+		if s == nil {
+			continue
+		}
+		var ss float64
+		for _, x := range s {
+			ss += x * x
+		}
+		if ss == 0 {
+			continue
+		}
+		inv := 1 / math.Sqrt(ss)
+		cen := make([]float32, len(s))
+		for k, x := range s {
+			cen[k] = float32(x * inv)
+		}
+		o.centroids[c] = cen
+	}
+	o.sums = nil
+	o.report = o.counter.Report()
+	o.counter = nil
+	o.stats = make(map[string]*ConceptStats, len(o.report.Concepts))
+	for i := range o.report.Concepts {
+		o.stats[o.report.Concepts[i].ConceptID] = &o.report.Concepts[i]
+	}
+	if h := o.opt.Hierarchy; h != nil {
+		for _, id := range h.Concepts() {
+			if _, ok := o.cindex[id]; !ok {
+				o.warn.UnknownRelationConcepts = append(o.warn.UnknownRelationConcepts, id)
+			}
+		}
+	}
+}
+
+// addPositive adds c and everything a positive for c implies (its
+// ancestors and synonyms) to buf, once each.
+func (o *Overlap) addPositive(buf []int32, c int32) []int32 {
+	if !slices.Contains(buf, c) {
+		buf = append(buf, c)
+	}
+	for _, x := range o.up[c] {
+		if !slices.Contains(buf, x) {
+			buf = append(buf, x)
+		}
+	}
+	return buf
+}
+
+// Warnings returns the counts of skipped bad input.
+func (o *Overlap) Warnings() Warnings { return o.warn }
+
+// Concepts returns the ids of all annotated concepts, sorted.
+func (o *Overlap) Concepts() []string {
+	out := slices.Clone(o.concepts)
+	slices.Sort(out)
+	return out
+}
+
+// Inputs returns the number of annotated inputs.
+func (o *Overlap) Inputs() int { return len(o.inputs) }
+
+// HasEmbeddings reports whether any concept has an embedding centroid.
+func (o *Overlap) HasEmbeddings() bool {
+	return o.dim > 0 && slices.ContainsFunc(o.centroids, func(c []float32) bool { return c != nil })
+}
+
+// Dim returns the embedding dimension seen (0 without embeddings).
+func (o *Overlap) Dim() int { return o.dim }
+
+// Report returns the balance report of the source, counted in the same
+// pass with the same hierarchy and [Counter]'s defaults: the figures
+// `curate report` shows. Deficits are computed from it.
+func (o *Overlap) Report() *Report { return o.report }
+
+// Counts returns the inputs positive for id, negative for it, and in
+// conflict (both), as [Overlap.Report] counts them (through the
+// hierarchy); zeros for an unknown concept.
+func (o *Overlap) Counts(id string) (positives, negatives, conflicts int) {
+	cs, ok := o.stats[id]
+	if !ok {
+		return 0, 0, 0
+	}
+	return cs.Positives, cs.Negatives, cs.Conflicts
+}

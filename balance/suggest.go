@@ -1,0 +1,467 @@
+package balance
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"curate.dev/dataset"
+)
+
+// bandFactor: sources whose overlap score is at least this share of the
+// band's strongest source share the band's round robin.
+const bandFactor = 0.8
+
+// DefaultRatio is the negatives:positives ratio suggestions aim for.
+const DefaultRatio = 1.0
+
+// SuggestOptions tune [Suggest]. A nil *SuggestOptions means
+// [DefaultSuggestOptions].
+type SuggestOptions struct {
+	// Ratio is the target negatives:positives ratio; a concept with fewer
+	// negatives than Ratio × positives has a deficit.
+	Ratio float64
+	// MaxPerConcept caps the suggestions for one concept; 0 means no cap.
+	MaxPerConcept int
+	// Seed breaks ties between equally hard candidates (all of them when
+	// there are no embeddings); the same seed gives the same suggestions.
+	Seed int64
+}
+
+// DefaultSuggestOptions returns Ratio [DefaultRatio], no cap, seed 0.
+func DefaultSuggestOptions() SuggestOptions { return SuggestOptions{Ratio: DefaultRatio} }
+
+// Opener returns a fresh reader over a source from its start. [Suggest]
+// calls it once, or twice when the source has embeddings. The caller of
+// Opener's result is Suggest, which releases each reader.
+type Opener func(ctx context.Context) (*dataset.Reader, error)
+
+// Suggestion proposes one negative annotation.
+type Suggestion struct {
+	InputID   string
+	ConceptID string
+	// Value is always [dataset.Negative].
+	Value float32
+	// Score is the hardness: the input embedding's cosine similarity to the
+	// concept's centroid, or the pair's overlap score without embeddings.
+	// Rounded to 4 decimals.
+	Score float64
+	// SourceConceptID is the concept the input is positive for.
+	SourceConceptID string
+	// Reason explains the suggestion to a reviewer.
+	Reason string
+}
+
+// ConceptSummary is the outcome for one concept. Positives, Negatives
+// and Conflicts are the balance report's (see [Overlap.Report]).
+type ConceptSummary struct {
+	ConceptID   string
+	ConceptName string
+	Positives   int
+	Negatives   int
+	Conflicts   int
+	// Wanted is ceil(Ratio × Positives); Deficit is Wanted − Negatives when
+	// positive, else 0.
+	Wanted  int
+	Deficit int
+	// Candidates counts the safe candidate inputs found; Suggested how many
+	// were taken (at most the deficit and MaxPerConcept).
+	Candidates int
+	Suggested  int
+	// Sources lists the overlapping concepts candidates were drawn from,
+	// strongest overlap first.
+	Sources []string
+}
+
+// Suggestions is the result of [Suggest].
+type Suggestions struct {
+	// Suggestions are grouped by concept (sorted by id); within a concept
+	// they alternate between source concepts, hardest first.
+	Suggestions []Suggestion
+	// Concepts has one entry per annotated concept, sorted by id.
+	Concepts []ConceptSummary
+	Warnings Warnings
+	// Passes is the number of times the source was read (1 or 2).
+	Passes int
+}
+
+// Suggest finds negatives for concepts below the ratio. It reads the
+// source once to learn counts, co-occurrence, confusions and centroids
+// ([AnalyzeOverlap]) and, when the source has embeddings, a second time to
+// score each candidate input against its target's centroid; it never holds
+// more than one batch of embeddings. ov nil means
+// [DefaultOverlapOptions], opts nil [DefaultSuggestOptions].
+func Suggest(ctx context.Context, open Opener, ov *OverlapOptions, opts *SuggestOptions) (*Suggestions, error) {
+	r, err := open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := AnalyzeOverlap(ctx, r, ov)
+	r.Release()
+	if err != nil {
+		return nil, err
+	}
+	return o.Suggest(ctx, open, opts)
+}
+
+// target is a concept with a deficit and its candidate collection.
+type target struct {
+	c          int32
+	need       int
+	sources    map[int32]float64 // usable source concept -> pair score
+	related    map[int32]bool    // direct positives for these rule an input out
+	cooc       map[int32]bool    // positives for these, direct or implied, rule an input out
+	heaps      map[int32]*candHeap
+	candidates int
+}
+
+type suggester struct {
+	o          *Overlap
+	seed       uint64
+	targets    []*target
+	srcTargets map[int32][]int32 // source concept -> indices into targets
+	mark       []int32           // epoch marks for deduping targets per input
+	epoch      int32
+	buf        []int32
+	implied    []int32
+}
+
+// Suggest is [Suggest] over an existing analysis: open is called once
+// when o has embeddings (to score candidates) and not at all otherwise,
+// when it may be nil.
+func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions) (*Suggestions, error) {
+	opt := DefaultSuggestOptions()
+	if opts != nil {
+		opt = *opts
+	}
+	if opt.Ratio < 0 || math.IsNaN(opt.Ratio) {
+		return nil, fmt.Errorf("balance: ratio must be at least 0, got %v", opt.Ratio)
+	}
+	s := &suggester{o: o, seed: uint64(opt.Seed), srcTargets: map[int32][]int32{}}
+	res := &Suggestions{Warnings: o.warn, Passes: 1}
+	order := make([]int32, len(o.concepts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(o.concepts[x], o.concepts[y]) })
+	sum := make(map[int32]*ConceptSummary, len(order))
+	for _, c := range order {
+		cs := ConceptSummary{ConceptID: o.concepts[c], ConceptName: o.names[c]}
+		cs.Positives, cs.Negatives, cs.Conflicts = o.Counts(cs.ConceptID)
+		cs.Wanted = int(math.Ceil(opt.Ratio*float64(cs.Positives) - 1e-9))
+		cs.Deficit = max(0, cs.Wanted-cs.Negatives)
+		res.Concepts = append(res.Concepts, cs)
+		if cs.Deficit == 0 {
+			continue
+		}
+		t := &target{c: c, need: cs.Deficit, sources: map[int32]float64{}, related: map[int32]bool{}, cooc: map[int32]bool{}, heaps: map[int32]*candHeap{}}
+		if opt.MaxPerConcept > 0 {
+			t.need = min(t.need, opt.MaxPerConcept)
+		}
+		for p := range o.concepts {
+			p := int32(p)
+			if p == c {
+				continue
+			}
+			pr := o.pair(c, p)
+			switch pr.Verdict {
+			case VerdictRelated:
+				t.related[p] = true
+			case VerdictCooccurring:
+				t.cooc[p] = true
+			case VerdictOverlapping:
+				if o.pos[p] >= o.opt.MinSupport && pr.ExpectedTogether >= MinExpectedTogether {
+					t.sources[p] = pr.Score
+				}
+			}
+		}
+		if len(t.sources) == 0 {
+			continue
+		}
+		ti := int32(len(s.targets))
+		s.targets = append(s.targets, t)
+		for p := range t.sources {
+			s.srcTargets[p] = append(s.srcTargets[p], ti)
+		}
+	}
+	for i := range res.Concepts {
+		sum[o.cindex[res.Concepts[i].ConceptID]] = &res.Concepts[i]
+	}
+	s.mark = make([]int32, len(s.targets))
+	if len(s.targets) > 0 {
+		if o.HasEmbeddings() {
+			if open == nil {
+				return nil, fmt.Errorf("balance: source has embeddings: a reopener is needed to score candidates")
+			}
+			if err := s.scorePass(ctx, open); err != nil {
+				return nil, err
+			}
+			res.Passes = 2
+		} else {
+			for in := range o.inputs {
+				s.visit(int32(in), nil)
+			}
+		}
+	}
+	for _, t := range s.targets {
+		cs := sum[t.c]
+		cs.Candidates = t.candidates
+		got, srcs := s.pick(t)
+		cs.Suggested = len(got)
+		cs.Sources = srcs
+		res.Suggestions = append(res.Suggestions, got...)
+	}
+	return res, nil
+}
+
+// scorePass reads the source again and visits every annotated input with
+// its embedding.
+func (s *suggester) scorePass(ctx context.Context, open Opener) error {
+	o := s.o
+	r, err := open(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.Release()
+	seen := make([]bool, len(o.inputs))
+	unit := make([]float32, o.dim)
+	var scratch Warnings // counted in the first pass already
+	err = eachBatch(ctx, r, func(_, rec arrow.Record) error {
+		if rec == nil {
+			return fmt.Errorf("balance: second pass: the source has no inputs table")
+		}
+		fsl, vals, dim := embeddingColumn(rec)
+		if fsl != nil && dim != o.dim {
+			return fmt.Errorf("%w: %d in the first pass, %d in the second", ErrEmbeddingDim, o.dim, dim)
+		}
+		ids, ok := rec.Column(dataset.InInputID).(*array.String)
+		if !ok {
+			return fmt.Errorf("balance: inputs column %s is %s, want utf8", dataset.ColInputID, rec.Column(dataset.InInputID).DataType())
+		}
+		for i := 0; i < int(rec.NumRows()); i++ {
+			in, ok := o.iindex[ids.Value(i)]
+			if !ok || seen[in] {
+				continue
+			}
+			seen[in] = true
+			var u []float32
+			if fsl != nil {
+				if emb := rowEmbedding(fsl, vals, dim, i); emb != nil && normalize(unit, emb, &scratch) {
+					u = unit
+				}
+			}
+			s.visit(in, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("balance: reading source (second pass): %w", err)
+	}
+	for in, ok := range seen {
+		if !ok {
+			s.visit(int32(in), nil)
+		}
+	}
+	return nil
+}
+
+// visit considers input in as a candidate for every target one of its
+// positives is a source for. unit is its normalised embedding or nil.
+func (s *suggester) visit(in int32, unit []float32) {
+	o := s.o
+	st := o.states[in]
+	cands := s.buf[:0]
+	s.epoch++
+	for _, x := range st {
+		if x.conflict() {
+			return // in conflict: not trustworthy
+		}
+		if !x.pos() {
+			continue
+		}
+		for _, ti := range s.srcTargets[x.concept()] {
+			if s.mark[ti] != s.epoch {
+				s.mark[ti] = s.epoch
+				cands = append(cands, ti)
+			}
+		}
+	}
+	s.buf = cands
+	if len(cands) == 0 {
+		return
+	}
+	// Everything the input is positive for, through the hierarchy too.
+	implied := s.implied[:0]
+	for _, x := range st {
+		if x.pos() {
+			implied = o.addPositive(implied, x.concept())
+		}
+	}
+	s.implied = implied
+	var h uint64
+	for _, ti := range cands {
+		t := s.targets[ti]
+		best, bestScore, ok := int32(-1), 0.0, true
+		for _, x := range st {
+			c := x.concept()
+			if c == t.c {
+				ok = false // annotated for the target
+				break
+			}
+			if !x.pos() {
+				continue
+			}
+			if t.related[c] {
+				ok = false // positive for a hypernym, hyponym or synonym
+				break
+			}
+			if sc, src := t.sources[c]; src && (best < 0 || sc > bestScore || (sc == bestScore && o.concepts[c] < o.concepts[best])) {
+				best, bestScore = c, sc
+			}
+		}
+		for _, c := range implied {
+			if c == t.c || t.cooc[c] {
+				ok = false // positive for the target through the hierarchy, or for a co-occurring concept
+				break
+			}
+		}
+		if !ok || best < 0 {
+			continue
+		}
+		score, emb := bestScore, false
+		if cen := o.centroids[t.c]; unit != nil && cen != nil {
+			score, emb = dot(unit, cen), true
+		}
+		t.candidates++
+		if h == 0 {
+			h = s.hashInput(in)
+		}
+		hp := t.heaps[best]
+		if hp == nil {
+			hp = &candHeap{k: t.need}
+			t.heaps[best] = hp
+		}
+		hp.offer(cand{in: in, score: score, emb: emb, tie: mix(h ^ uint64(t.c)*0x9e3779b97f4a7c15)})
+	}
+}
+
+func (s *suggester) hashInput(in int32) uint64 {
+	f := fnv.New64a()
+	f.Write([]byte(s.o.inputs[in]))
+	return mix(f.Sum64()^s.seed) | 1
+}
+
+// mix is splitmix64's finaliser.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// pick takes up to t.need candidates: round robin over the sources of
+// each band of similar overlap strength, strongest band first, hardest
+// candidate first within a source.
+func (s *suggester) pick(t *target) ([]Suggestion, []string) {
+	o := s.o
+	type srcList struct {
+		c     int32
+		score float64
+		cands []cand
+	}
+	var srcs []srcList
+	for c, hp := range t.heaps {
+		srcs = append(srcs, srcList{c: c, score: t.sources[c], cands: hp.sorted()})
+	}
+	slices.SortFunc(srcs, func(a, b srcList) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(o.concepts[a.c], o.concepts[b.c])
+	})
+	var names []string
+	for _, sl := range srcs {
+		names = append(names, o.concepts[sl.c])
+	}
+	var out []Suggestion
+	reasons := map[int32]string{}
+	take := func(sl srcList, cd cand) {
+		r, ok := reasons[sl.c]
+		if !ok {
+			r = s.reason(t.c, sl.c)
+			reasons[sl.c] = r
+		}
+		if cd.emb {
+			r += fmt.Sprintf("; this input's embedding similarity to %s %.2f", o.concepts[t.c], cd.score)
+		}
+		out = append(out, Suggestion{
+			InputID:         o.inputs[cd.in],
+			ConceptID:       o.concepts[t.c],
+			Value:           dataset.Negative,
+			Score:           math.Round(cd.score*1e4) / 1e4,
+			SourceConceptID: o.concepts[sl.c],
+			Reason:          r,
+		})
+	}
+	// Sources of similar strength form a band; bands are used strongest
+	// first, round robin within a band, so weak sources only fill what
+	// strong ones cannot.
+	for lo := 0; lo < len(srcs) && len(out) < t.need; {
+		hi := lo + 1
+		for hi < len(srcs) && srcs[hi].score >= bandFactor*srcs[lo].score {
+			hi++
+		}
+		for round := 0; len(out) < t.need; round++ {
+			took := false
+			for _, sl := range srcs[lo:hi] {
+				if round < len(sl.cands) && len(out) < t.need {
+					take(sl, sl.cands[round])
+					took = true
+				}
+			}
+			if !took {
+				break
+			}
+		}
+		lo = hi
+	}
+	return out, names
+}
+
+// reason explains, in a reviewer's words, why positives for src make
+// negatives for tgt.
+func (s *suggester) reason(tgt, src int32) string {
+	o := s.o
+	p := o.pair(src, tgt)
+	var sig []string
+	if !math.IsNaN(p.Similarity) && p.Similarity >= o.opt.MinSimilarity {
+		sig = append(sig, fmt.Sprintf("embedding similarity %.2f", p.Similarity))
+	}
+	if p.ConfusionsBA > 0 && p.Confusable { // positive for src (A), negative for tgt (B)
+		sig = append(sig, fmt.Sprintf("annotators marked %d %s inputs not %s", p.ConfusionsBA, p.A, p.B))
+	}
+	if p.ConfusionsAB > 0 && p.Confusable {
+		sig = append(sig, fmt.Sprintf("annotators marked %d %s inputs not %s", p.ConfusionsAB, p.B, p.A))
+	}
+	if p.Siblings {
+		if p.CommonParent != "" {
+			sig = append(sig, "both are kinds of "+p.CommonParent)
+		} else {
+			sig = append(sig, "siblings in the hierarchy")
+		}
+	}
+	together := fmt.Sprintf("never seen together in %d %s inputs (%.0f expected if unrelated)", p.PositivesA, p.A, p.ExpectedTogether)
+	if p.Together > 0 {
+		together = fmt.Sprintf("seen together in only %d of %d %s inputs (%.2g%%, threshold %.2g%%)",
+			p.Together, p.PositivesA, p.A, 100*float64(p.Together)/float64(p.PositivesA), 100*o.opt.CooccurThreshold)
+	}
+	return fmt.Sprintf("positive for %s; %s and %s overlap (%s); %s", p.A, p.A, p.B, strings.Join(sig, ", "), together)
+}

@@ -1,0 +1,307 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"curate.dev/balance"
+)
+
+func init() { register(func(f *Factory) *cobra.Command { return NewCmdOverlap(f, nil) }) }
+
+// OverlapFlags are the overlap tuning flags `overlap` and `suggest` share.
+type OverlapFlags struct {
+	CooccurThreshold float64
+	MinSupport       int
+	MinSimilarity    float64
+}
+
+func addOverlapFlags(fs *pflag.FlagSet, o *OverlapFlags) {
+	d := balance.DefaultOverlapOptions()
+	fs.Float64Var(&o.CooccurThreshold, "cooccur-threshold", d.CooccurThreshold, "share `X` of one concept's positives also positive for another above which the pair co-occurs (never negatives for each other)")
+	fs.IntVar(&o.MinSupport, "min-support", d.MinSupport, "positives a concept needs before \"rarely seen together\" is trusted")
+	fs.Float64Var(&o.MinSimilarity, "min-similarity", d.MinSimilarity, "embedding centroid cosine similarity at which two concepts overlap")
+}
+
+func (o *OverlapFlags) validate() error {
+	if o.CooccurThreshold < 0 || o.CooccurThreshold > 1 || math.IsNaN(o.CooccurThreshold) {
+		return flagErrorf("--cooccur-threshold: want 0 to 1, got %v", o.CooccurThreshold)
+	}
+	if o.MinSupport < 1 {
+		return flagErrorf("--min-support: want at least 1, got %d", o.MinSupport)
+	}
+	if o.MinSimilarity < -1 || o.MinSimilarity > 1 || math.IsNaN(o.MinSimilarity) {
+		return flagErrorf("--min-similarity: want -1 to 1, got %v", o.MinSimilarity)
+	}
+	return nil
+}
+
+// options builds the library options, reading --relations.
+func (o *OverlapFlags) options(ctx context.Context, load *LoadOptions) (*balance.OverlapOptions, error) {
+	rels, err := readRelations(ctx, load)
+	if err != nil {
+		return nil, err
+	}
+	h, err := balance.NewHierarchy(rels)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", load.Relations, err)
+	}
+	return &balance.OverlapOptions{Hierarchy: h, CooccurThreshold: o.CooccurThreshold, MinSupport: o.MinSupport, MinSimilarity: o.MinSimilarity}, nil
+}
+
+// OverlapOptions are the flags of `curate overlap`.
+type OverlapOptions struct {
+	IO      *IOStreams
+	Source  string
+	Load    LoadOptions
+	Overlap OverlapFlags
+	Top     int
+	Format  string
+}
+
+// NewCmdOverlap builds `curate overlap`. runF replaces overlapRun in tests.
+func NewCmdOverlap(f *Factory, runF func(*OverlapOptions) error) *cobra.Command {
+	opts := &OverlapOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "overlap SOURCE [flags]",
+		Short: "Show which concepts overlap, co-occur, are related or exclusive",
+		Long: `overlap reads SOURCE once and compares every pair of concepts by the
+signals the data offers: cosine similarity of the embedding centroids of
+their positives, explicit confusions (negatives for one on inputs positive
+for the other, counted when above chance), siblings in the --relations
+hierarchy, and how often their positives appear on the same inputs.
+
+Each pair gets a verdict: related (same concept, synonym, or one a kind of
+the other), co-occurring (seen together more than --cooccur-threshold),
+overlapping (similar but never or rarely together: the source of hard
+negatives) or exclusive. The top pairs by overlap score are printed as a
+table, JSON, or a self-contained HTML heatmap.`,
+		Example: `  curate overlap animals.jsonl --relations relations.jsonl
+  curate overlap animals.jsonl --format html > overlap.html`,
+		Args: requireArgs(1, "SOURCE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Source = args[0]
+			switch opts.Format {
+			case "text", "json", "html":
+			default:
+				return flagErrorf("--format: want text, json or html, got %q", opts.Format)
+			}
+			if opts.Top < 1 {
+				return flagErrorf("--top: want at least 1, got %d", opts.Top)
+			}
+			if err := opts.Overlap.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return overlapRun(cmd.Context(), opts)
+		},
+	}
+	fs := cmd.Flags()
+	addLoadFlags(fs, &opts.Load)
+	addOverlapFlags(fs, &opts.Overlap)
+	fs.IntVar(&opts.Top, "top", 20, "print the `N` pairs with the strongest overlap")
+	fs.StringVar(&opts.Format, "format", "text", "output format: text, json or html")
+	return cmd
+}
+
+func overlapRun(ctx context.Context, opts *OverlapOptions) error {
+	ov, err := opts.Overlap.options(ctx, &opts.Load)
+	if err != nil {
+		return err
+	}
+	src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load)
+	if err != nil {
+		return err
+	}
+	o, err := balance.AnalyzeOverlap(ctx, src.Reader, ov)
+	if cerr := src.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	pairs := o.Pairs()
+	if len(pairs) > opts.Top {
+		pairs = pairs[:opts.Top]
+	}
+	printWarnings(opts.IO.ErrOut, o.Warnings())
+	switch opts.Format {
+	case "json":
+		return writeOverlapJSON(opts.IO.Out, o, pairs)
+	case "html":
+		return writeOverlapHTML(opts.IO.Out, opts.Source, pairs)
+	}
+	return writeOverlapText(opts.IO, pairs)
+}
+
+// printWarnings reports skipped bad input on w.
+func printWarnings(w io.Writer, wn balance.Warnings) {
+	if wn.NaNEmbeddings > 0 {
+		fmt.Fprintf(w, "warning: %d embeddings with NaN or Inf values skipped\n", wn.NaNEmbeddings)
+	}
+	if wn.ZeroEmbeddings > 0 {
+		fmt.Fprintf(w, "warning: %d all-zero embeddings skipped\n", wn.ZeroEmbeddings)
+	}
+	if wn.SoftValues > 0 {
+		fmt.Fprintf(w, "warning: %d annotations with values between 0 and 1 count as neither positive nor negative\n", wn.SoftValues)
+	}
+	if n := len(wn.UnknownRelationConcepts); n > 0 {
+		show := wn.UnknownRelationConcepts[:min(n, 5)]
+		more := ""
+		if n > 5 {
+			more = ", ..."
+		}
+		fmt.Fprintf(w, "warning: %d concepts in the relations are never annotated in the data (%s%s)\n", n, strings.Join(show, ", "), more)
+	}
+}
+
+func fmtSim(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", x)
+}
+
+func writeOverlapText(ios *IOStreams, pairs []balance.Pair) error {
+	sep := "\t"
+	var w io.Writer = ios.Out
+	var tw *tabwriter.Writer
+	if ios.OutTTY {
+		tw = tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
+		w = tw
+	}
+	fmt.Fprintln(w, strings.Join([]string{"A", "B", "VERDICT", "SCORE", "SIMILARITY", "CONFUSIONS", "SIBLINGS", "TOGETHER", "POS_A", "POS_B"}, sep))
+	for _, p := range pairs {
+		sib := "-"
+		if p.Siblings {
+			sib = "yes"
+			if p.CommonParent != "" {
+				sib = "under " + p.CommonParent
+			}
+		}
+		conf := fmt.Sprintf("%d", p.Confusions())
+		if p.Confusions() > 0 {
+			conf += fmt.Sprintf(" (lift %.1f)", p.ConfusionLift)
+		}
+		fmt.Fprintln(w, strings.Join([]string{p.A, p.B, string(p.Verdict), fmt.Sprintf("%.2f", p.Score), fmtSim(p.Similarity),
+			conf, sib, fmt.Sprint(p.Together), fmt.Sprint(p.PositivesA), fmt.Sprint(p.PositivesB)}, sep))
+	}
+	if tw != nil {
+		return tw.Flush()
+	}
+	return nil
+}
+
+type jsonPair struct {
+	A             string   `json:"a"`
+	B             string   `json:"b"`
+	Verdict       string   `json:"verdict"`
+	Score         float64  `json:"score"`
+	Similarity    *float64 `json:"similarity"`
+	ConfusionsAB  int      `json:"confusions_ab"`
+	ConfusionsBA  int      `json:"confusions_ba"`
+	ConfusionLift float64  `json:"confusion_lift"`
+	Siblings      bool     `json:"siblings"`
+	CommonParent  string   `json:"common_parent,omitempty"`
+	Together      int      `json:"together"`
+	PositivesA    int      `json:"positives_a"`
+	PositivesB    int      `json:"positives_b"`
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+func writeOverlapJSON(w io.Writer, o *balance.Overlap, pairs []balance.Pair) error {
+	out := struct {
+		Inputs   int              `json:"inputs"`
+		Concepts int              `json:"concepts"`
+		Pairs    []jsonPair       `json:"pairs"`
+		Warnings balance.Warnings `json:"warnings"`
+	}{Inputs: o.Inputs(), Concepts: len(o.Concepts()), Pairs: []jsonPair{}, Warnings: o.Warnings()}
+	for _, p := range pairs {
+		jp := jsonPair{A: p.A, B: p.B, Verdict: string(p.Verdict), Score: round4(p.Score), ConfusionsAB: p.ConfusionsAB, ConfusionsBA: p.ConfusionsBA,
+			ConfusionLift: round4(p.ConfusionLift), Siblings: p.Siblings, CommonParent: p.CommonParent, Together: p.Together, PositivesA: p.PositivesA, PositivesB: p.PositivesB}
+		if !math.IsNaN(p.Similarity) {
+			s := round4(p.Similarity)
+			jp.Similarity = &s
+		}
+		out.Pairs = append(out.Pairs, jp)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// verdictHue colours a heatmap cell by verdict; the score sets its strength.
+var verdictHue = map[balance.Verdict]int{
+	balance.VerdictOverlapping: 8,   // red: hard negatives come from here
+	balance.VerdictCooccurring: 210, // blue: never negatives for each other
+	balance.VerdictRelated:     270, // purple: hierarchy
+	balance.VerdictExclusive:   120, // green
+}
+
+// writeOverlapHTML writes a self-contained heatmap page (no scripts, no
+// external resources) of the concepts in pairs.
+func writeOverlapHTML(w io.Writer, title string, pairs []balance.Pair) error {
+	var ids []string
+	cell := map[[2]string]balance.Pair{}
+	for _, p := range pairs {
+		ids = append(ids, p.A, p.B)
+		cell[[2]string{p.A, p.B}] = p
+		cell[[2]string{p.B, p.A}] = p
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var b strings.Builder
+	e := html.EscapeString
+	fmt.Fprintf(&b, `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>curate overlap: %s</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse}
+td,th{width:2.4em;height:2.4em;text-align:center;border:1px solid #eee;font-size:11px}
+th.row{text-align:right;width:auto;padding-right:.5em}
+th.col{height:8em;vertical-align:bottom;white-space:nowrap}
+th.col div{transform:rotate(-60deg);width:1.5em}
+.legend span{display:inline-block;padding:.2em .6em;margin-right:.5em;color:#fff}
+</style></head><body>
+<h1>Concept overlap</h1>
+<p>Source: %s. Top %d pairs by overlap score; cell colour is the verdict, its strength the score. Hover a cell for the figures.</p>
+<p class="legend">`, e(title), e(title), len(pairs))
+	for _, v := range []balance.Verdict{balance.VerdictOverlapping, balance.VerdictCooccurring, balance.VerdictRelated, balance.VerdictExclusive} {
+		fmt.Fprintf(&b, `<span style="background:hsl(%d,70%%,40%%)">%s</span>`, verdictHue[v], v)
+	}
+	b.WriteString("</p>\n<table>\n<tr><th></th>")
+	for _, id := range ids {
+		fmt.Fprintf(&b, `<th class="col"><div>%s</div></th>`, e(id))
+	}
+	b.WriteString("</tr>\n")
+	for _, a := range ids {
+		fmt.Fprintf(&b, `<tr><th class="row">%s</th>`, e(a))
+		for _, c := range ids {
+			p, ok := cell[[2]string{a, c}]
+			if !ok {
+				b.WriteString("<td></td>")
+				continue
+			}
+			light := 95 - int(50*math.Max(0, math.Min(1, p.Score)))
+			tip := fmt.Sprintf("%s / %s: %s, score %.2f, similarity %s, confusions %d, together %d", p.A, p.B, p.Verdict, p.Score, fmtSim(p.Similarity), p.Confusions(), p.Together)
+			fmt.Fprintf(&b, `<td style="background:hsl(%d,70%%,%d%%)" title="%s">%.2f</td>`, verdictHue[p.Verdict], light, e(tip), p.Score)
+		}
+		b.WriteString("</tr>\n")
+	}
+	b.WriteString("</table>\n</body></html>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"curate.dev/balance"
+	"curate.dev/dataset"
+	"curate.dev/internal/atomicfile"
+)
+
+func init() { register(func(f *Factory) *cobra.Command { return NewCmdSuggest(f, nil) }) }
+
+// SuggestOptions are the flags of `curate suggest`.
+type SuggestOptions struct {
+	IO            *IOStreams
+	Source        string
+	Load          LoadOptions
+	Overlap       OverlapFlags
+	Ratio         float64
+	MaxPerConcept int
+	Seed          int64
+	Out           string
+	OutFormat     string // jsonl, csv or parquet, from Out's extension
+}
+
+// suggestFormat maps an output file name to its format.
+func suggestFormat(path string) (string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson":
+		return "jsonl", nil
+	case ".csv":
+		return "csv", nil
+	case ".parquet":
+		return "parquet", nil
+	}
+	return "", flagErrorf("--out: want a .jsonl, .csv or .parquet file, got %q", path)
+}
+
+// NewCmdSuggest builds `curate suggest`. runF replaces suggestRun in tests.
+func NewCmdSuggest(f *Factory, runF func(*SuggestOptions) error) *cobra.Command {
+	opts := &SuggestOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "suggest SOURCE --out FILE [flags]",
+		Short: "Suggest safe, hard negatives for concepts short of them",
+		Long: `suggest finds, for each concept with fewer negatives than --ratio times its
+positives, inputs that are safe and useful negatives: inputs positive for an
+overlapping concept (similar embeddings, annotator confusions, or a sibling
+in the --relations hierarchy) that is never, or more rarely than
+--cooccur-threshold, seen together with it; with no annotation for the
+concept; not positive for anything related to it or co-occurring with it;
+and not in conflict. The hardest (closest to the concept's embedding
+centroid) come first, spread across the source concepts.
+
+Each suggestion says why. --out takes .jsonl (one suggestion per line, the
+file curate apply reads after review), .csv or .parquet, written atomically.
+A per-concept summary is printed. With embeddings SOURCE is read twice, so
+it must be a file, not standard input.`,
+		Example: `  curate suggest animals.jsonl --relations relations.jsonl --out negatives.jsonl
+  curate suggest animals.jsonl --ratio 0.5 --max-per-concept 200 --seed 7 --out negatives.csv`,
+		Args: requireArgs(1, "SOURCE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Source = args[0]
+			if opts.Out == "" {
+				return flagErrorf("suggest: --out FILE is required")
+			}
+			format, err := suggestFormat(opts.Out)
+			if err != nil {
+				return err
+			}
+			opts.OutFormat = format
+			if opts.Ratio <= 0 || math.IsNaN(opts.Ratio) || math.IsInf(opts.Ratio, 0) {
+				return flagErrorf("--ratio: want a number above 0, got %v", opts.Ratio)
+			}
+			if opts.MaxPerConcept < 0 {
+				return flagErrorf("--max-per-concept: want 0 (no cap) or more, got %d", opts.MaxPerConcept)
+			}
+			if err := opts.Overlap.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return suggestRun(cmd.Context(), opts)
+		},
+	}
+	fs := cmd.Flags()
+	addLoadFlags(fs, &opts.Load)
+	addOverlapFlags(fs, &opts.Overlap)
+	fs.Float64Var(&opts.Ratio, "ratio", balance.DefaultRatio, "target negatives:positives `R`atio per concept")
+	fs.IntVar(&opts.MaxPerConcept, "max-per-concept", 1000, "at most `N` suggestions per concept (0: no cap)")
+	fs.Int64Var(&opts.Seed, "seed", 0, "`seed` for breaking ties; the same seed gives the same suggestions")
+	fs.StringVar(&opts.Out, "out", "", "write suggestions to `FILE` (.jsonl, .csv or .parquet)")
+	return cmd
+}
+
+// errStdinTwice: embeddings need a second pass that standard input cannot give.
+var errStdinTwice = errors.New("suggest: the source has embeddings and is read twice; give a file, not standard input")
+
+func suggestRun(ctx context.Context, opts *SuggestOptions) error {
+	if opts.OutFormat == "parquet" {
+		// Parquet writing belongs to package export.
+		return fmt.Errorf("suggest: --out %s: Parquet output is not available in this build; use .jsonl or .csv", opts.Out)
+	}
+	ov, err := opts.Overlap.options(ctx, &opts.Load)
+	if err != nil {
+		return err
+	}
+	// Suggest releases each reader it opens; the extra reference taken
+	// here keeps the file open until the deferred Close.
+	var opened []*source
+	defer func() {
+		for _, s := range opened {
+			s.Close()
+		}
+	}()
+	open := func(ctx context.Context) (*dataset.Reader, error) {
+		if len(opened) > 0 && opts.Source == "-" {
+			return nil, errStdinTwice
+		}
+		src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load)
+		if err != nil {
+			return nil, err
+		}
+		src.Reader.Retain()
+		opened = append(opened, src)
+		return src.Reader, nil
+	}
+	res, err := balance.Suggest(ctx, open, ov, &balance.SuggestOptions{Ratio: opts.Ratio, MaxPerConcept: opts.MaxPerConcept, Seed: opts.Seed})
+	if err != nil {
+		return err
+	}
+	printWarnings(opts.IO.ErrOut, res.Warnings)
+	f, err := atomicfile.Create(opts.Out, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	switch opts.OutFormat {
+	case "csv":
+		err = res.WriteCSV(f)
+	default:
+		err = res.WriteJSONL(f)
+	}
+	if err == nil {
+		err = f.Commit()
+	}
+	if err != nil {
+		return fmt.Errorf("suggest: %s: %w", opts.Out, err)
+	}
+	if err := writeSuggestSummary(opts.IO, res); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "wrote %d suggestions to %s (%d pass(es) over %s)\n", len(res.Suggestions), opts.Out, res.Passes, opts.Source)
+	return nil
+}
+
+func writeSuggestSummary(ios *IOStreams, res *balance.Suggestions) error {
+	var w io.Writer = ios.Out
+	var tw *tabwriter.Writer
+	if ios.OutTTY {
+		tw = tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
+		w = tw
+	}
+	fmt.Fprintln(w, "CONCEPT\tPOSITIVES\tNEGATIVES\tWANTED\tDEFICIT\tCANDIDATES\tSUGGESTED\tSOURCES")
+	for _, c := range res.Concepts {
+		srcs := "-"
+		if len(c.Sources) > 0 {
+			srcs = strings.Join(c.Sources[:min(len(c.Sources), 4)], ",")
+			if len(c.Sources) > 4 {
+				srcs += fmt.Sprintf(",+%d", len(c.Sources)-4)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", c.ConceptID, c.Positives, c.Negatives, c.Wanted, c.Deficit, c.Candidates, c.Suggested, srcs)
+	}
+	if tw != nil {
+		return tw.Flush()
+	}
+	return nil
+}
