@@ -65,8 +65,15 @@ func (b *AnnotationBuilder) Append(a *Annotation) {
 func (b *AnnotationBuilder) Len() int { return b.value.Len() }
 
 // NewRecord returns the rows appended so far as a record and resets the
-// builder. The caller owns the record and must Release it.
-func (b *AnnotationBuilder) NewRecord() arrow.Record { return b.rb.NewRecord() }
+// builder, dictionaries included: each record carries only the values its
+// rows use. The caller owns the record and must Release it.
+func (b *AnnotationBuilder) NewRecord() arrow.Record {
+	rec := b.rb.NewRecord()
+	for _, d := range []*array.BinaryDictionaryBuilder{b.inputID, b.conceptID, b.conceptName, b.source, b.annotator, b.kind} {
+		d.ResetFull()
+	}
+	return rec
+}
 
 // Release frees the builder's buffers.
 func (b *AnnotationBuilder) Release() { b.rb.Release() }
@@ -158,9 +165,13 @@ func (b *InputBuilder) Append(in *Input) error {
 // Len returns the number of rows appended since the last record.
 func (b *InputBuilder) Len() int { return b.id.Len() }
 
-// NewRecord returns the rows appended so far and resets the builder. The
-// caller owns the record.
-func (b *InputBuilder) NewRecord() arrow.Record { return b.rb.NewRecord() }
+// NewRecord returns the rows appended so far and resets the builder,
+// dictionaries included. The caller owns the record.
+func (b *InputBuilder) NewRecord() arrow.Record {
+	rec := b.rb.NewRecord()
+	b.kind.ResetFull()
+	return rec
+}
 
 // Release frees the builder's buffers.
 func (b *InputBuilder) Release() { b.rb.Release() }

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"curate.dev/clarifai"
-	"curate.dev/dataset"
 )
 
 func init() { register(func(f *Factory) *cobra.Command { return NewCmdPush(f, nil) }) }
@@ -62,26 +61,9 @@ The key comes from $CLARIFAI_PAT or --pat-file.`,
 }
 
 func pushRun(ctx context.Context, opts *PushOptions) error {
-	src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load, dataset.WithInputs(false))
+	labels, models, err := readLabels(ctx, opts.IO, opts.Source, &opts.Load)
 	if err != nil {
 		return err
-	}
-	defer src.Close()
-	var anns []dataset.Annotation
-	for src.Next() {
-		anns = recordAnnotations(src.Annotations(), anns)
-	}
-	if err := src.Err(); err != nil {
-		return err
-	}
-	labels := anns[:0]
-	models := 0
-	for _, a := range anns {
-		if a.AnnotatorKind == dataset.AnnotatorModel || a.AnnotatorKind == dataset.AnnotatorWorkflow {
-			models++
-			continue
-		}
-		labels = append(labels, a)
 	}
 	if models > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "%s: %d model/workflow score(s) not pushed\n", opts.Source, models)

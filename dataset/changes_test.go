@@ -1,0 +1,92 @@
+package dataset_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"curate.dev/dataset"
+)
+
+func TestReadChanges(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	in := `{"input_id":"i1","concept_id":"wolf","value":0,"score":0.83,"source_concept_id":"husky","reason":"why","reviewer_note":{"x":1}}
+
+{"input_id":"i2","concept_id":"wolf","concept_name":"Wolf","value":1,"accept":false}
+{"Input_ID":"i\u0033","concept_id":"fox","value":0,"score":null,"accept":null}
+`
+	tbl, err := dataset.ReadChanges(context.Background(), strings.NewReader(in), "s.jsonl", dataset.WithAllocator(mem), dataset.WithBatchSize(2))
+	require.NoError(t, err)
+	defer tbl.Release()
+	require.True(t, tbl.Schema().Equal(dataset.ChangesSchema()))
+	require.EqualValues(t, 3, tbl.NumRows())
+
+	tr := array.NewTableReader(tbl, -1)
+	defer tr.Release()
+	var ids, reasons []string
+	var values []float32
+	var accept []bool
+	var lines []int64
+	var scoreValid []bool
+	for tr.Next() {
+		rec := tr.Record()
+		for i := 0; i < int(rec.NumRows()); i++ {
+			ids = append(ids, rec.Column(dataset.ChgInputID).(*array.String).Value(i))
+			reasons = append(reasons, rec.Column(dataset.ChgReason).(*array.String).Value(i))
+			values = append(values, rec.Column(dataset.ChgValue).(*array.Float32).Value(i))
+			accept = append(accept, rec.Column(dataset.ChgAccept).(*array.Boolean).Value(i))
+			lines = append(lines, rec.Column(dataset.ChgLine).(*array.Int64).Value(i))
+			scoreValid = append(scoreValid, rec.Column(dataset.ChgScore).IsValid(i))
+		}
+	}
+	assert.Equal(t, []string{"i1", "i2", "i3"}, ids)
+	assert.Equal(t, []string{"why", "", ""}, reasons)
+	assert.Equal(t, []float32{0, 1, 0}, values)
+	assert.Equal(t, []bool{true, false, true}, accept)
+	assert.Equal(t, []int64{1, 3, 4}, lines)
+	assert.Equal(t, []bool{true, false, false}, scoreValid)
+}
+
+func TestReadChangesErrors(t *testing.T) {
+	ok := `{"input_id":"i1","concept_id":"wolf","value":0}` + "\n"
+	tests := []struct {
+		name  string
+		line  string
+		field string
+		is    error
+	}{
+		{"soft value", `{"input_id":"i","concept_id":"wolf","value":0.5}`, "value", dataset.ErrValue},
+		{"omitted value", `{"input_id":"i","concept_id":"wolf"}`, "value", dataset.ErrImplicitValue},
+		{"string value", `{"input_id":"i","concept_id":"wolf","value":"0"}`, "value", dataset.ErrValue},
+		{"no input", `{"concept_id":"wolf","value":0}`, "input_id", dataset.ErrShape},
+		{"no concept", `{"input_id":"i","value":0}`, "concept_id", dataset.ErrShape},
+		{"accept not bool", `{"input_id":"i","concept_id":"wolf","value":0,"accept":"no"}`, "accept", dataset.ErrShape},
+		{"score not number", `{"input_id":"i","concept_id":"wolf","value":0,"score":"high"}`, "score", dataset.ErrShape},
+		{"id not string", `{"input_id":7,"concept_id":"wolf","value":0}`, "input_id", dataset.ErrShape},
+		{"not json", `{"input_id":`, "", dataset.ErrSyntax},
+		{"text after the object", `{"input_id":"i","concept_id":"wolf","value":0} x`, "", dataset.ErrSyntax},
+		{"bad literal in an unknown field", `{"input_id":"i","concept_id":"wolf","value":0,"note":nope}`, "", dataset.ErrSyntax},
+		{"bad escape", `{"input_id":"\q","concept_id":"wolf","value":0}`, "", dataset.ErrSyntax},
+		{"not an object", `[{"input_id":"i"}]`, "", dataset.ErrShape},
+		{"hex value", `{"input_id":"i","concept_id":"wolf","value":0x1}`, "", dataset.ErrSyntax},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			_, err := dataset.ReadChanges(context.Background(), strings.NewReader(ok+ok+tt.line+"\n"+ok), "s.jsonl", dataset.WithAllocator(mem), dataset.WithBatchSize(1))
+			var pe *dataset.ParseError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, "s.jsonl", pe.File)
+			assert.Equal(t, 3, pe.Line)
+			assert.Equal(t, tt.field, pe.Field)
+			assert.ErrorIs(t, err, tt.is)
+		})
+	}
+}

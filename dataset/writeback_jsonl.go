@@ -1,0 +1,460 @@
+package dataset
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/apache/arrow/go/v15/arrow"
+)
+
+// ApplyJSONL merges the chosen changes into a JSONL file of Clarifai
+// inputs read from src and writes the result to dst.
+//
+// Each change becomes an entry {"id":…,"name":…,"value":0|1} in its
+// input's data.concepts; the value is always written. Everything else is
+// copied as it was: lines without changes byte for byte, and on changed
+// lines every other byte (unknown fields, key order, spacing, escapes,
+// line endings). An existing entry for the concept with the same value
+// (an omitted value counts as positive, Clarifai's HTTP rule) leaves the
+// line alone, so applying the same changes twice changes nothing the
+// second time. An entry with the opposite value refuses the change unless
+// opts.Force, which overwrites it. If an input id appears on several lines,
+// only the first is changed.
+//
+// A line is matched to its input by its top-level "id". Lines that start
+// with it (as Clarifai writes them) are matched without scanning the rest,
+// and only lines with changes are parsed further; a line that repeats the
+// id key later is read by the loaders under the last one, so a change for
+// that id is reported as unknown rather than applied. Lines without
+// changes are checked only as far as finding their id takes.
+//
+// Memory holds the changes, indexed by input id, never the file. The
+// source streams once; a change whose input never appears is reported at
+// the end as a [*ParseError] naming the suggestions line and wrapping
+// [ErrUnknownInput] (an [*ErrorList] when there are several). On any error
+// dst holds partial output: write to a temporary file and commit it only
+// on success. A line whose id cannot be found (not an object, or no
+// string "id") is a [*ParseError] naming the source line.
+//
+// changes has the columns of [ChangesSchema] (input_id, concept_id and
+// value are required); nil means no changes.
+func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts ApplyOptions) (ApplySummary, error) {
+	var sum ApplySummary
+	cs, err := loadChanges(changes, &opts)
+	if err != nil {
+		return sum, err
+	}
+	sum.begin(cs, &opts)
+	ls := newLineScanner(src, opts.maxLine())
+	defer ls.close()
+	bw := newWriteBehind(dst)
+	defer bw.Close()
+	m := jsonMerger{cs: cs, opts: &opts, sum: &sum}
+	for batch := ls.next(); batch != nil; batch = ls.next() {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		for i := range batch.lines {
+			l := &batch.lines[i]
+			sum.Lines++
+			line := batch.buf[l.start:l.end]
+			if l.err != nil {
+				return sum, toParseError(opts.Name, int(sum.Lines), l.err)
+			}
+			var edits []edit
+			if l.id.start >= 0 {
+				if ic := m.lookup(line[l.id.start:l.id.end]); ic != nil && !ic.seen {
+					var err error
+					if edits, err = m.line(line[:l.body], l.from, sum.Lines); err != nil {
+						return sum, toParseError(opts.Name, int(sum.Lines), err)
+					}
+				}
+			}
+			if err := writeEdited(bw, line, edits); err != nil {
+				return sum, err
+			}
+		}
+		if batch.err != nil {
+			return sum, fmt.Errorf("dataset: reading %s: %w", opts.Name, batch.err)
+		}
+		ls.done(batch)
+	}
+	if err := bw.Close(); err != nil {
+		return sum, err
+	}
+	return sum, cs.unknownInputs(&opts)
+}
+
+// edit replaces b[at:end] with text (an insertion when at == end).
+type edit struct {
+	at, end int
+	text    []byte
+}
+
+func writeEdited(w io.Writer, line []byte, edits []edit) error {
+	if len(edits) == 0 {
+		_, err := w.Write(line)
+		return err
+	}
+	slices.SortStableFunc(edits, func(a, b edit) int { return a.at - b.at })
+	pos := 0
+	for _, e := range edits {
+		w.Write(line[pos:e.at])
+		w.Write(e.text)
+		pos = e.end
+	}
+	_, err := w.Write(line[pos:])
+	return err
+}
+
+// rawLineReader returns lines with their line endings, so unchanged lines
+// are copied exactly.
+type rawLineReader struct {
+	br  *bufio.Reader
+	max int
+	buf []byte
+}
+
+// next returns the next line including its ending; the slice is valid
+// until the next call.
+func (l *rawLineReader) next() ([]byte, error) {
+	frag, err := l.br.ReadSlice('\n')
+	if err == nil {
+		return frag, nil
+	}
+	l.buf = append(l.buf[:0], frag...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		if len(l.buf) > l.max+2 {
+			return nil, fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, l.max)
+		}
+		frag, err = l.br.ReadSlice('\n')
+		l.buf = append(l.buf, frag...)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if len(l.buf) == 0 {
+		return nil, io.EOF
+	}
+	return l.buf, nil
+}
+
+// jsonMerger edits one input line at a time.
+type jsonMerger struct {
+	cs    *changeSet
+	opts  *ApplyOptions
+	sum   *ApplySummary
+	edits []edit
+	found []conceptHit
+	added []byte
+}
+
+// conceptHit is an existing data.concepts entry for a changed concept.
+type conceptHit struct {
+	change int32 // index into changeSet.all
+	value  float32
+	val    span // the value's span; start < 0 when the entry has no "value"
+	objEnd int  // end of the entry's last member, where a value is inserted
+	// inAnnotation: the entry is in a user's annotations[] record. It
+	// counts for "present" and conflicts but is never edited.
+	inAnnotation bool
+}
+
+// line returns the edits for one line (nil: copy it as it is).
+func (m *jsonMerger) line(b []byte, start int, lineNo int64) ([]edit, error) {
+	id, data, anns := span{-1, -1}, member{val: span{-1, -1}}, span{-1, -1}
+	nData := 0
+	top, err := scanObject(b, start, func(mb member) error {
+		// Member keys are case-insensitive, and the last one wins, as in
+		// encoding/json which the loaders use.
+		switch {
+		case keyIs(b, mb.key, "id"):
+			id = mb.val
+		case keyIs(b, mb.key, "data"):
+			data = mb
+			nData++
+		case keyIs(b, mb.key, "annotations"):
+			anns = mb.val
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if id.start < 0 || b[id.start] != '"' {
+		return nil, &fieldError{"id", fmt.Errorf("%w: missing input id", ErrShape)}
+	}
+	ic := m.lookup(b[id.start:id.end])
+	if ic == nil || ic.seen {
+		return nil, nil
+	}
+	ic.seen = true
+	if nData > 1 {
+		return nil, &fieldError{"data", fmt.Errorf("%w: the key appears %d times", ErrShape, nData)}
+	}
+	m.edits, m.found = m.edits[:0], m.found[:0]
+	// New entries go at add (replacing add.start:add.end, a null, when
+	// that is not empty), wrapped in prefix and suffix.
+	var add span
+	var prefix, suffix string
+	switch {
+	case nData == 0:
+		add.start, prefix = insertPoint(top, `"data":{"concepts":[`)
+		add.end, suffix = add.start, "]}"
+	case bytes.Equal(b[data.val.start:data.val.end], []byte("null")):
+		add, prefix, suffix = data.val, `{"concepts":[`, "]}"
+	case b[data.val.start] == '{':
+		add, prefix, suffix, err = m.concepts(b, data.val.start, ic)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, &fieldError{"data", fmt.Errorf("%w: want an object", ErrShape)}
+	}
+	if anns.start >= 0 && b[anns.start] == '[' {
+		if err := m.annotations(b, anns.start, ic); err != nil {
+			return nil, err
+		}
+	}
+	m.decide(b, ic, lineNo)
+	if len(m.added) > 0 {
+		text := make([]byte, 0, len(prefix)+len(m.added)+len(suffix))
+		text = append(append(append(text, prefix...), m.added...), suffix...)
+		m.edits = append(m.edits, edit{at: add.start, end: add.end, text: text})
+	}
+	return m.edits, nil
+}
+
+// insertPoint returns where a new member or element goes in o, and the
+// separator that must precede it.
+func insertPoint(o objectSpan, text string) (int, string) {
+	if o.lastEnd < 0 {
+		return o.open + 1, text
+	}
+	return o.lastEnd, "," + text
+}
+
+func (m *jsonMerger) lookup(q []byte) *inputChanges {
+	if raw := q[1 : len(q)-1]; bytes.IndexByte(raw, '\\') < 0 {
+		return m.cs.get(raw)
+	}
+	s, ok := unquote(q)
+	if !ok {
+		return nil
+	}
+	return m.cs.byInput[s]
+}
+
+// concepts finds the data.concepts array in the data object at b[i],
+// records the entries of changed concepts, and returns where new entries
+// go with the text around them.
+func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add span, prefix, suffix string, err error) {
+	arr := member{val: span{-1, -1}}
+	n := 0
+	obj, err := scanObject(b, i, func(mb member) error {
+		if keyIs(b, mb.key, "concepts") {
+			arr = mb
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return add, "", "", &fieldError{"data", err}
+	}
+	switch {
+	case n > 1:
+		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: the key appears %d times", ErrShape, n)}
+	case n == 0:
+		add.start, prefix = insertPoint(obj, `"concepts":[`)
+		add.end = add.start
+		return add, prefix, "]", nil
+	case bytes.Equal(b[arr.val.start:arr.val.end], []byte("null")):
+		return arr.val, "[", "]", nil
+	case b[arr.val.start] != '[':
+		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: want an array", ErrShape)}
+	}
+	list, err := scanArray(b, arr.val.start, func(k int, el span) error {
+		return m.entry(b, "data.concepts", k, el, ic, false)
+	})
+	if err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return add, "", "", err
+		}
+		return add, "", "", &fieldError{"data.concepts", err}
+	}
+	add.start, prefix = insertPoint(list, "")
+	add.end = add.start
+	return add, prefix, "", nil
+}
+
+// entry records a data.concepts element if it is for a changed concept.
+func (m *jsonMerger) entry(b []byte, path string, k int, el span, ic *inputChanges, inAnnotation bool) error {
+	if b[el.start] != '{' {
+		return &fieldError{fmt.Sprintf("%s[%d]", path, k), fmt.Errorf("%w: want an object", ErrShape)}
+	}
+	id, val := span{-1, -1}, span{-1, -1}
+	o, err := scanObject(b, el.start, func(mb member) error {
+		switch {
+		case keyIs(b, mb.key, "id"):
+			id = mb.val
+		case keyIs(b, mb.key, "value"):
+			val = mb.val
+		}
+		return nil
+	})
+	if err != nil {
+		return &fieldError{fmt.Sprintf("%s[%d]", path, k), err}
+	}
+	if id.start < 0 {
+		return nil // the loader reports it; nothing here can match
+	}
+	for _, ci := range ic.idx {
+		if !stringEquals(b[id.start:id.end], m.cs.all[ci].conceptID) {
+			continue
+		}
+		h := conceptHit{change: ci, value: Positive, val: val, objEnd: o.lastEnd, inAnnotation: inAnnotation}
+		if val.start >= 0 && !bytes.Equal(b[val.start:val.end], []byte("null")) {
+			f, err := strconv.ParseFloat(string(b[val.start:val.end]), 64)
+			if err != nil {
+				return &fieldError{fmt.Sprintf("%s[%d].value", path, k), valueError("a number", string(b[val.start:val.end]))}
+			}
+			h.value = float32(f)
+		}
+		m.found = append(m.found, h)
+	}
+	return nil
+}
+
+// annotations records the entries of changed concepts in the labels of
+// users in the top-level annotations array (model and workflow records
+// carry scores, not labels, and are ignored, as the loaders treat them).
+func (m *jsonMerger) annotations(b []byte, i int, ic *inputChanges) error {
+	_, err := scanArray(b, i, func(k int, el span) error {
+		if b[el.start] != '{' {
+			return nil
+		}
+		data := span{-1, -1}
+		hasModelVersion, workerUser, workerAuto := false, false, false
+		_, err := scanObject(b, el.start, func(mb member) error {
+			switch {
+			case keyIs(b, mb.key, "data"):
+				data = mb.val
+			case keyIs(b, mb.key, "model_version_id"):
+				v := b[mb.val.start:mb.val.end]
+				hasModelVersion = len(v) > 2 && v[0] == '"'
+			case keyIs(b, mb.key, "worker") && b[mb.val.start] == '{':
+				scanObject(b, mb.val.start, func(w member) error {
+					switch {
+					case keyIs(b, w.key, "user"):
+						workerUser = true
+					case keyIs(b, w.key, "model"), keyIs(b, w.key, "workflow"):
+						workerAuto = true
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+		// The loaders' precedence: worker.user, then worker.model or
+		// workflow, then model_version_id.
+		label := workerUser || (!workerAuto && !hasModelVersion)
+		if err != nil || !label || data.start < 0 || b[data.start] != '{' {
+			return err
+		}
+		path := fmt.Sprintf("annotations[%d].data.concepts", k)
+		_, err = scanObject(b, data.start, func(mb member) error {
+			if !keyIs(b, mb.key, "concepts") || b[mb.val.start] != '[' {
+				return nil
+			}
+			_, err := scanArray(b, mb.val.start, func(j int, c span) error {
+				return m.entry(b, path, j, c, ic, true)
+			})
+			return err
+		})
+		return err
+	})
+	var fe *fieldError
+	if err != nil && !errors.As(err, &fe) {
+		err = &fieldError{"annotations", err}
+	}
+	return err
+}
+
+// decide settles each change of the input against the entries found, adds
+// the edits and the text of new entries, and tallies the outcomes.
+func (m *jsonMerger) decide(b []byte, ic *inputChanges, lineNo int64) {
+	m.added = m.added[:0]
+	for _, ci := range ic.idx {
+		c := &m.cs.all[ci]
+		c.state = ActionAdded
+		differs, inData, dataDiffers := false, false, false
+		for _, h := range m.found {
+			if h.change != ci {
+				continue
+			}
+			if !c.hadOld {
+				c.old, c.hadOld = h.value, true
+			}
+			if h.value != c.value {
+				differs = true
+				dataDiffers = dataDiffers || !h.inAnnotation
+			}
+			inData = inData || !h.inAnnotation
+		}
+		if c.hadOld && differs && m.opts.Force && !dataDiffers {
+			// Only a user's annotations[] record disagrees, which is left
+			// as it is: state the forced value in data.concepts, unless a
+			// forced run already did.
+			c.state = ActionPresent
+			if !inData {
+				c.state = ActionUpdated
+			}
+		}
+		switch {
+		case !c.hadOld || c.state == ActionUpdated:
+			if len(m.added) > 0 {
+				m.added = append(m.added, ',')
+			}
+			m.added = append(m.added, `{"id":`...)
+			m.added = appendJSONString(m.added, c.conceptID)
+			if c.conceptName != "" {
+				m.added = append(m.added, `,"name":`...)
+				m.added = appendJSONString(m.added, c.conceptName)
+			}
+			m.added = append(m.added, `,"value":`...)
+			m.added = appendValue(m.added, c.value)
+			m.added = append(m.added, '}')
+		case !differs || c.state == ActionPresent:
+			c.state = ActionPresent
+		case !m.opts.Force:
+			c.state = ActionRefused
+		default:
+			c.state = ActionUpdated
+			for _, h := range m.found {
+				if h.change != ci || h.value == c.value || h.inAnnotation {
+					continue
+				}
+				if h.val.start >= 0 {
+					m.edits = append(m.edits, edit{at: h.val.start, end: h.val.end, text: appendValue(nil, c.value)})
+				} else {
+					m.edits = append(m.edits, edit{at: h.objEnd, end: h.objEnd, text: appendValue([]byte(`,"value":`), c.value)})
+				}
+			}
+		}
+		m.sum.tally(c, m.opts, lineNo)
+	}
+}
+
+func appendValue(dst []byte, v float32) []byte {
+	if v == Positive {
+		return append(dst, '1')
+	}
+	return append(dst, '0')
+}

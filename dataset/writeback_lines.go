@@ -1,0 +1,221 @@
+package dataset
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// JSONL write-back runs in two stages so that on a machine with two cores
+// the expensive part, finding each line's top-level "id", overlaps the
+// rest: a goroutine reads the source in chunks, splits them into lines and
+// scans each line; the caller looks the ids up, edits the few lines with
+// changes and writes. Chunks go round a small fixed pool, so memory does
+// not grow with the file.
+
+// scannedLine is one line of a batch.
+type scannedLine struct {
+	start, end int   // in lineBatch.buf; end includes the line ending
+	body       int   // end of the line without its ending
+	from       int   // first byte of the JSON value (after a BOM and white space)
+	id         span  // the top-level id's quoted value, relative to start; start < 0 for a blank line
+	err        error // the line could not be scanned
+}
+
+// lineBatch is a chunk of whole lines.
+type lineBatch struct {
+	buf   []byte
+	lines []scannedLine
+	err   error // a read error after these lines (not io.EOF)
+}
+
+// lineScanner is the first stage.
+type lineScanner struct {
+	out  chan *lineBatch
+	free chan *lineBatch
+	stop chan struct{}
+	once sync.Once
+}
+
+func newLineScanner(r io.Reader, maxLine int) *lineScanner {
+	s := &lineScanner{out: make(chan *lineBatch, ioBuffers), free: make(chan *lineBatch, ioBuffers+2), stop: make(chan struct{})}
+	for range ioBuffers + 1 {
+		s.free <- batchPool.Get().(*lineBatch)
+	}
+	go s.run(r, maxLine)
+	return s
+}
+
+// next returns the next batch, or nil at the end. Give it back with done.
+func (s *lineScanner) next() *lineBatch { return <-s.out }
+
+func (s *lineScanner) done(b *lineBatch) { s.free <- b }
+
+// close stops the goroutine and waits for it, so r is not read after
+// close returns. Batches given back go to a pool for the next call.
+func (s *lineScanner) close() {
+	s.once.Do(func() {
+		close(s.stop)
+		for range s.out {
+		}
+		for {
+			select {
+			case b := <-s.free:
+				if cap(b.buf) <= 2*ioChunk {
+					batchPool.Put(b)
+				}
+			default:
+				return
+			}
+		}
+	})
+}
+
+// batchPool keeps line batches between calls, so repeated small applies
+// (tests, notebooks) do not allocate megabytes each time.
+var batchPool = sync.Pool{New: func() any { return &lineBatch{buf: make([]byte, 0, ioChunk+ioChunk/4)} }}
+
+func (s *lineScanner) run(r io.Reader, maxLine int) {
+	defer close(s.out)
+	var carry []byte
+	first := true
+	for {
+		var b *lineBatch
+		select {
+		case b = <-s.free:
+		case <-s.stop:
+			return
+		}
+		// Room for the carried partial line and at least half a chunk;
+		// only a line longer than that grows the buffer.
+		if cap(b.buf)-len(carry) < ioChunk/2 {
+			b.buf = make([]byte, 0, len(carry)+ioChunk)
+		}
+		b.buf = append(b.buf[:0], carry...)
+		n, err := io.ReadFull(r, b.buf[len(carry):cap(b.buf)])
+		b.buf = b.buf[:len(carry)+n]
+		b.lines, b.err = b.lines[:0], nil
+		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !eof {
+			b.err = err
+		}
+		pos := 0
+		for {
+			k := bytes.IndexByte(b.buf[pos:], '\n')
+			if k < 0 {
+				break
+			}
+			b.lines = append(b.lines, scanLine(b.buf, pos, pos+k+1, first))
+			first = false
+			pos += k + 1
+		}
+		rest := b.buf[pos:]
+		switch {
+		case eof && len(rest) > 0:
+			b.lines = append(b.lines, scanLine(b.buf, pos, len(b.buf), first))
+		case len(rest) > maxLine+2:
+			b.lines = append(b.lines, scannedLine{start: pos, end: pos, err: fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, maxLine)})
+			eof = true
+		}
+		carry = append(carry[:0], rest...)
+		if b.err != nil {
+			eof = true
+		}
+		select {
+		case s.out <- b:
+		case <-s.stop:
+			return
+		}
+		if eof {
+			return
+		}
+	}
+}
+
+// scanLine finds a line's top-level id.
+func scanLine(buf []byte, start, end int, first bool) scannedLine {
+	l := scannedLine{start: start, end: end, id: span{-1, -1}}
+	line := buf[start:end]
+	body := trimLineEnd(line)
+	l.body = len(body)
+	from := 0
+	if first && bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
+		from = 3
+	}
+	from = skipWS(body, from)
+	l.from = from
+	if from == len(body) {
+		return l
+	}
+	if id, ok := leadingID(body, from); ok {
+		l.id = id
+		return l
+	}
+	l.id, l.err = topLevelID(body, from)
+	return l
+}
+
+// leadingID is the fast path for the common line that starts {"id":"…":
+// it returns the id's span without scanning the rest of the line. That is
+// safe for lines without changes, which are copied untouched; a line whose
+// leading id has changes is scanned in full (a later "id" key would win,
+// as in encoding/json), and a change whose input hides behind a second id
+// key on a skipped line is still found elsewhere or reported as unknown,
+// never applied to the wrong input.
+func leadingID(b []byte, from int) (span, bool) {
+	i := skipWS(b, from+1)
+	if from >= len(b) || b[from] != '{' || !bytes.HasPrefix(b[i:], []byte(`"id"`)) {
+		return span{}, false
+	}
+	i = skipWS(b, i+4)
+	if i >= len(b) || b[i] != ':' {
+		return span{}, false
+	}
+	i = skipWS(b, i+1)
+	if i >= len(b) || b[i] != '"' {
+		return span{}, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '"':
+			return span{i, j + 1}, true
+		case '\\':
+			return span{}, false
+		}
+	}
+	return span{}, false
+}
+
+// topLevelID returns the span of the line's top-level "id" string. Keys
+// match case-insensitively and the last wins, as in encoding/json which
+// the loaders use.
+func topLevelID(b []byte, from int) (span, error) {
+	id := span{-1, -1}
+	_, err := scanObject(b, from, func(mb member) error {
+		if keyIs(b, mb.key, "id") {
+			id = mb.val
+		}
+		return nil
+	})
+	if err != nil {
+		return id, err
+	}
+	if id.start < 0 || b[id.start] != '"' {
+		return id, &fieldError{"id", fmt.Errorf("%w: missing input id", ErrShape)}
+	}
+	return id, nil
+}
+
+// trimLineEnd drops a trailing "\n" and then "\r" (without the call
+// overhead of bytes.TrimSuffix, which shows up at a few million lines).
+func trimLineEnd(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
+}

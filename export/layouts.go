@@ -1,0 +1,374 @@
+package export
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"curate.dev/dataset"
+)
+
+// Layout is the shape of the exported rows.
+type Layout int
+
+const (
+	// Long: one row per annotation, the columns of
+	// [dataset.AnnotationSchema] (every annotation, model output included:
+	// the annotator_kind column tells them apart).
+	Long Layout = iota
+	// Training: one row per input with its labels (see [TrainingSchema]).
+	Training
+	// Stats: one row per concept with counts and class weights (see
+	// [StatsSchema]).
+	Stats
+)
+
+var layoutNames = [...]string{"long", "training", "stats"}
+
+func (l Layout) String() string { return layoutNames[l] }
+
+// ParseLayout is the inverse of [Layout.String].
+func ParseLayout(s string) (Layout, bool) {
+	for i, n := range layoutNames {
+		if n == s {
+			return Layout(i), true
+		}
+	}
+	return 0, false
+}
+
+// Key-value metadata keys written into every Parquet file of the
+// training and stats layouts (and into the Arrow schema).
+const (
+	// MetaConcepts holds the concept ids in label-vector order, as a JSON array.
+	MetaConcepts = "curate.concepts"
+	// MetaLabelEncoding describes the label columns.
+	MetaLabelEncoding = "curate.label_encoding"
+)
+
+// Column names of the training and stats layouts.
+const (
+	ColSplit     = "split"
+	ColPositives = "positives"
+	ColNegatives = "negatives"
+	ColLabels    = "labels"
+	ColTargets   = "targets"
+	ColMask      = "mask"
+
+	ColUnknown        = "unknown"
+	ColConflicts      = "conflicts"
+	ColPosWeight      = "pos_weight"
+	ColWeightPositive = "weight_positive"
+	ColWeightNegative = "weight_negative"
+)
+
+const (
+	encodingLabels      = "labels: int8 per concept, 1 present, 0 absent, -1 unknown (no annotation or conflicting ones)"
+	encodingTargetsMask = "targets: float32 per concept, 1 present else 0; mask: float32, 1 when known (present or absent), 0 unknown"
+)
+
+// TrainingSchema returns the schema of the training layout for concepts:
+//
+//	input_id   utf8
+//	url, text, metadata  utf8, null when the input has none
+//	split      utf8 (only when splitting)
+//	positives  list<utf8>  concept ids present
+//	negatives  list<utf8>  concept ids explicitly absent
+//	labels     list<int8>, len(concepts) long in every row: 1 / 0 / -1
+//
+// or, with targetsMask, targets and mask as list<float32>. The vectors
+// are variable-size lists of fixed length rather than fixed_size_list
+// because Arrow Go v15's Parquet writer loses fixed_size_list values.
+// The concept order is in the schema metadata under [MetaConcepts].
+func TrainingSchema(concepts []string, withSplit, targetsMask bool) *arrow.Schema {
+	fields := []arrow.Field{
+		{Name: dataset.ColInputID, Type: arrow.BinaryTypes.String},
+		{Name: dataset.ColURL, Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: dataset.ColText, Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: dataset.ColMetadata, Type: arrow.BinaryTypes.String, Nullable: true},
+	}
+	if withSplit {
+		fields = append(fields, arrow.Field{Name: ColSplit, Type: arrow.BinaryTypes.String})
+	}
+	strList := arrow.ListOfNonNullable(arrow.BinaryTypes.String)
+	fields = append(fields,
+		arrow.Field{Name: ColPositives, Type: strList},
+		arrow.Field{Name: ColNegatives, Type: strList},
+	)
+	enc := encodingLabels
+	if targetsMask {
+		enc = encodingTargetsMask
+		f32 := arrow.ListOfNonNullable(arrow.PrimitiveTypes.Float32)
+		fields = append(fields,
+			arrow.Field{Name: ColTargets, Type: f32},
+			arrow.Field{Name: ColMask, Type: f32})
+	} else {
+		fields = append(fields, arrow.Field{Name: ColLabels, Type: arrow.ListOfNonNullable(arrow.PrimitiveTypes.Int8)})
+	}
+	md := conceptMetadata(concepts, enc)
+	return arrow.NewSchema(fields, &md)
+}
+
+func conceptMetadata(concepts []string, enc string) arrow.Metadata {
+	js, _ := json.Marshal(concepts)
+	return arrow.NewMetadata([]string{MetaConcepts, MetaLabelEncoding}, []string{string(js), enc})
+}
+
+// trainingBuilder turns input records into training rows.
+type trainingBuilder struct {
+	l      *Labels
+	schema *arrow.Schema
+	mask   bool
+	split  bool
+	names  []string
+	mem    memory.Allocator
+	vec    []int8
+	tgt    []float32
+	msk    []float32
+}
+
+func newTrainingBuilder(l *Labels, splits []Fraction, cfg *config) *trainingBuilder {
+	b := &trainingBuilder{l: l, mask: cfg.targetsMask, split: len(splits) > 0, mem: cfg.mem}
+	b.schema = TrainingSchema(l.Concepts, b.split, b.mask)
+	for _, s := range splits {
+		b.names = append(b.names, s.Name)
+	}
+	b.vec = make([]int8, len(l.Concepts))
+	b.tgt = make([]float32, len(l.Concepts))
+	b.msk = make([]float32, len(l.Concepts))
+	return b
+}
+
+// build returns the training rows of an inputs record and each row's
+// split. The caller releases the record.
+func (b *trainingBuilder) build(in arrow.Record, assign []int8) (arrow.Record, []int8, error) {
+	sch := in.Schema()
+	col := func(name string) (arrow.Array, error) {
+		idx := sch.FieldIndices(name)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("export: inputs record lacks %s", name)
+		}
+		c := in.Column(idx[0])
+		if c.DataType().ID() != arrow.STRING {
+			return nil, fmt.Errorf("export: inputs column %s is %s, want utf8", name, c.DataType())
+		}
+		return c, nil
+	}
+	var cols []arrow.Array
+	defer func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}()
+	for _, name := range []string{dataset.ColInputID, dataset.ColURL, dataset.ColText, dataset.ColMetadata} {
+		c, err := col(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.Retain()
+		cols = append(cols, c)
+	}
+	ids := cols[0].(*array.String)
+	n := ids.Len()
+	rows := make([]int, n)
+	splitOf := make([]int8, n)
+	for i := 0; i < n; i++ {
+		r, ok := b.l.Index(ids.Value(i))
+		if !ok {
+			return nil, nil, fmt.Errorf("export: input %q was not seen in the first pass (did the source change?)", ids.Value(i))
+		}
+		rows[i] = r
+		if assign != nil {
+			splitOf[i] = assign[r]
+		}
+	}
+	if b.split {
+		sb := array.NewStringBuilder(b.mem)
+		for i := 0; i < n; i++ {
+			sb.Append(b.names[splitOf[i]])
+		}
+		cols = append(cols, sb.NewArray())
+		sb.Release()
+	}
+	fieldType := func(name string) arrow.DataType {
+		f, _ := b.schema.FieldsByName(name)
+		return f[0].Type
+	}
+	pos := array.NewBuilder(b.mem, fieldType(ColPositives)).(*array.ListBuilder)
+	defer pos.Release()
+	neg := array.NewBuilder(b.mem, fieldType(ColNegatives)).(*array.ListBuilder)
+	defer neg.Release()
+	pv, nv := pos.ValueBuilder().(*array.StringBuilder), neg.ValueBuilder().(*array.StringBuilder)
+	nC := len(b.vec)
+	var labels []int8
+	var targets, masks []float32
+	if b.mask {
+		targets, masks = make([]float32, 0, n*nC), make([]float32, 0, n*nC)
+	} else {
+		labels = make([]int8, 0, n*nC)
+	}
+	for _, r := range rows {
+		pos.Append(true)
+		neg.Append(true)
+		b.l.Row(r, func(c int, s State, _ bool) {
+			switch s {
+			case Present:
+				pv.Append(b.l.Concepts[c])
+			case Absent:
+				nv.Append(b.l.Concepts[c])
+			}
+		})
+		b.l.Vector(r, b.vec)
+		if b.mask {
+			for k, v := range b.vec {
+				b.tgt[k], b.msk[k] = 0, 0
+				if v == int8(Present) {
+					b.tgt[k] = 1
+				}
+				if v != int8(Unknown) {
+					b.msk[k] = 1
+				}
+			}
+			targets = append(targets, b.tgt...)
+			masks = append(masks, b.msk...)
+		} else {
+			labels = append(labels, b.vec...)
+		}
+	}
+	cols = append(cols, pos.NewArray(), neg.NewArray())
+	if b.mask {
+		cols = append(cols, fixedList(b.mem, fieldType(ColTargets), n, targets), fixedList(b.mem, fieldType(ColMask), n, masks))
+	} else {
+		cols = append(cols, fixedList(b.mem, fieldType(ColLabels), n, labels))
+	}
+	return array.NewRecord(b.schema, cols, int64(n)), splitOf, nil
+}
+
+// StatsSchema returns the schema of the stats layout:
+//
+//	concept_id, concept_name  utf8 (name null when unknown)
+//	positives, negatives      int64  inputs with the concept present / absent
+//	unknown                   int64  inputs with neither (conflicts included)
+//	conflicts                 int64  inputs with both a positive and a negative
+//	pos_weight                float64 negatives/positives, BCEWithLogitsLoss's pos_weight; null without positives
+//	weight_positive, weight_negative  float64  balanced class weights, (pos+neg)/(2·count); null when count is 0
+func StatsSchema(concepts []string) *arrow.Schema {
+	i64, f64, str := arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String
+	md := conceptMetadata(concepts, encodingLabels)
+	return arrow.NewSchema([]arrow.Field{
+		{Name: dataset.ColConceptID, Type: str},
+		{Name: dataset.ColConceptName, Type: str, Nullable: true},
+		{Name: ColPositives, Type: i64},
+		{Name: ColNegatives, Type: i64},
+		{Name: ColUnknown, Type: i64},
+		{Name: ColConflicts, Type: i64},
+		{Name: ColPosWeight, Type: f64, Nullable: true},
+		{Name: ColWeightPositive, Type: f64, Nullable: true},
+		{Name: ColWeightNegative, Type: f64, Nullable: true},
+	}, &md)
+}
+
+// ConceptStats are one concept's counts over a set of inputs.
+type ConceptStats struct {
+	Positives, Negatives, Unknown, Conflicts int64
+}
+
+// PosWeight returns negatives/positives (NaN without positives).
+func (s ConceptStats) PosWeight() float64 {
+	if s.Positives == 0 {
+		return math.NaN()
+	}
+	return float64(s.Negatives) / float64(s.Positives)
+}
+
+// CountStats counts each concept over the inputs i with keep(i) (nil: all).
+func CountStats(l *Labels, keep func(i int) bool) []ConceptStats {
+	out := make([]ConceptStats, len(l.Concepts))
+	var n int64
+	for i := 0; i < l.NumInputs(); i++ {
+		if keep != nil && !keep(i) {
+			continue
+		}
+		n++
+		l.Row(i, func(c int, s State, conflict bool) {
+			switch {
+			case conflict:
+				out[c].Conflicts++
+			case s == Present:
+				out[c].Positives++
+			case s == Absent:
+				out[c].Negatives++
+			}
+		})
+	}
+	for c := range out {
+		out[c].Unknown = n - out[c].Positives - out[c].Negatives
+	}
+	return out
+}
+
+// statsRecord builds the stats rows. The caller releases the record.
+func statsRecord(mem memory.Allocator, l *Labels, st []ConceptStats) arrow.Record {
+	b := array.NewRecordBuilder(mem, StatsSchema(l.Concepts))
+	defer b.Release()
+	ratio := func(fb *array.Float64Builder, num, den int64) {
+		if den == 0 {
+			fb.AppendNull()
+		} else {
+			fb.Append(float64(num) / float64(den))
+		}
+	}
+	for c, s := range st {
+		b.Field(0).(*array.StringBuilder).Append(l.Concepts[c])
+		if l.Names[c] == "" {
+			b.Field(1).AppendNull()
+		} else {
+			b.Field(1).(*array.StringBuilder).Append(l.Names[c])
+		}
+		b.Field(2).(*array.Int64Builder).Append(s.Positives)
+		b.Field(3).(*array.Int64Builder).Append(s.Negatives)
+		b.Field(4).(*array.Int64Builder).Append(s.Unknown)
+		b.Field(5).(*array.Int64Builder).Append(s.Conflicts)
+		ratio(b.Field(6).(*array.Float64Builder), s.Negatives, s.Positives)
+		ratio(b.Field(7).(*array.Float64Builder), s.Positives+s.Negatives, 2*s.Positives)
+		ratio(b.Field(8).(*array.Float64Builder), s.Positives+s.Negatives, 2*s.Negatives)
+	}
+	return b.NewRecord()
+}
+
+// fixedList wraps n rows of len(vals)/n values as a list array of type dt.
+func fixedList[T int8 | float32](mem memory.Allocator, dt arrow.DataType, n int, vals []T) arrow.Array {
+	var values arrow.Array
+	switch v := any(vals).(type) {
+	case []int8:
+		b := array.NewInt8Builder(mem)
+		b.AppendValues(v, nil)
+		values = b.NewArray()
+		b.Release()
+	case []float32:
+		b := array.NewFloat32Builder(mem)
+		b.AppendValues(v, nil)
+		values = b.NewArray()
+		b.Release()
+	}
+	defer values.Release()
+	width := 0
+	if n > 0 {
+		width = len(vals) / n
+	}
+	offsets := make([]int32, n+1)
+	for i := range offsets {
+		offsets[i] = int32(i * width)
+	}
+	offBuf := memory.NewResizableBuffer(mem)
+	defer offBuf.Release()
+	offBuf.Resize(4 * (n + 1))
+	copy(arrow.Int32Traits.CastFromBytes(offBuf.Bytes()), offsets)
+	data := array.NewData(dt, n, []*memory.Buffer{nil, offBuf}, []arrow.ArrayData{values.Data()}, 0, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
+}

@@ -1,0 +1,226 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/compute"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+)
+
+// FileInfo describes one written file.
+type FileInfo struct {
+	Name string // slash-separated, relative to the sink
+	Rows int64
+}
+
+// partWriter writes one split's rows as part files under prefix,
+// starting a new file every maxRowsPerFile rows.
+type partWriter struct {
+	sink   Sink
+	prefix string
+	schema *arrow.Schema
+	cfg    *config
+
+	file  io.WriteCloser
+	tw    tableWriter
+	rows  int64
+	files []FileInfo
+}
+
+func newPartWriter(sink Sink, prefix string, schema *arrow.Schema, cfg *config) *partWriter {
+	return &partWriter{sink: sink, prefix: prefix, schema: schema, cfg: cfg}
+}
+
+func (p *partWriter) open(ctx context.Context) error {
+	name := fmt.Sprintf("%spart-%05d%s", p.prefix, len(p.files), p.cfg.format.Ext())
+	f, err := p.sink.Create(ctx, name)
+	if err != nil {
+		return err
+	}
+	tw, err := newTableWriter(f, p.schema, p.cfg)
+	if err != nil {
+		return err // the sink discards f on Abort
+	}
+	p.file, p.tw, p.rows = f, tw, 0
+	p.files = append(p.files, FileInfo{Name: name})
+	return nil
+}
+
+func (p *partWriter) finish() error {
+	if p.tw == nil {
+		return nil
+	}
+	err := p.tw.Close()
+	if err == nil {
+		err = p.file.Close()
+	}
+	p.tw, p.file = nil, nil
+	if err != nil {
+		return fmt.Errorf("export: %s: %w", p.files[len(p.files)-1].Name, err)
+	}
+	return nil
+}
+
+// Write appends rec, splitting it across files at the row cap.
+func (p *partWriter) Write(ctx context.Context, rec arrow.Record) error {
+	n := rec.NumRows()
+	for off := int64(0); off < n; {
+		if p.tw == nil {
+			if err := p.open(ctx); err != nil {
+				return err
+			}
+		}
+		take := n - off
+		if p.cfg.maxRowsPerFile > 0 && p.rows+take > p.cfg.maxRowsPerFile {
+			take = p.cfg.maxRowsPerFile - p.rows
+		}
+		part := rec
+		if off > 0 || take < n {
+			part = rec.NewSlice(off, off+take)
+		}
+		err := p.tw.Write(part)
+		if part != rec {
+			part.Release()
+		}
+		if err != nil {
+			return fmt.Errorf("export: %s: %w", p.files[len(p.files)-1].Name, err)
+		}
+		p.rows += take
+		p.files[len(p.files)-1].Rows += take
+		off += take
+		if p.cfg.maxRowsPerFile > 0 && p.rows >= p.cfg.maxRowsPerFile {
+			if err := p.finish(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Close finishes the last file; a split without rows still gets one
+// empty file so readers see its schema.
+func (p *partWriter) Close(ctx context.Context) error {
+	if len(p.files) == 0 {
+		if err := p.open(ctx); err != nil {
+			return err
+		}
+	}
+	return p.finish()
+}
+
+// splitWriter routes rows to one partWriter per split (or one for all
+// rows when there are no splits).
+type splitWriter struct {
+	parts []*partWriter
+	mem   memory.Allocator
+	idx   [][]int32
+}
+
+func newSplitWriter(sink Sink, splits []Fraction, schema *arrow.Schema, cfg *config) *splitWriter {
+	s := &splitWriter{mem: cfg.mem}
+	if len(splits) == 0 {
+		s.parts = []*partWriter{newPartWriter(sink, "", schema, cfg)}
+		return s
+	}
+	for _, f := range splits {
+		s.parts = append(s.parts, newPartWriter(sink, "split="+f.Name+"/", schema, cfg))
+	}
+	s.idx = make([][]int32, len(splits))
+	return s
+}
+
+// Write sends row i of rec to split splitOf(i). splitOf is ignored when
+// there are no splits.
+func (s *splitWriter) Write(ctx context.Context, rec arrow.Record, splitOf func(i int) int8) error {
+	if len(s.parts) == 1 && s.idx == nil {
+		return s.parts[0].Write(ctx, rec)
+	}
+	for j := range s.idx {
+		s.idx[j] = s.idx[j][:0]
+	}
+	n := int(rec.NumRows())
+	for i := 0; i < n; i++ {
+		j := splitOf(i)
+		s.idx[j] = append(s.idx[j], int32(i))
+	}
+	for j, rows := range s.idx {
+		if len(rows) == 0 {
+			continue
+		}
+		if len(rows) == n {
+			if err := s.parts[j].Write(ctx, rec); err != nil {
+				return err
+			}
+			continue
+		}
+		sub, err := takeRows(ctx, s.mem, rec, rows)
+		if err != nil {
+			return err
+		}
+		err = s.parts[j].Write(ctx, sub)
+		sub.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *splitWriter) Close(ctx context.Context) error {
+	for _, p := range s.parts {
+		if err := p.Close(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *splitWriter) Files() []FileInfo {
+	var out []FileInfo
+	for _, p := range s.parts {
+		out = append(out, p.files...)
+	}
+	return out
+}
+
+// takeRows returns the rows of rec at rows, in order.
+func takeRows(ctx context.Context, mem memory.Allocator, rec arrow.Record, rows []int32) (arrow.Record, error) {
+	b := array.NewInt32Builder(mem)
+	defer b.Release()
+	b.AppendValues(rows, nil)
+	idx := b.NewArray()
+	defer idx.Release()
+	cctx := compute.WithAllocator(ctx, mem)
+	cols := make([]arrow.Array, rec.NumCols())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, c := range rec.Columns() {
+		// The take kernel has no dictionary case: take the indices and
+		// keep the dictionary.
+		d, isDict := c.(*array.Dictionary)
+		src := c
+		if isDict {
+			src = d.Indices()
+		}
+		t, err := compute.TakeArrayOpts(cctx, src, idx, compute.TakeOptions{BoundsCheck: false})
+		if err != nil {
+			return nil, fmt.Errorf("export: take %s: %w", rec.ColumnName(i), err)
+		}
+		if isDict {
+			cols[i] = array.NewDictionaryArray(c.DataType(), t, d.Dictionary())
+			t.Release()
+		} else {
+			cols[i] = t
+		}
+	}
+	return array.NewRecord(rec.Schema(), cols, int64(len(rows))), nil
+}

@@ -1,0 +1,64 @@
+package export
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDirSink(t *testing.T) {
+	ctx := context.Background()
+	t.Run("commit publishes closed files", func(t *testing.T) {
+		dir := t.TempDir()
+		s := NewDirSink(dir)
+		f, err := s.Create(ctx, "split=train/part-00000.csv")
+		require.NoError(t, err)
+		_, err = f.Write([]byte("a\n"))
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		assert.Empty(t, visible(t, dir), "nothing visible before Commit")
+		require.NoError(t, s.Commit(ctx))
+		assert.Equal(t, []string{"split=train/part-00000.csv"}, dataFiles(t, dir))
+	})
+	t.Run("unfinished file fails commit and leaves nothing", func(t *testing.T) {
+		dir := t.TempDir()
+		s := NewDirSink(dir)
+		a, err := s.Create(ctx, "a.csv")
+		require.NoError(t, err)
+		require.NoError(t, a.Close())
+		_, err = s.Create(ctx, "b.csv")
+		require.NoError(t, err)
+		assert.Error(t, s.Commit(ctx))
+		assert.Empty(t, dataFiles(t, dir))
+	})
+	t.Run("abort removes temporary files", func(t *testing.T) {
+		dir := t.TempDir()
+		s := NewDirSink(dir)
+		f, err := s.Create(ctx, "x/y.parquet")
+		require.NoError(t, err)
+		f.Write([]byte("partial"))
+		require.NoError(t, s.Abort())
+		assert.Empty(t, dataFiles(t, dir))
+	})
+	for _, name := range []string{"../escape.csv", "/abs.csv"} {
+		t.Run("rejects "+name, func(t *testing.T) {
+			_, err := NewDirSink(t.TempDir()).Create(ctx, name)
+			assert.Error(t, err)
+		})
+	}
+}
+
+// visible lists files whose names do not start with "." (the temporary
+// names atomicfile uses).
+func visible(t *testing.T, dir string) []string {
+	var out []string
+	for _, f := range dataFiles(t, dir) {
+		if base := filepath.Base(f); base[0] != '.' {
+			out = append(out, f)
+		}
+	}
+	return out
+}

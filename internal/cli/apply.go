@@ -1,0 +1,338 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/spf13/cobra"
+
+	"curate.dev/dataset"
+	"curate.dev/internal/atomicfile"
+)
+
+func init() { register(func(f *Factory) *cobra.Command { return NewCmdApply(f, nil) }) }
+
+// ApplyOptions are the inputs of curate apply.
+type ApplyOptions struct {
+	IO      *IOStreams
+	Now     func() time.Time
+	Factory *Factory
+
+	// To is a Clarifai app (clarifai://USER/APP) to write to instead of a
+	// local file; Clarifai and Journal configure that push.
+	To       string
+	Clarifai ClarifaiFlags
+	Journal  string
+	Load     LoadOptions
+
+	Source        string
+	Suggestions   string
+	Out           string
+	Backup        bool
+	DryRun        bool
+	Force         bool
+	Concepts      []string
+	MinScore      float64
+	TopPerConcept int
+	Log           string
+	Annotator     string
+	Show          int
+}
+
+// NewCmdApply builds "curate apply". runF replaces applyRun in tests.
+func NewCmdApply(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
+	opts := &ApplyOptions{IO: f.IO, Now: time.Now, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "apply SOURCE --suggestions FILE | apply --to clarifai://USER/APP (--suggestions FILE | SOURCE)",
+		Short: "Write reviewed annotations back into a JSONL or CSV source",
+		Long: `Apply merges the reviewed suggestions (from curate suggest) into SOURCE, a
+JSONL file of Clarifai inputs or a CSV long-form file. Every suggestion line is
+applied unless it says "accept":false; a value flipped to 1 is written as a
+positive. Values are always written explicitly. Everything else in the file is
+kept as it was.
+
+The file is replaced atomically (a crash leaves the old or the new file, never
+a partial one), or the result goes to --out. Applying the same suggestions
+twice changes nothing. A suggestion that contradicts an existing annotation is
+refused unless --force; an input id not in SOURCE is an error.
+
+With --to clarifai://USER_ID/APP_ID the annotations go to a Clarifai app
+instead: the chosen suggestions (--suggestions FILE, same filters), or every
+human label of a local SOURCE. They are posted in batches of at most 128, each
+value explicit, with ids derived from input, concept and value so that a rerun
+never duplicates; --journal records what the app confirmed so an interrupted
+push resumes. The key comes from $CLARIFAI_PAT or --pat-file.`,
+		Example: `  curate apply animals.jsonl --suggestions wolf.jsonl --dry-run
+  curate apply animals.jsonl --suggestions wolf.jsonl --backup --log apply.log
+  curate apply labels.csv --suggestions s.jsonl --concepts wolf,fox --min-score 0.7 --out labels.new.csv
+  CLARIFAI_PAT=… curate apply --to clarifai://me/animals --suggestions wolf.jsonl --journal push.journal
+  CLARIFAI_PAT=… curate apply animals.jsonl --to clarifai://me/animals`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return flagErrorf("apply: want one SOURCE, got %d", len(args))
+			}
+			if len(args) == 1 {
+				opts.Source = args[0]
+			}
+			if opts.To != "" {
+				if err := checkApplyTo(opts); err != nil {
+					return err
+				}
+				if runF != nil {
+					return runF(opts)
+				}
+				return applyToApp(cmd.Context(), opts)
+			}
+			if opts.Source == "" {
+				return flagErrorf("apply: missing SOURCE")
+			}
+			if opts.Suggestions == "" {
+				return flagErrorf("apply: --suggestions FILE is required")
+			}
+			if opts.MinScore < 0 || opts.MinScore > 1 {
+				return flagErrorf("--min-score: want a value from 0 to 1, got %v", opts.MinScore)
+			}
+			if opts.TopPerConcept < 0 {
+				return flagErrorf("--top-per-concept: want 0 or more, got %d", opts.TopPerConcept)
+			}
+			if opts.Show < 0 {
+				return flagErrorf("--show: want 0 or more, got %d", opts.Show)
+			}
+			if opts.Source == "-" && opts.Out == "" && !opts.DryRun {
+				return flagErrorf("apply: reading standard input needs --out or --dry-run")
+			}
+			if opts.Annotator == "" {
+				return flagErrorf("--annotator: must not be empty")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return applyRun(cmd.Context(), opts)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&opts.Suggestions, "suggestions", "", "reviewed suggestions `FILE` (JSONL from curate suggest)")
+	fs.StringVar(&opts.Out, "out", "", "write the result to `FILE` instead of replacing SOURCE")
+	fs.BoolVar(&opts.Backup, "backup", false, "keep the replaced file as FILE.bak")
+	fs.BoolVar(&opts.DryRun, "dry-run", false, "print what would change and write nothing")
+	fs.BoolVar(&opts.Force, "force", false, "overwrite existing annotations of the opposite value instead of refusing")
+	fs.StringSliceVar(&opts.Concepts, "concepts", nil, "apply only these concept `ids` (comma-separated)")
+	fs.Float64Var(&opts.MinScore, "min-score", 0, "skip suggestions scored below `X`")
+	fs.IntVar(&opts.TopPerConcept, "top-per-concept", 0, "apply at most `N` suggestions per concept, highest score first (0: all)")
+	fs.StringVar(&opts.Log, "log", "", "append an audit record per change to `FILE` (JSONL)")
+	fs.StringVar(&opts.Annotator, "annotator", "curate", "annotator `NAME` for the audit log and new CSV rows")
+	fs.IntVar(&opts.Show, "show", 10, "list the first `N` changes and refusals")
+	fs.StringVar(&opts.To, "to", "", "write to a Clarifai app `clarifai://USER_ID/APP_ID` instead of a local file")
+	fs.StringVar(&opts.Journal, "journal", "", "with --to: record confirmed annotations in `FILE` and skip those already there")
+	addLoadFlags(fs, &opts.Load)
+	return cmd
+}
+
+// auditRecord is one line of the --log file.
+type auditRecord struct {
+	Time       string   `json:"time"`
+	Annotator  string   `json:"annotator"`
+	Source     string   `json:"source"`
+	InputID    string   `json:"input_id"`
+	ConceptID  string   `json:"concept_id"`
+	Old        *float32 `json:"old"`
+	New        float32  `json:"new"`
+	Action     string   `json:"action"`
+	Suggestion int64    `json:"suggestions_line,omitempty"`
+}
+
+func applyRun(ctx context.Context, opts *ApplyOptions) error {
+	changes, err := readSuggestions(ctx, opts.Suggestions)
+	if err != nil {
+		return err
+	}
+	defer changes.Release()
+
+	var audit []dataset.Change
+	dopts := dataset.ApplyOptions{
+		Name:          filepath.Base(opts.Source),
+		ChangesName:   filepath.Base(opts.Suggestions),
+		Concepts:      opts.Concepts,
+		MinScore:      opts.MinScore,
+		TopPerConcept: opts.TopPerConcept,
+		Force:         opts.Force,
+		Preview:       opts.Show,
+		Annotator:     opts.Annotator,
+	}
+	if opts.Log != "" && !opts.DryRun {
+		dopts.OnChange = func(c dataset.Change) { audit = append(audit, c) }
+	}
+	sum, target, err := writeBack(ctx, opts, changes, dopts)
+	if err != nil {
+		return err
+	}
+	printApplySummary(opts, &sum, target)
+	if len(audit) > 0 {
+		if err := writeAudit(opts, audit); err != nil {
+			return fmt.Errorf("%s was written, but the audit log failed: %w", target, err)
+		}
+	}
+	return nil
+}
+
+func readSuggestions(ctx context.Context, path string) (arrow.Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return dataset.ReadChanges(ctx, f, filepath.Base(path))
+}
+
+// writeBack is the one place that decides where the result goes: nowhere
+// (--dry-run), --out, or SOURCE in place. It returns the target's name.
+// (A Clarifai app target, --to clarifai://USER/APP, is dispatched here.)
+func writeBack(ctx context.Context, opts *ApplyOptions, changes arrow.Table, dopts dataset.ApplyOptions) (dataset.ApplySummary, string, error) {
+	var src io.Reader = opts.IO.In
+	if opts.Source != "-" {
+		f, err := os.Open(opts.Source)
+		if err != nil {
+			return dataset.ApplySummary{}, "", err
+		}
+		defer f.Close()
+		src = f
+	}
+	target := opts.Out
+	if target == "" {
+		target = opts.Source
+	}
+	if opts.DryRun {
+		sum, err := dataset.Apply(ctx, src, io.Discard, changes, dopts)
+		return sum, target, err
+	}
+	inPlace := sameFile(target, opts.Source)
+	var aopts []atomicfile.Option
+	if opts.Backup {
+		aopts = append(aopts, atomicfile.WithBackup(target+".bak"))
+	}
+	af, err := atomicfile.Create(target, 0o644, aopts...)
+	if err != nil {
+		return dataset.ApplySummary{}, target, err
+	}
+	defer af.Close() // removes the temporary file unless committed
+	sum, err := dataset.Apply(ctx, src, af, changes, dopts)
+	if err != nil {
+		return sum, target, err
+	}
+	if inPlace && sum.Written() == 0 {
+		return sum, target, nil // nothing changed: leave the file alone
+	}
+	return sum, target, af.Commit()
+}
+
+// sameFile reports whether a and b name the same existing file.
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
+func printApplySummary(opts *ApplyOptions, sum *dataset.ApplySummary, target string) {
+	out := opts.IO.Out
+	var w io.Writer = out
+	var tw *tabwriter.Writer
+	sep := "\t"
+	if opts.IO.OutTTY {
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		w = tw
+	}
+	fmt.Fprintln(w, join(sep, "concept", "added", "updated", "present", "skipped", "refused"))
+	for _, id := range sum.Concepts() {
+		c := sum.PerConcept[id]
+		fmt.Fprintln(w, join(sep, id, c.Added, c.Updated, c.Present, c.Skipped, c.Refused))
+	}
+	fmt.Fprintln(w, join(sep, "total", sum.Added, sum.Updated, sum.Present, sum.Skipped, sum.Refused))
+	if tw != nil {
+		tw.Flush()
+	}
+	verb := map[dataset.Action]string{dataset.ActionAdded: "add", dataset.ActionUpdated: "set", dataset.ActionRefused: "refused"}
+	if len(sum.Preview) > 0 {
+		fmt.Fprintf(out, "\nfirst %d change(s):\n", len(sum.Preview))
+		for _, c := range sum.Preview {
+			fmt.Fprintf(out, "  %s %s=%v on %s%s\n", verb[c.Action], c.ConceptID, c.New, c.InputID, where(c))
+		}
+	}
+	if sum.Refused > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "curate: refused %d change(s) that contradict existing annotations (--force overwrites them)\n", sum.Refused)
+		for _, c := range sum.Refusals {
+			fmt.Fprintf(opts.IO.ErrOut, "  %s=%v on %s, which has %v%s\n", c.ConceptID, c.New, c.InputID, c.Old, where(c))
+		}
+	}
+	switch {
+	case opts.DryRun:
+		fmt.Fprintf(out, "\ndry run: would write %d annotation(s) to %s; nothing written\n", sum.Written(), target)
+	case sum.Written() == 0 && sameFile(target, opts.Source):
+		fmt.Fprintf(out, "\nnothing to change in %s\n", target)
+	default:
+		fmt.Fprintf(out, "\nwrote %d annotation(s) to %s\n", sum.Written(), target)
+	}
+}
+
+func where(c dataset.Change) string {
+	if c.Line > 0 {
+		return fmt.Sprintf(" (suggestions line %d)", c.Line)
+	}
+	return ""
+}
+
+func join(sep string, vals ...any) string {
+	s := ""
+	for i, v := range vals {
+		if i > 0 {
+			s += sep
+		}
+		s += fmt.Sprint(v)
+	}
+	return s
+}
+
+// writeAudit appends one JSON line per written change to --log and syncs it.
+func writeAudit(opts *ApplyOptions, changes []dataset.Change) error {
+	f, err := os.OpenFile(opts.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bw := bufio.NewWriter(f)
+	enc := json.NewEncoder(bw)
+	now := opts.Now().UTC().Format(time.RFC3339Nano)
+	target := opts.Out
+	if target == "" {
+		target = opts.Source
+	}
+	for _, c := range changes {
+		rec := auditRecord{Time: now, Annotator: opts.Annotator, Source: target, InputID: c.InputID,
+			ConceptID: c.ConceptID, New: c.New, Action: c.Action.String(), Suggestion: c.Line}
+		if c.HadOld {
+			old := c.Old
+			rec.Old = &old
+		}
+		if err := enc.Encode(&rec); err != nil {
+			return err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	return f.Close()
+}
