@@ -2,9 +2,9 @@ package export_test
 
 import (
 	"bytes"
-	"fmt"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"

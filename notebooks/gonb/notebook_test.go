@@ -45,6 +45,12 @@ func TestNotebooks(t *testing.T) {
 			}
 			assert.Regexp(t, `(?m)^(dog|wolf|husky|fox|coyote|cat|lynx|tiger|grass|snow|indoors|animal|canine|feline|vehicle|car|truck|bus) +\d+ positives, +\d+ negatives: (no|few)-negatives$`, stdout)
 		}},
+		{"02-negatives.ipynb", func(t *testing.T, html, stdout string) {
+			assert.Contains(t, html, "curate-overlap", "the overlap heatmap")
+			assert.Contains(t, html, "Suggested negatives")
+			assert.Regexp(t, `<tr><td class="n">1</td><td>in-\d+</td>`, html, "a non-empty suggestions table")
+			assert.Contains(t, html, "positive for ", "suggestions carry their reasons")
+		}},
 		{"04-clarifai.ipynb", func(t *testing.T, html, stdout string) {
 			m := regexp.MustCompile(`file: (\d+) inputs, (\d+) annotations; app: (\d+) inputs, (\d+) annotations`).FindStringSubmatch(stdout)
 			if assert.NotNil(t, m, "the notebook compares the pulled app with the file") {
