@@ -2,6 +2,7 @@ package gonb
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -50,6 +51,28 @@ func TestNotebooks(t *testing.T) {
 			assert.Contains(t, html, "Suggested negatives")
 			assert.Regexp(t, `<tr><td class="n">1</td><td>in-\d+</td>`, html, "a non-empty suggestions table")
 			assert.Contains(t, html, "positive for ", "suggestions carry their reasons")
+		}},
+		{"03-export.ipynb", func(t *testing.T, html, stdout string) {
+			assert.Contains(t, html, "Split shares per concept", "the split chart")
+			files := regexp.MustCompile(`(?m)^(split=\w+/part-\d+\.parquet) +wrote +(\d+) rows, read back +(\d+) rows`).FindAllStringSubmatch(stdout, -1)
+			require.Len(t, files, 3, "one Parquet file per split")
+			total := 0
+			for _, f := range files {
+				assert.Equal(t, f[2], f[3], "%s: rows read back = rows written", f[1])
+				n, _ := strconv.Atoi(f[3])
+				assert.Positive(t, n, f[1])
+				total += n
+			}
+			assert.Contains(t, stdout, fmt.Sprintf("training layout: %d rows in 3 files", total))
+			assert.Equal(t, 200, total, "every example input is exported once")
+			m := regexp.MustCompile(`stratified: mean \|deviation\| ([\d.]+).*\nrandom: +mean \|deviation\| ([\d.]+)`).FindStringSubmatch(stdout)
+			if assert.NotNil(t, m) {
+				strat, _ := strconv.ParseFloat(m[1], 64)
+				random, _ := strconv.ParseFloat(m[2], 64)
+				assert.Less(t, strat, random, "stratification deviates less than a random split")
+			}
+			assert.Contains(t, html, "pos_weight")
+			assert.Contains(t, html, ">husky<", "the stats table lists the concepts")
 		}},
 		{"04-clarifai.ipynb", func(t *testing.T, html, stdout string) {
 			m := regexp.MustCompile(`file: (\d+) inputs, (\d+) annotations; app: (\d+) inputs, (\d+) annotations`).FindStringSubmatch(stdout)
