@@ -2,7 +2,11 @@ package gonb
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,6 +55,21 @@ func TestNotebooks(t *testing.T) {
 			assert.Contains(t, html, "Suggested negatives")
 			assert.Regexp(t, `<tr><td class="n">1</td><td>in-\d+</td>`, html, "a non-empty suggestions table")
 			assert.Contains(t, html, "positive for ", "suggestions carry their reasons")
+			chose := regexp.MustCompile(`chose (\d+) of (\d+) suggestions`).FindStringSubmatch(stdout)
+			added := regexp.MustCompile(`applied to the copy: (\d+) added`).FindStringSubmatch(stdout)
+			if assert.NotNil(t, chose) && assert.NotNil(t, added) {
+				assert.NotEqual(t, "0", chose[1])
+				assert.Equal(t, chose[1], added[1], "every chosen suggestion is written")
+			}
+			for _, what := range []string{"concepts short of negatives", "concepts with no negatives"} {
+				m := regexp.MustCompile(what + `: (\d+) before, (\d+) after`).FindStringSubmatch(stdout)
+				if assert.NotNil(t, m, what) {
+					before, _ := strconv.Atoi(m[1])
+					after, _ := strconv.Atoi(m[2])
+					assert.Less(t, after, before, "%s: the balance improves", what)
+				}
+			}
+			assert.Contains(t, html, "Balance report", "the report of the copy")
 		}},
 		{"03-export.ipynb", func(t *testing.T, html, stdout string) {
 			assert.Contains(t, html, "Split shares per concept", "the split chart")
@@ -97,6 +116,9 @@ func TestNotebooks(t *testing.T) {
 	// key is set.
 	t.Setenv("CLARIFAI_PAT", "")
 	standin := standinDir(t)
+	// The notebooks must never modify the bundled example data.
+	examples := hashDir(t, "../../examples")
+	defer func() { assert.Equal(t, examples, hashDir(t, "../../examples"), "examples/ changed") }()
 	for _, tt := range tests {
 		t.Run(tt.notebook, func(t *testing.T) {
 			res, err := runNotebook(context.Background(), tt.notebook, t.TempDir(), standin)
@@ -108,4 +130,22 @@ func TestNotebooks(t *testing.T) {
 			tt.check(t, html, stdout)
 		})
 	}
+}
+
+// hashDir returns a SHA-256 of every file's name and content in dir.
+func hashDir(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
