@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -116,6 +117,7 @@ func TestNotebooks(t *testing.T) {
 	// key is set.
 	t.Setenv("CLARIFAI_PAT", "")
 	standin := standinDir(t)
+	openSources(t)
 	// The notebooks must never modify the bundled example data.
 	examples := hashDir(t, "../../examples")
 	defer func() { assert.Equal(t, examples, hashDir(t, "../../examples"), "examples/ changed") }()
@@ -148,4 +150,29 @@ func hashDir(t *testing.T, dir string) string {
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// openSources opens every Go file and go.mod of the module. The cells are
+// built in child processes, which go test does not watch; files the test
+// itself opens are part of its cache key, so a change to the library
+// reruns the notebooks instead of reusing a cached pass.
+func openSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != "../.." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !(strings.HasSuffix(path, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum") {
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+	})
+	require.NoError(t, err)
 }
