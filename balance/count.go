@@ -95,6 +95,7 @@ type Counter struct {
 	annotations int
 	implicitSum int
 	excluded    int
+	unannotated int // inputs the source saw with no annotation at all
 
 	// per-batch scratch, reused
 	inMap, cMap     []int32
@@ -114,6 +115,15 @@ type span struct{ off, n, cap uint32 }
 
 type columns struct {
 	input, concept, name, value, source, kind int
+}
+
+// AddUnannotated counts n inputs that carry no annotation at all (a
+// reader's [dataset.Stats.Unannotated]): they produce no rows, yet they are
+// inputs of the dataset, unknown for every concept.
+func (c *Counter) AddUnannotated(n int) {
+	if n > 0 {
+		c.unannotated += n
+	}
 }
 
 // NewCounter returns an empty Counter.

@@ -386,3 +386,25 @@ func TestEmptyReportRenders(t *testing.T) {
 		assert.NotEmpty(t, buf.String(), f)
 	}
 }
+
+func TestCounterAddUnannotated(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b := dataset.NewAnnotationBuilder(mem)
+	defer b.Release()
+	b.Append(&dataset.Annotation{InputID: "a", ConceptID: "dog", Value: 1})
+	b.Append(&dataset.Annotation{InputID: "b", ConceptID: "dog", Value: 0})
+	rec := b.NewRecord()
+	defer rec.Release()
+	c := balance.NewCounter()
+	require.NoError(t, c.Add(rec))
+	c.AddUnannotated(3)
+	c.AddUnannotated(-1) // ignored
+	rep := c.Report()
+	assert.Equal(t, 5, rep.Summary.Inputs)
+	require.Len(t, rep.Concepts, 1)
+	dog := rep.Concepts[0]
+	assert.Equal(t, 1, dog.Positives)
+	assert.Equal(t, 1, dog.Negatives)
+	assert.Equal(t, 3, dog.Unknown, "inputs with no annotation are unknown for every concept")
+}

@@ -193,6 +193,7 @@ func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions
 	if err != nil {
 		return nil, fmt.Errorf("balance: reading source: %w", err)
 	}
+	o.counter.AddUnannotated(int(r.Stats().Unannotated))
 	o.finish()
 	return o, nil
 }

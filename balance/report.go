@@ -93,7 +93,8 @@ type ConceptStats struct {
 
 // Summary totals a report.
 type Summary struct {
-	// Inputs: distinct inputs with at least one annotation (counted or not).
+	// Inputs: distinct inputs with at least one annotation (counted or
+	// not), plus those reported through [Counter.AddUnannotated].
 	Inputs int
 	// Annotations: annotation rows counted (model rows left out are not).
 	Annotations int
@@ -142,7 +143,7 @@ func (c *Counter) Report() *Report {
 		rep.ModelThreshold = c.cfg.modelThreshold
 	}
 	rep.Summary = Summary{
-		Inputs:         len(c.spans),
+		Inputs:         len(c.spans) + c.unannotated,
 		Annotations:    c.annotations,
 		Concepts:       nc,
 		ImplicitValues: c.implicitSum,
@@ -165,7 +166,7 @@ func (c *Counter) Report() *Report {
 		cs.ConceptName = c.conceptName[k]
 		cs.Positives, cs.Negatives, cs.Conflicts = t.pos[k], t.neg[k], t.conf[k]
 		cs.ImpliedNegatives = t.withPos - t.annInPos[k]
-		cs.Unknown = len(c.spans) - cs.Positives - cs.Negatives - cs.Conflicts - cs.ImpliedNegatives
+		cs.Unknown = len(c.spans) + c.unannotated - cs.Positives - cs.Negatives - cs.Conflicts - cs.ImpliedNegatives
 		cs.ImplicitValues = c.implicit[k]
 		cs.PropagatedPositives, cs.PropagatedNegatives = t.propPos[k], t.propNeg[k]
 		if cs.Positives > 0 {

@@ -21,13 +21,25 @@ var children = map[string]func(args []string) error{
 	"read":         readFloor,
 }
 
-// annotationsSQL reads a Clarifai-shaped JSONL file and unnests its
-// input-level concepts, applying the HTTP rule (an omitted value is 1).
-func annotationsSQL(file string) string {
-	return fmt.Sprintf(`SELECT i.id AS input_id, c.id AS concept_id, coalesce(c."value", 1.0)::FLOAT AS value
-FROM (SELECT id, unnest(data.concepts) AS c
-      FROM read_json(%s, format='newline_delimited',
-           columns={'id': 'VARCHAR', 'data': 'STRUCT(concepts STRUCT(id VARCHAR, "value" DOUBLE)[])'})) i`, quote(file))
+// annotationsSQL reads a Clarifai-shaped JSONL file and unnests the human
+// labels curate counts: the input-level data.concepts and the concepts of
+// every annotation in the top-level "annotations" array not made by a
+// model or workflow. An omitted value is 1 (the HTTP rule).
+func annotationsSQL(string) string {
+	return (`SELECT input_id, c.id AS concept_id, coalesce(c."value", 1.0)::FLOAT AS value FROM (
+  SELECT id AS input_id, unnest(data.concepts) AS c FROM src
+  UNION ALL
+  SELECT input_id, unnest(an.data.concepts) AS c
+  FROM (SELECT id AS input_id, unnest(annotations) AS an FROM src)
+  WHERE an.worker.model IS NULL AND an.worker.workflow IS NULL)`)
+}
+
+// srcSQL is the CTE that reads the file once for annotationsSQL.
+func srcSQL(file string) string {
+	return fmt.Sprintf(`src AS (SELECT * FROM read_json(%s, format='newline_delimited', columns={
+  'id': 'VARCHAR',
+  'data': 'STRUCT(concepts STRUCT(id VARCHAR, "value" DOUBLE)[])',
+  'annotations': 'STRUCT(worker STRUCT(model STRUCT(id VARCHAR), workflow STRUCT(id VARCHAR)), data STRUCT(concepts STRUCT(id VARCHAR, "value" DOUBLE)[]))[]'}))`, quote(file))
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -51,10 +63,10 @@ func duckReport(args []string) error {
 		return err
 	}
 	defer db.Close()
-	q := fmt.Sprintf(`WITH a AS (%s),
+	q := fmt.Sprintf(`WITH %s, a AS (%s),
 ic AS (SELECT concept_id, input_id, bool_and(value = 1) AS allpos, bool_and(value = 0) AS allneg FROM a GROUP BY concept_id, input_id)
 SELECT concept_id, count(*) FILTER (WHERE allpos), count(*) FILTER (WHERE allneg), count(*) FILTER (WHERE NOT allpos AND NOT allneg)
-FROM ic GROUP BY concept_id ORDER BY concept_id`, annotationsSQL(args[0]))
+FROM ic GROUP BY concept_id ORDER BY concept_id`, srcSQL(args[0]), annotationsSQL(args[0]))
 	rows, err := db.Query(q)
 	if err != nil {
 		return err
@@ -81,7 +93,7 @@ func duckExport(args []string) error {
 		return err
 	}
 	defer db.Close()
-	_, err = db.Exec(fmt.Sprintf(`COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)`, annotationsSQL(args[0]), quote(args[1])))
+	_, err = db.Exec(fmt.Sprintf(`COPY (WITH %s %s) TO %s (FORMAT parquet, COMPRESSION zstd)`, srcSQL(args[0]), annotationsSQL(args[0]), quote(args[1])))
 	return err
 }
 
@@ -108,7 +120,7 @@ func duckLoad(args []string) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE t AS %s`, annotationsSQL(args[0]))); err != nil {
+	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE t AS WITH %s %s`, srcSQL(args[0]), annotationsSQL(args[0]))); err != nil {
 		return err
 	}
 	var n, mem int64
@@ -130,8 +142,8 @@ func duckCooccur(args []string) error {
 		return err
 	}
 	defer db.Close()
-	q := fmt.Sprintf(`WITH p AS (SELECT DISTINCT input_id, concept_id FROM (%s) WHERE value = 1)
-SELECT count(*) FROM (SELECT a.concept_id, b.concept_id, count(*) FROM p a JOIN p b USING (input_id) WHERE a.concept_id <> b.concept_id GROUP BY ALL)`, annotationsSQL(args[0]))
+	q := fmt.Sprintf(`WITH %s, p AS (SELECT DISTINCT input_id, concept_id FROM (%s) WHERE value = 1)
+SELECT count(*) FROM (SELECT a.concept_id, b.concept_id, count(*) FROM p a JOIN p b USING (input_id) WHERE a.concept_id <> b.concept_id GROUP BY ALL)`, srcSQL(args[0]), annotationsSQL(args[0]))
 	var n int64
 	if err := db.QueryRow(q).Scan(&n); err != nil {
 		return err

@@ -47,7 +47,7 @@ func ExampleNewReader() {
 	// in-1 wolf 0 explicit
 	// in-2 wolf 0 explicit
 	// in-2 husky 1 http_default
-	// {Lines:2 Inputs:2 Annotations:4 ImplicitValues:1 EmbeddingsIgnored:0 Skipped:0}
+	// {Lines:2 Inputs:2 Annotations:4 ImplicitValues:1 EmbeddingsIgnored:0 Skipped:0 Unannotated:0}
 }
 
 // Bad records name the file, line and field. WithMaxErrors collects several

@@ -57,6 +57,11 @@ type config struct {
 	maxLineBytes int
 	inputs       bool
 	embeddingDim int // 0: take it from the first embedding seen; -1: never read embeddings
+
+	// Parallel JSONL path (tests set these; 0 means the default).
+	workers   int  // parse goroutines (default GOMAXPROCS)
+	blockSize int  // bytes per parse job (default defaultBlockSize)
+	serial    bool // force the one-line-at-a-time reference path
 }
 
 func defaultConfig() config {
@@ -129,7 +134,11 @@ func WithMaxLineBytes(n int) Option {
 }
 
 // WithInputs sets whether the inputs table is built (default true). A
-// report that needs only annotations turns it off and reads faster.
+// report that needs only annotations turns it off and reads faster: JSONL
+// is then parsed on all cores (GOMAXPROCS), a few MB at a time, with a
+// fast path for the common shape and the same results and errors as the
+// one-line-at-a-time decoder. Batches still come in file order and hold
+// whole inputs; one may hold fewer rows than [WithBatchSize] asks for.
 func WithInputs(on bool) Option { return func(c *config) { c.inputs = on } }
 
 // WithEmbeddingDim fixes the embedding dimension: d > 0 requires every

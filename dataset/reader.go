@@ -31,6 +31,10 @@ type Stats struct {
 	ImplicitValues    int64 // annotations whose value was omitted by the source
 	EmbeddingsIgnored int64 // embeddings dropped because none was seen in the first batch
 	Skipped           int64 // bad records skipped under WithMaxErrors
+	// Unannotated counts inputs that carry no annotation at all, so they
+	// add no rows to the annotations table; a balance report counts them
+	// as inputs unknown for every concept. (CSV rows always annotate.)
+	Unannotated int64
 }
 
 // Reader streams a dataset file as annotation and input records. It is not
@@ -39,6 +43,7 @@ type Reader struct {
 	ctx  context.Context
 	cfg  config
 	dec  decoder
+	par  *parJSONL // the parallel JSONL path; dec is nil then
 	refs atomic.Int64
 
 	ann *AnnotationBuilder
@@ -74,17 +79,23 @@ func NewReader(ctx context.Context, r io.Reader, opts ...Option) (*Reader, error
 			return nil, &ParseError{File: cfg.name, Line: 1, Err: err}
 		}
 	}
-	dec, err := newDecoder(format, br, &cfg)
-	if err != nil {
-		return nil, err
+	rd := &Reader{ctx: ctx, cfg: cfg, first: true}
+	if format == FormatJSONL && !cfg.inputs && !cfg.serial {
+		// Annotations only: the fast path, parsed on all cores.
+		rd.par = newParJSONL(br, &rd.cfg)
+	} else {
+		dec, err := newDecoder(format, br, &rd.cfg)
+		if err != nil {
+			return nil, err
+		}
+		rd.dec = dec
 	}
-	rd := &Reader{ctx: ctx, cfg: cfg, dec: dec, first: true}
 	rd.refs.Store(1)
 	rd.ann = NewAnnotationBuilder(cfg.mem)
 	if cfg.embeddingDim > 0 {
 		rd.dim = cfg.embeddingDim
 	}
-	if !dec.grouped() && cfg.inputs {
+	if rd.dec != nil && !rd.dec.grouped() && cfg.inputs {
 		rd.seen = make(map[string]struct{})
 	}
 	return rd, nil
@@ -149,6 +160,9 @@ func (r *Reader) Next() bool {
 		r.primed = false
 		return true
 	}
+	if r.par != nil {
+		return r.nextParallel()
+	}
 	r.releaseCurrent()
 	if r.done {
 		return false
@@ -158,7 +172,9 @@ func (r *Reader) Next() bool {
 		return false
 	}
 	var in Input
-	for r.ann.Len() < r.cfg.batchSize {
+	// A batch ends at batchSize rows, or at batchSize records for sources
+	// whose inputs carry few or no annotations.
+	for records := 0; r.ann.Len() < r.cfg.batchSize && records < r.cfg.batchSize; records++ {
 		in = Input{}
 		err := r.dec.decode(&in)
 		r.stats.Lines = int64(r.lastLine())
@@ -209,7 +225,13 @@ func (r *Reader) add(in *Input) error {
 			a.InputID = in.ID
 		}
 	}
+	if len(in.Annotations) == 0 && r.dec.grouped() {
+		r.stats.Unannotated++
+	}
 	if !r.cfg.inputs {
+		if r.dec.grouped() {
+			r.stats.Inputs++
+		}
 		r.appendAnnotations(in)
 		return nil
 	}
@@ -306,6 +328,9 @@ func (r *Reader) flush() error {
 
 func (r *Reader) fail(err error) {
 	r.releaseCurrent()
+	if r.par != nil {
+		r.par.stop()
+	}
 	r.err = err
 	r.done = true
 }
@@ -358,6 +383,9 @@ func (r *Reader) Retain() { r.refs.Add(1) }
 func (r *Reader) Release() {
 	if r.refs.Add(-1) == 0 {
 		r.releaseCurrent()
+		if r.par != nil {
+			r.par.stop()
+		}
 		r.ann.Release()
 		if r.inp != nil {
 			r.inp.Release()

@@ -297,9 +297,17 @@ func writeSidecar(ctx context.Context, sink Sink, plan *Plan, cfg *config) error
 	return f.Close()
 }
 
-// WriteLong writes every annotation record of anns to one file on w (the
-// caller closes w). It returns the number of rows written.
+// WriteLong writes the long layout, every annotation record of anns, to
+// one file on w (the caller closes w). It returns the number of rows
+// written.
 func WriteLong(ctx context.Context, w io.Writer, anns array.RecordReader, opts ...Option) (int64, error) {
+	return WriteRecords(ctx, w, anns, opts...)
+}
+
+// WriteRecords writes every record of rr, whatever its schema (a
+// suggestions table, say), to one file on w in the configured format (the
+// caller closes w). It returns the number of rows written.
+func WriteRecords(ctx context.Context, w io.Writer, anns array.RecordReader, opts ...Option) (int64, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)

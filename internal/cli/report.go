@@ -209,7 +209,11 @@ func countSource(ctx context.Context, opts *ReportOptions, path string, c *balan
 			return fmt.Errorf("report: %s: %w", path, err)
 		}
 	}
-	return src.Err()
+	if err := src.Err(); err != nil {
+		return err
+	}
+	c.AddUnannotated(int(src.Stats().Unannotated))
+	return nil
 }
 
 func joinStatuses(ss []balance.Status) string {

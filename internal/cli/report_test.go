@@ -245,3 +245,30 @@ func TestReportStdinAndHTML(t *testing.T) {
 	assert.Contains(t, page, "<td>husky</td>")
 	assert.NotContains(t, page, "<script")
 }
+
+// Inputs without any annotation still count: every concept's five counts
+// add up to all the inputs of the file.
+func TestReportCountsUnannotatedInputs(t *testing.T) {
+	ios, _, out, errOut := Test()
+	code := Run(context.Background(), &Factory{IO: ios}, []string{"report", "../../examples/animals.jsonl", "--format", "json"})
+	require.Equal(t, ExitOK, code, errOut.String())
+	var rep struct {
+		Summary struct {
+			Inputs int `json:"inputs"`
+		} `json:"summary"`
+		Concepts []map[string]any `json:"concepts"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	b, err := os.ReadFile("../../examples/animals.jsonl")
+	require.NoError(t, err)
+	lines := bytes.Count(b, []byte("\n"))
+	assert.Equal(t, lines, rep.Summary.Inputs)
+	require.NotEmpty(t, rep.Concepts)
+	for _, c := range rep.Concepts {
+		sum := 0.0
+		for _, k := range []string{"positives", "negatives", "conflicts", "implied_negatives", "unknown"} {
+			sum += c[k].(float64)
+		}
+		assert.Equal(t, float64(lines), sum, "concept %v", c["concept_id"])
+	}
+}

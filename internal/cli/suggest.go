@@ -10,10 +10,13 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/spf13/cobra"
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/export"
 	"curate.dev/internal/atomicfile"
 )
 
@@ -106,10 +109,6 @@ it must be a file, not standard input.`,
 var errStdinTwice = errors.New("suggest: the source has embeddings and is read twice; give a file, not standard input")
 
 func suggestRun(ctx context.Context, opts *SuggestOptions) error {
-	if opts.OutFormat == "parquet" {
-		// Parquet writing belongs to package export.
-		return fmt.Errorf("suggest: --out %s: Parquet output is not available in this build; use .jsonl or .csv", opts.Out)
-	}
 	ov, err := opts.Overlap.options(ctx, &opts.Load)
 	if err != nil {
 		return err
@@ -147,6 +146,8 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 	switch opts.OutFormat {
 	case "csv":
 		err = res.WriteCSV(f)
+	case "parquet":
+		err = writeSuggestionsParquet(ctx, f, res)
 	default:
 		err = res.WriteJSONL(f)
 	}
@@ -185,4 +186,17 @@ func writeSuggestSummary(ios *IOStreams, res *balance.Suggestions) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+// writeSuggestionsParquet writes the suggestions table as Parquet (zstd).
+func writeSuggestionsParquet(ctx context.Context, w io.Writer, res *balance.Suggestions) error {
+	rec := res.Record(nil)
+	defer rec.Release()
+	rr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	_, err = export.WriteRecords(ctx, w, rr)
+	return err
 }

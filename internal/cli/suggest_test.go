@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/parquet/file"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -177,4 +179,35 @@ func TestOverlapRun(t *testing.T) {
 	ios, _, _, stderr := Test()
 	assert.Equal(t, ExitUsage, Run(context.Background(), &Factory{IO: ios}, []string{"overlap", data, "--format", "xml"}))
 	assert.Contains(t, stderr.String(), "--format")
+}
+
+// A .parquet --out holds the same suggestions as JSONL, readable by the
+// Arrow Parquet reader.
+func TestSuggestParquet(t *testing.T) {
+	data, rels := synthFiles(t, 8)
+	dir := t.TempDir()
+	counts := map[string]int64{}
+	for _, name := range []string{"neg.jsonl", "neg.parquet"} {
+		ios, _, _, stderr := Test()
+		code := Run(context.Background(), &Factory{IO: ios}, []string{"suggest", data, "--relations", rels, "--max-per-concept", "7", "--out", filepath.Join(dir, name)})
+		require.Equal(t, ExitOK, code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "neg.jsonl"))
+	require.NoError(t, err)
+	counts["jsonl"] = int64(bytes.Count(b, []byte("\n")))
+
+	f, err := os.Open(filepath.Join(dir, "neg.parquet"))
+	require.NoError(t, err)
+	defer f.Close()
+	pf, err := file.NewParquetReader(f)
+	require.NoError(t, err)
+	defer pf.Close()
+	counts["parquet"] = pf.NumRows()
+	assert.Positive(t, counts["jsonl"])
+	assert.Equal(t, counts["jsonl"], counts["parquet"])
+	names := []string{}
+	for i := 0; i < pf.MetaData().Schema.NumColumns(); i++ {
+		names = append(names, pf.MetaData().Schema.Column(i).Name())
+	}
+	assert.Equal(t, []string{"input_id", "concept_id", "value", "score", "source_concept_id", "reason"}, names)
 }

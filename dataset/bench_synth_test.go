@@ -1,0 +1,54 @@
+package dataset_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"curate.dev/dataset"
+	"curate.dev/internal/synth"
+)
+
+// BenchmarkReadJSONLSynth reads 100k inputs from the project generator's
+// benchmark preset (≈8 annotations each), annotations only as curate
+// report does, and with inputs:
+//
+//	go test ./dataset -run '^$' -bench ReadJSONLSynth -benchtime 5x
+func BenchmarkReadJSONLSynth(b *testing.B) {
+	w, err := synth.New(synth.BenchConfig(100_000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := w.WriteJSONL(context.Background(), &buf); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	for _, bc := range []struct {
+		name string
+		opts []dataset.Option
+	}{
+		{"annotations", []dataset.Option{dataset.WithInputs(false)}},
+		{"inputs", nil},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				r, err := dataset.NewReader(context.Background(), bytes.NewReader(data), bc.opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var rows int64
+				for r.Next() {
+					rows += r.Annotations().NumRows()
+				}
+				if err := r.Err(); err != nil {
+					b.Fatal(err)
+				}
+				r.Release()
+				b.ReportMetric(float64(rows), "annotations")
+			}
+		})
+	}
+}

@@ -1,0 +1,140 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuTime returns the process's user+system CPU time. Benchmarks report
+// it per op next to wall time because the machine is shared: CPU time
+// says what the work costs, wall time what the load allowed.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+}
+
+var benchFile = flag.String("bench.file", "", "BenchmarkReadJSONLFile reads this JSONL file (see TestWriteSynthJSONL)")
+
+var (
+	synth100kOnce sync.Once
+	synth100k     []byte
+)
+
+func synthData(b *testing.B) []byte {
+	synth100kOnce.Do(func() {
+		var buf bytes.Buffer
+		if err := writeSynthJSONL(&buf, 100_000, 1); err != nil {
+			b.Fatal(err)
+		}
+		synth100k = buf.Bytes()
+	})
+	return synth100k
+}
+
+func benchRead(b *testing.B, data []byte, opts ...Option) {
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b, cpuTime())
+	for i := 0; i < b.N; i++ {
+		r, err := NewReader(context.Background(), bytes.NewReader(data), append([]Option{WithFormat(FormatJSONL)}, opts...)...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rows int64
+		for r.Next() {
+			rows += r.Annotations().NumRows()
+		}
+		if err := r.Err(); err != nil {
+			b.Fatal(err)
+		}
+		r.Release()
+		b.ReportMetric(float64(rows), "annotations")
+	}
+}
+
+// BenchmarkReadJSONL reads 100k generated inputs (≈8 concepts each):
+//
+//	go test ./dataset -run XXX -bench ReadJSONL -benchtime 5x
+func BenchmarkReadJSONL(b *testing.B) {
+	data := synthData(b)
+	b.Run("annotations/fast", func(b *testing.B) { benchRead(b, data, WithInputs(false)) })
+	b.Run("annotations/fast-1worker", func(b *testing.B) { benchRead(b, data, WithInputs(false), withBlocks(0, 1)) })
+	b.Run("annotations/reference", func(b *testing.B) { benchRead(b, data, WithInputs(false), withSerial()) })
+	b.Run("inputs/reference", func(b *testing.B) { benchRead(b, data) })
+}
+
+// BenchmarkReadJSONLFile reads a big file, annotations only, as curate
+// report does:
+//
+//	go test ./dataset -run TestWriteSynthJSONL -synth.out /tmp/synth-1m.jsonl -synth.n 1000000
+//	go test ./dataset -run XXX -bench ReadJSONLFile -benchtime 3x -bench.file /tmp/synth-1m.jsonl
+func BenchmarkReadJSONLFile(b *testing.B) {
+	if *benchFile == "" {
+		b.Skip("set -bench.file")
+	}
+	st, err := os.Stat(*benchFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	defer reportCPU(b, cpuTime())
+	for i := 0; i < b.N; i++ {
+		f, err := os.Open(*benchFile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := NewReader(context.Background(), f, WithInputs(false))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rows int64
+		for r.Next() {
+			rows += r.Annotations().NumRows()
+		}
+		if err := r.Err(); err != nil {
+			b.Fatal(err)
+		}
+		r.Release()
+		f.Close()
+		b.ReportMetric(float64(rows), "annotations")
+	}
+}
+
+// BenchmarkFastParseLine is the fast path alone on one core: parse every
+// line of the 100k file into an annBatch, without the pipeline.
+func BenchmarkFastParseLine(b *testing.B) {
+	data := synthData(b)
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	fp := &fastParser{}
+	batch := newAnnBatch()
+	defer reportCPU(b, cpuTime())
+	for i := 0; i < b.N; i++ {
+		for _, l := range lines {
+			if !fp.parseLine(l) {
+				b.Fatalf("not the common shape: %s", l)
+			}
+			in := batch.input.get(fp.id)
+			fp.emit(batch, in)
+			if batch.Len() >= DefaultBatchSize {
+				batch.reset()
+			}
+		}
+		batch.reset()
+	}
+}

@@ -1,0 +1,232 @@
+package dataset
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
+
+// The byte-level scanner of the fast JSONL path: JSON values checked by
+// the grammar, strings without escapes, numbers. Each function reports
+// false on anything it does not handle, and the caller falls back to the
+// reference decoder.
+
+// object parses members up to and including the closing brace, after the
+// opening one; member is called with the cursor before each value.
+func (p *fastParser) object(member func(key []byte) bool) bool {
+	p.ws()
+	if p.eat('}') {
+		return true
+	}
+	for {
+		p.ws()
+		key, ok := p.str()
+		if !ok {
+			return false
+		}
+		p.ws()
+		if !p.eat(':') {
+			return false
+		}
+		p.ws()
+		if !member(key) {
+			return false
+		}
+		p.ws()
+		if p.eat(',') {
+			continue
+		}
+		return p.eat('}')
+	}
+}
+
+// array parses elements up to and including the closing bracket, after
+// the opening one.
+func (p *fastParser) array(elem func() bool) bool {
+	p.ws()
+	if p.eat(']') {
+		return true
+	}
+	for {
+		p.ws()
+		if !elem() {
+			return false
+		}
+		p.ws()
+		if p.eat(',') {
+			continue
+		}
+		return p.eat(']')
+	}
+}
+
+// skip checks and skips any JSON value.
+func (p *fastParser) skip(depth int) bool {
+	if depth > maxFastDepth {
+		return false
+	}
+	p.ws()
+	if p.i >= len(p.s) {
+		return false
+	}
+	switch c := p.s[p.i]; c {
+	case '{':
+		p.i++
+		return p.object(func([]byte) bool { return p.skip(depth + 1) })
+	case '[':
+		p.i++
+		return p.array(func() bool { return p.skip(depth + 1) })
+	case '"':
+		_, ok := p.str()
+		return ok
+	case 't':
+		return p.lit("true")
+	case 'f':
+		return p.lit("false")
+	case 'n':
+		return p.lit("null")
+	}
+	_, _, ok := p.number()
+	return ok
+}
+
+// fastStrClass classifies string bytes: 0 plain, 1 the closing quote, 2 an
+// escape or control character (not handled here), 3 part of a non-ASCII
+// character.
+var fastStrClass = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = 2
+	}
+	t['"'] = 1
+	t['\\'] = 2
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = 3
+	}
+	return t
+}()
+
+const (
+	swarLo = 0x0101010101010101
+	swarHi = 0x8080808080808080
+)
+
+// swarSpecial is non-zero when a byte of w is '"', '\\', below 0x20 or
+// above 0x7f.
+func swarSpecial(w uint64) uint64 {
+	q := w ^ (swarLo * '"')
+	b := w ^ (swarLo * '\\')
+	return ((q-swarLo)&^q | (b-swarLo)&^b | (w - swarLo*0x20) | w) & swarHi
+}
+
+// str parses a string without escapes or control characters and with
+// valid UTF-8, and returns its contents (a slice of the line).
+func (p *fastParser) str() ([]byte, bool) {
+	s := p.s
+	if p.i >= len(s) || s[p.i] != '"' {
+		return nil, false
+	}
+	start := p.i + 1
+	ascii := true
+	j := start
+	// Eight bytes at a time while none is special: a quote, a backslash,
+	// a control character or a non-ASCII byte.
+	for ; j+8 <= len(s); j += 8 {
+		if m := swarSpecial(binary.LittleEndian.Uint64(s[j:])); m != 0 {
+			// The lowest flagged byte is special for sure (only bytes
+			// above a special one can be flagged falsely): go there.
+			j += bits.TrailingZeros64(m) >> 3
+			break
+		}
+	}
+	for ; j < len(s); j++ {
+		switch fastStrClass[s[j]] {
+		case 0:
+			continue
+		case 1:
+			v := s[start:j]
+			if !ascii && !utf8.Valid(v) {
+				return nil, false
+			}
+			p.i = j + 1
+			return v, true
+		case 2:
+			return nil, false
+		default:
+			ascii = false
+		}
+	}
+	return nil, false
+}
+
+// number parses a JSON number. plain is true when it has no exponent and
+// is short, so it certainly fits a float64.
+func (p *fastParser) number() (raw []byte, plain bool, ok bool) {
+	s, i := p.s, p.i
+	start := i
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return nil, false, false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return nil, false, false
+		}
+	}
+	plain = true
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		plain = false
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return nil, false, false
+		}
+	}
+	p.i = i
+	return s[start:i], plain && i-start < 300, true
+}
+
+func (p *fastParser) ws() {
+	if p.i < len(p.s) && p.s[p.i] > ' ' {
+		return // the common case: compact JSON
+	}
+	p.wsSlow()
+}
+
+func (p *fastParser) wsSlow() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\r', '\n':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *fastParser) eat(c byte) bool {
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
