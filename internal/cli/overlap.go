@@ -7,7 +7,6 @@ import (
 	"html"
 	"io"
 	"math"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -243,65 +242,19 @@ func writeOverlapJSON(w io.Writer, o *balance.Overlap, pairs []balance.Pair) err
 	return enc.Encode(out)
 }
 
-// verdictHue colours a heatmap cell by verdict; the score sets its strength.
-var verdictHue = map[balance.Verdict]int{
-	balance.VerdictOverlapping: 8,   // red: hard negatives come from here
-	balance.VerdictCooccurring: 210, // blue: never negatives for each other
-	balance.VerdictRelated:     270, // purple: hierarchy
-	balance.VerdictExclusive:   120, // green
-}
-
 // writeOverlapHTML writes a self-contained heatmap page (no scripts, no
 // external resources) of the concepts in pairs.
 func writeOverlapHTML(w io.Writer, title string, pairs []balance.Pair) error {
-	var ids []string
-	cell := map[[2]string]balance.Pair{}
-	for _, p := range pairs {
-		ids = append(ids, p.A, p.B)
-		cell[[2]string{p.A, p.B}] = p
-		cell[[2]string{p.B, p.A}] = p
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	var b strings.Builder
 	e := html.EscapeString
-	fmt.Fprintf(&b, `<!DOCTYPE html>
+	fmt.Fprintf(w, `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>curate overlap: %s</title>
-<style>
-body{font:14px system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse}
-td,th{width:2.4em;height:2.4em;text-align:center;border:1px solid #eee;font-size:11px}
-th.row{text-align:right;width:auto;padding-right:.5em}
-th.col{height:8em;vertical-align:bottom;white-space:nowrap}
-th.col div{transform:rotate(-60deg);width:1.5em}
-.legend span{display:inline-block;padding:.2em .6em;margin-right:.5em;color:#fff}
-</style></head><body>
+<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}</style></head><body>
 <h1>Concept overlap</h1>
 <p>Source: %s. Top %d pairs by overlap score; cell colour is the verdict, its strength the score. Hover a cell for the figures.</p>
-<p class="legend">`, e(title), e(title), len(pairs))
-	for _, v := range []balance.Verdict{balance.VerdictOverlapping, balance.VerdictCooccurring, balance.VerdictRelated, balance.VerdictExclusive} {
-		fmt.Fprintf(&b, `<span style="background:hsl(%d,70%%,40%%)">%s</span>`, verdictHue[v], v)
+`, e(title), e(title), len(pairs))
+	if err := balance.WriteOverlapHTML(w, pairs); err != nil {
+		return err
 	}
-	b.WriteString("</p>\n<table>\n<tr><th></th>")
-	for _, id := range ids {
-		fmt.Fprintf(&b, `<th class="col"><div>%s</div></th>`, e(id))
-	}
-	b.WriteString("</tr>\n")
-	for _, a := range ids {
-		fmt.Fprintf(&b, `<tr><th class="row">%s</th>`, e(a))
-		for _, c := range ids {
-			p, ok := cell[[2]string{a, c}]
-			if !ok {
-				b.WriteString("<td></td>")
-				continue
-			}
-			light := 95 - int(50*math.Max(0, math.Min(1, p.Score)))
-			tip := fmt.Sprintf("%s / %s: %s, score %.2f, similarity %s, confusions %d, together %d", p.A, p.B, p.Verdict, p.Score, fmtSim(p.Similarity), p.Confusions(), p.Together)
-			fmt.Fprintf(&b, `<td style="background:hsl(%d,70%%,%d%%)" title="%s">%.2f</td>`, verdictHue[p.Verdict], light, e(tip), p.Score)
-		}
-		b.WriteString("</tr>\n")
-	}
-	b.WriteString("</table>\n</body></html>\n")
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, "</body></html>\n")
 	return err
 }

@@ -2,6 +2,14 @@ package gonb
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,14 +51,128 @@ func TestNotebooks(t *testing.T) {
 			}
 			assert.Regexp(t, `(?m)^(dog|wolf|husky|fox|coyote|cat|lynx|tiger|grass|snow|indoors|animal|canine|feline|vehicle|car|truck|bus) +\d+ positives, +\d+ negatives: (no|few)-negatives$`, stdout)
 		}},
+		{"02-negatives.ipynb", func(t *testing.T, html, stdout string) {
+			assert.Contains(t, html, "curate-overlap", "the overlap heatmap")
+			assert.Contains(t, html, "Suggested negatives")
+			assert.Regexp(t, `<tr><td class="n">1</td><td>in-\d+</td>`, html, "a non-empty suggestions table")
+			assert.Contains(t, html, "positive for ", "suggestions carry their reasons")
+			chose := regexp.MustCompile(`chose (\d+) of (\d+) suggestions`).FindStringSubmatch(stdout)
+			added := regexp.MustCompile(`applied to the copy: (\d+) added`).FindStringSubmatch(stdout)
+			if assert.NotNil(t, chose) && assert.NotNil(t, added) {
+				assert.NotEqual(t, "0", chose[1])
+				assert.Equal(t, chose[1], added[1], "every chosen suggestion is written")
+			}
+			for _, what := range []string{"concepts short of negatives", "concepts with no negatives"} {
+				m := regexp.MustCompile(what + `: (\d+) before, (\d+) after`).FindStringSubmatch(stdout)
+				if assert.NotNil(t, m, what) {
+					before, _ := strconv.Atoi(m[1])
+					after, _ := strconv.Atoi(m[2])
+					assert.Less(t, after, before, "%s: the balance improves", what)
+				}
+			}
+			assert.Contains(t, html, "Balance report", "the report of the copy")
+		}},
+		{"03-export.ipynb", func(t *testing.T, html, stdout string) {
+			assert.Contains(t, html, "Split shares per concept", "the split chart")
+			files := regexp.MustCompile(`(?m)^(split=\w+/part-\d+\.parquet) +wrote +(\d+) rows, read back +(\d+) rows`).FindAllStringSubmatch(stdout, -1)
+			require.Len(t, files, 3, "one Parquet file per split")
+			total := 0
+			for _, f := range files {
+				assert.Equal(t, f[2], f[3], "%s: rows read back = rows written", f[1])
+				n, _ := strconv.Atoi(f[3])
+				assert.Positive(t, n, f[1])
+				total += n
+			}
+			assert.Contains(t, stdout, fmt.Sprintf("training layout: %d rows in 3 files", total))
+			assert.Equal(t, 200, total, "every example input is exported once")
+			m := regexp.MustCompile(`stratified: mean \|deviation\| ([\d.]+).*\nrandom: +mean \|deviation\| ([\d.]+)`).FindStringSubmatch(stdout)
+			if assert.NotNil(t, m) {
+				strat, _ := strconv.ParseFloat(m[1], 64)
+				random, _ := strconv.ParseFloat(m[2], 64)
+				assert.Less(t, strat, random, "stratification deviates less than a random split")
+			}
+			assert.Contains(t, html, "pos_weight")
+			assert.Contains(t, html, ">husky<", "the stats table lists the concepts")
+		}},
+		{"04-clarifai.ipynb", func(t *testing.T, html, stdout string) {
+			m := regexp.MustCompile(`file: (\d+) inputs, (\d+) annotations; app: (\d+) inputs, (\d+) annotations`).FindStringSubmatch(stdout)
+			if assert.NotNil(t, m, "the notebook compares the pulled app with the file") {
+				assert.Equal(t, m[1], m[3], "inputs pulled = inputs seeded")
+				assert.Equal(t, m[2], m[4], "annotations pulled = annotations seeded")
+				assert.NotEqual(t, "0", m[4])
+			}
+			assert.Contains(t, stdout, "concepts whose counts differ between the file and the app: 0 of")
+			assert.Contains(t, html, "Balance report")
+			assert.Contains(t, stdout, "pushed 5 negatives (0 already present)")
+			assert.Equal(t, 5, strings.Count(stdout, " dog value=0 (grpc_default)"), "each pushed negative reads back as a negative")
+			d := regexp.MustCompile(`dog negatives: (\d+) before the push, (\d+) after`).FindStringSubmatch(stdout)
+			if assert.NotNil(t, d) {
+				before, _ := strconv.Atoi(d[1])
+				after, _ := strconv.Atoi(d[2])
+				assert.Equal(t, before+5, after)
+			}
+		}},
 	}
+	// The notebooks run offline: 04 uses the in-repo test server when no
+	// key is set.
+	t.Setenv("CLARIFAI_PAT", "")
 	standin := standinDir(t)
+	openSources(t)
+	// The notebooks must never modify the bundled example data.
+	examples := hashDir(t, "../../examples")
+	defer func() { assert.Equal(t, examples, hashDir(t, "../../examples"), "examples/ changed") }()
 	for _, tt := range tests {
 		t.Run(tt.notebook, func(t *testing.T) {
 			res, err := runNotebook(context.Background(), tt.notebook, t.TempDir(), standin)
 			require.NoError(t, err)
+			if *update {
+				require.NoError(t, writeOutputs(tt.notebook, res))
+			}
 			html, stdout := shown(res)
 			tt.check(t, html, stdout)
 		})
 	}
+}
+
+// hashDir returns a SHA-256 of every file's name and content in dir.
+func hashDir(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// openSources opens every Go file and go.mod of the module. The cells are
+// built in child processes, which go test does not watch; files the test
+// itself opens are part of its cache key, so a change to the library
+// reruns the notebooks instead of reusing a cached pass.
+func openSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != "../.." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !(strings.HasSuffix(path, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum") {
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+	})
+	require.NoError(t, err)
 }
