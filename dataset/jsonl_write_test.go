@@ -42,7 +42,9 @@ func TestWriteInputJSONLRoundTrip(t *testing.T) {
 	var got []dataset.Annotation
 	var inputs [][5]string
 	for r.Next() {
-		got = append(got, jwRows(r.Annotations())...)
+		var err error
+		got, err = dataset.AppendAnnotations(got, r.Annotations())
+		require.NoError(t, err)
 		rec := r.Inputs()
 		for i := 0; i < int(rec.NumRows()); i++ {
 			var row [5]string

@@ -85,7 +85,9 @@ func readLabels(ctx context.Context, ios *IOStreams, path string, load *LoadOpti
 	defer src.Close()
 	var anns []dataset.Annotation
 	for src.Next() {
-		anns = recordAnnotations(src.Annotations(), anns)
+		if anns, err = dataset.AppendAnnotations(anns, src.Annotations()); err != nil {
+			return nil, 0, err
+		}
 	}
 	if err := src.Err(); err != nil {
 		return nil, 0, err

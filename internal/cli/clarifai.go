@@ -8,8 +8,6 @@ import (
 	"os"
 	"sync"
 
-	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/pflag"
 
@@ -158,31 +156,6 @@ func (l *lazyAppend) Close() error {
 func printPushSummary(w io.Writer, target string, s PushSummary) {
 	fmt.Fprintf(w, "%s: %d annotation(s) written, %d already there, %d already in the journal, %d failed (%d requests, %d retries)\n",
 		target, s.Posted, s.Present, s.Skipped, len(s.Failed), s.Requests, s.Retries)
-}
-
-// recordAnnotations copies the rows of an annotations record into structs.
-func recordAnnotations(rec arrow.Record, out []dataset.Annotation) []dataset.Annotation {
-	str := func(col, i int) string {
-		c := rec.Column(col)
-		if c.IsNull(i) {
-			return ""
-		}
-		if d, ok := c.(*array.Dictionary); ok {
-			return d.Dictionary().(*array.String).Value(d.GetValueIndex(i))
-		}
-		return c.(*array.String).Value(i)
-	}
-	val := rec.Column(dataset.AnnValue).(*array.Float32)
-	for i := 0; i < int(rec.NumRows()); i++ {
-		src, _ := dataset.ParseValueSource(str(dataset.AnnValueSource, i))
-		kind, _ := dataset.ParseAnnotatorKind(str(dataset.AnnAnnotatorKind, i))
-		out = append(out, dataset.Annotation{
-			InputID: str(dataset.AnnInputID, i), ConceptID: str(dataset.AnnConceptID, i), ConceptName: str(dataset.AnnConceptName, i),
-			Value: val.Value(i), Source: src, AnnotationID: str(dataset.AnnAnnotationID, i),
-			Annotator: str(dataset.AnnAnnotator, i), AnnotatorKind: kind,
-		})
-	}
-	return out
 }
 
 // openAppSource pulls the app path names as a dataset reader. Closing the

@@ -201,7 +201,8 @@ func TestAppSource(t *testing.T) {
 	require.NoError(t, err)
 	var rows []dataset.Annotation
 	for src.Next() {
-		rows = recordAnnotations(src.Annotations(), rows)
+		rows, err = dataset.AppendAnnotations(rows, src.Annotations())
+		require.NoError(t, err)
 	}
 	require.NoError(t, src.Err())
 	st := src.Stats()

@@ -1,0 +1,40 @@
+package dataset
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+)
+
+// AppendAnnotations appends the rows of rec, a record of
+// [AnnotationSchema], to dst as structs: the inverse of
+// [AnnotationBuilder]. It is for code that wants Go values (a push to an
+// app, a test); counting code should read the columns. A record of another
+// schema is an error wrapping [ErrShape].
+func AppendAnnotations(dst []Annotation, rec arrow.Record) ([]Annotation, error) {
+	if !rec.Schema().Equal(annotationSchema) {
+		return dst, fmt.Errorf("dataset: record is not of the annotations schema: %w", ErrShape)
+	}
+	str := func(col, i int) string {
+		c := rec.Column(col)
+		if c.IsNull(i) {
+			return ""
+		}
+		if d, ok := c.(*array.Dictionary); ok {
+			return d.Dictionary().(*array.String).Value(d.GetValueIndex(i))
+		}
+		return c.(*array.String).Value(i)
+	}
+	val := rec.Column(AnnValue).(*array.Float32)
+	for i := 0; i < int(rec.NumRows()); i++ {
+		src, _ := ParseValueSource(str(AnnValueSource, i))
+		kind, _ := ParseAnnotatorKind(str(AnnAnnotatorKind, i))
+		dst = append(dst, Annotation{
+			InputID: str(AnnInputID, i), ConceptID: str(AnnConceptID, i), ConceptName: str(AnnConceptName, i),
+			Value: val.Value(i), Source: src, AnnotationID: str(AnnAnnotationID, i),
+			Annotator: str(AnnAnnotator, i), AnnotatorKind: kind,
+		})
+	}
+	return dst, nil
+}
