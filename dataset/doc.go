@@ -131,7 +131,26 @@
 //
 // [Reader.AnnotationReader] and [Reader.InputReader] present the same
 // stream as an [array.RecordReader], and [ReadTables] materialises both
-// tables for a notebook.
+// tables for a notebook. [Stats] counts what was read, including inputs
+// that carry no annotation at all ([Stats].Unannotated), which add no rows.
+// JSONL read without the inputs table ([WithInputs](false)) is parsed on
+// all cores; the results are the same as on the single-core path.
+// [NewFuncReader] turns any source of [Input] values (a Clarifai app, a
+// generator) into the same stream. [AnnotationBuilder] and [InputBuilder]
+// build records of the two schemas; [AppendAnnotations] reads rows back as
+// structs.
+//
+// # Writing back
+//
+// [ReadChanges] reads reviewed suggestions (JSONL: input_id, concept_id,
+// value, optional score, reason and "accept") into a changes table of
+// [ChangesSchema]. [Apply] (or [ApplyJSONL], [ApplyCSV]) streams a source
+// to a writer with the chosen changes merged in: every value written
+// explicitly, every other byte of a JSONL line kept as it was, changes
+// already present skipped, contradictions refused unless Force. Memory
+// grows with the changes, never with the source. [ChosenChanges] gives the
+// same selection as annotations for a remote target. [WriteInputJSONL]
+// writes an [Input] in the JSONL shape the loaders read.
 //
 // # Errors
 //
