@@ -3,11 +3,11 @@ package dataset
 import (
 	"bytes"
 	"context"
-	"os"
-	"strings"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
