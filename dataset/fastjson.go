@@ -6,9 +6,9 @@ package dataset
 //	{"id":"…","data":{"image":{"url":"…"},"concepts":[{"id":"…","name":"…","value":1},…],
 //	 "metadata":{…},"embeddings":[{"vector":[…]}]},"dataset_ids":["…"],"status":{…}}
 //
-// It is used when only annotations are read (WithInputs(false)), so media,
-// metadata, embeddings and dataset ids are checked for the shape the
-// reference decoder accepts and otherwise skipped. Anything else — string
+// Media, metadata, embeddings and dataset ids are checked for the shape the
+// reference decoder accepts, and kept for the inputs table when it is read
+// (fastParser.inputs); otherwise skipped. Anything else — string
 // escapes, a null where an object is expected, an upper-case or non-ASCII
 // key (encoding/json matches keys case-insensitively), a repeated key, an
 // value the value rules reject, any syntax error — makes

@@ -121,7 +121,11 @@ func newParJSONL(src io.Reader, cfg *config) *parJSONL {
 		bs = defaultBlockSize
 	}
 	mem := cfg.mem
-	if mem == memory.DefaultAllocator {
+	if mem == memory.DefaultAllocator && !cfg.inputs {
+		// Only for annotations-only reads: their consumers (reports) copy
+		// what they keep. Readers of the inputs table (suggest, export,
+		// notebooks) may keep strings that point into released records,
+		// which recycled buffers would overwrite.
 		mem = fastPool
 	}
 	p := &parJSONL{cfg: cfg, mem: mem, src: src, workers: w, bsize: bs}
