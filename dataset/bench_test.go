@@ -24,7 +24,10 @@ func reportCPU(b *testing.B, start time.Duration) {
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
-var benchFile = flag.String("bench.file", "", "BenchmarkReadJSONLFile reads this JSONL file (see TestWriteSynthJSONL)")
+var (
+	benchFile   = flag.String("bench.file", "", "BenchmarkReadJSONLFile reads this JSONL file (see TestWriteSynthJSONL)")
+	benchInputs = flag.Bool("bench.inputs", false, "BenchmarkReadJSONLFile builds the inputs table too")
+)
 
 var (
 	synth100kOnce sync.Once
@@ -76,7 +79,7 @@ func BenchmarkReadJSONL(b *testing.B) {
 }
 
 // BenchmarkReadJSONLFile reads a big file, annotations only, as curate
-// report does:
+// report does (-bench.inputs: with the inputs table):
 //
 //	go test ./dataset -run TestWriteSynthJSONL -synth.out /tmp/synth-1m.jsonl -synth.n 1000000
 //	go test ./dataset -run XXX -bench ReadJSONLFile -benchtime 3x -bench.file /tmp/synth-1m.jsonl
@@ -96,13 +99,16 @@ func BenchmarkReadJSONLFile(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r, err := NewReader(context.Background(), f, WithInputs(false))
+		r, err := NewReader(context.Background(), f, WithInputs(*benchInputs))
 		if err != nil {
 			b.Fatal(err)
 		}
-		var rows int64
+		var rows, inputs int64
 		for r.Next() {
 			rows += r.Annotations().NumRows()
+			if in := r.Inputs(); in != nil {
+				inputs += in.NumRows()
+			}
 		}
 		if err := r.Err(); err != nil {
 			b.Fatal(err)
@@ -110,6 +116,7 @@ func BenchmarkReadJSONLFile(b *testing.B) {
 		r.Release()
 		f.Close()
 		b.ReportMetric(float64(rows), "annotations")
+		b.ReportMetric(float64(inputs), "inputs")
 	}
 }
 

@@ -6,9 +6,9 @@ package dataset
 //	{"id":"…","data":{"image":{"url":"…"},"concepts":[{"id":"…","name":"…","value":1},…],
 //	 "metadata":{…},"embeddings":[{"vector":[…]}]},"dataset_ids":["…"],"status":{…}}
 //
-// It is used when only annotations are read (WithInputs(false)), so media,
-// metadata, embeddings and dataset ids are checked for the shape the
-// reference decoder accepts and otherwise skipped. Anything else — string
+// Media, metadata, embeddings and dataset ids are checked for the shape the
+// reference decoder accepts, and kept for the inputs table when it is read
+// (fastParser.inputs); otherwise skipped. Anything else — string
 // escapes, a null where an object is expected, an upper-case or non-ASCII
 // key (encoding/json matches keys case-insensitively), a repeated key, an
 // value the value rules reject, any syntax error — makes
@@ -49,7 +49,30 @@ type fastParser struct {
 	concepts []fastConcept
 	annots   []fastAnnot
 	curAnn   int // annotation whose data is being parsed; -1: the input's data
+
+	// What the inputs table needs, kept only when inputs is set; all are
+	// slices of the line but emb.
+	inputs  bool
+	embOn   bool // keep embedding values (inputs on, dimension not -1)
+	med     [4]fastMedia
+	meta    []byte // compact JSON; nil when none
+	ds      [][]byte
+	emb     []float32
+	metaBuf []byte
 }
+
+// fastMedia is one of data.image, video, audio, text.
+type fastMedia struct {
+	has      bool
+	url, raw []byte
+}
+
+const (
+	mediaImage = iota
+	mediaVideo
+	mediaAudio
+	mediaText
+)
 
 const maxFastDepth = 64
 
@@ -61,6 +84,12 @@ func (p *fastParser) parseLine(line []byte) bool {
 	p.concepts = p.concepts[:0]
 	p.annots = p.annots[:0]
 	p.curAnn = -1
+	if p.inputs {
+		p.med = [4]fastMedia{}
+		p.meta = nil
+		p.ds = p.ds[:0]
+		p.emb = p.emb[:0]
+	}
 	p.ws()
 	if !p.eat('{') {
 		return false
@@ -89,7 +118,13 @@ func (p *fastParser) parseLine(line []byte) bool {
 			if !p.eat('[') {
 				return false
 			}
-			if !p.array(func() bool { _, ok := p.str(); return ok }) {
+			if !p.array(func() bool {
+				v, ok := p.str()
+				if ok && p.inputs {
+					p.ds = append(p.ds, v)
+				}
+				return ok
+			}) {
 				return false
 			}
 		case "annotations":
@@ -289,22 +324,22 @@ func (p *fastParser) data() bool {
 		switch string(key) {
 		case "image":
 			bit = 1
-			if !p.media() {
+			if !p.media(mediaImage) {
 				return false
 			}
 		case "video":
 			bit = 2
-			if !p.media() {
+			if !p.media(mediaVideo) {
 				return false
 			}
 		case "audio":
 			bit = 4
-			if !p.media() {
+			if !p.media(mediaAudio) {
 				return false
 			}
 		case "text":
 			bit = 8
-			if !p.media() {
+			if !p.media(mediaText) {
 				return false
 			}
 		case "concepts":
@@ -321,15 +356,24 @@ func (p *fastParser) data() bool {
 			if p.i >= len(p.s) || p.s[p.i] != '{' {
 				return false
 			}
+			start := p.i
 			if !p.skip(1) {
 				return false
+			}
+			if p.inputs && p.curAnn < 0 {
+				p.meta = p.compact(p.s[start:p.i])
 			}
 		case "embeddings":
 			bit = 64
 			if !p.eat('[') {
 				return false
 			}
-			if !p.array(p.embedding) {
+			first := p.embOn && p.curAnn < 0
+			if !p.array(func() bool {
+				ok := p.embedding(first)
+				first = false
+				return ok
+			}) {
 				return false
 			}
 		default:
@@ -344,9 +388,13 @@ func (p *fastParser) data() bool {
 }
 
 // media parses {"url":"…","raw":"…"}.
-func (p *fastParser) media() bool {
+func (p *fastParser) media(kind int) bool {
 	if !p.eat('{') {
 		return false
+	}
+	keep := p.inputs && p.curAnn < 0
+	if keep {
+		p.med[kind].has = true
 	}
 	var seen uint
 	return p.object(func(key []byte) bool {
@@ -363,13 +411,21 @@ func (p *fastParser) media() bool {
 			return false
 		}
 		seen |= bit
-		_, ok := p.str()
+		v, ok := p.str()
+		if keep {
+			if bit == 1 {
+				p.med[kind].url = v
+			} else {
+				p.med[kind].raw = v
+			}
+		}
 		return ok
 	})
 }
 
-// embedding parses {"vector":[numbers]}.
-func (p *fastParser) embedding() bool {
+// embedding parses {"vector":[numbers]}, keeping the values when keep is
+// set (the first element of the input's embeddings).
+func (p *fastParser) embedding(keep bool) bool {
 	if !p.eat('{') {
 		return false
 	}
@@ -383,8 +439,14 @@ func (p *fastParser) embedding() bool {
 		}
 		seen = true
 		return p.array(func() bool {
-			_, plain, ok := p.number()
-			return ok && plain
+			raw, plain, ok := p.number()
+			if !ok || !plain {
+				return false
+			}
+			if keep {
+				p.emb = append(p.emb, parseFloat32(raw))
+			}
+			return true
 		})
 	})
 }

@@ -3,6 +3,7 @@ package dataset
 import (
 	"encoding/binary"
 	"math/bits"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -229,4 +230,80 @@ func (p *fastParser) eat(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// compact returns v (a checked JSON object with no string escapes) as
+// json.Compact writes it: every space, tab, CR and LF outside strings
+// dropped, everything else byte for byte. Without such whitespace it is v
+// itself.
+func (p *fastParser) compact(v []byte) []byte {
+	ws := false
+	for _, c := range v {
+		if c <= ' ' {
+			ws = true
+			break
+		}
+	}
+	if !ws {
+		return v
+	}
+	// Strings hold no backslash (str rejects escapes), so a quote always
+	// opens or closes one. The buffer is reused: the batch copies the
+	// value before the next line.
+	out := p.metaBuf[:0]
+	in := false
+	for _, c := range v {
+		switch {
+		case c == '"':
+			in = !in
+		case !in && (c == ' ' || c == '\t' || c == '\r' || c == '\n'):
+			continue
+		}
+		out = append(out, c)
+	}
+	p.metaBuf = out
+	return out
+}
+
+// pow10f64 holds the powers of ten that float64 represents exactly.
+var pow10f64 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseFloat32 returns float32(strconv.ParseFloat(raw, 64)) for a JSON
+// number without exponent, as encoding/json decodes into a float64 and
+// the reference decoder converts. Up to 15 significant digits and 22
+// decimals, the float64 is an exact integer divided by an exact power of
+// ten, which IEEE division rounds correctly (strconv's own exact path);
+// anything longer goes to strconv.
+func parseFloat32(raw []byte) float32 {
+	i, neg := 0, false
+	if raw[0] == '-' {
+		i, neg = 1, true
+	}
+	var mant uint64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c == '.' {
+			dot = true
+			continue
+		}
+		if dot {
+			frac++
+		}
+		if mant == 0 && c == '0' {
+			continue
+		}
+		mant = mant*10 + uint64(c-'0')
+		digits++
+	}
+	if digits > 15 || frac >= len(pow10f64) {
+		f, _ := strconv.ParseFloat(string(raw), 64) // number() checked the syntax
+		return float32(f)
+	}
+	f := float64(mant) / pow10f64[frac]
+	if neg {
+		f = -f
+	}
+	return float32(f)
 }

@@ -134,9 +134,9 @@ func WithMaxLineBytes(n int) Option {
 }
 
 // WithInputs sets whether the inputs table is built (default true). A
-// report that needs only annotations turns it off and reads faster: JSONL
-// is then parsed on all cores (GOMAXPROCS), a few MB at a time, with a
-// fast path for the common shape and the same results and errors as the
+// report that needs only annotations turns it off and reads faster. Either
+// way JSONL is parsed on all cores (GOMAXPROCS), a few MB at a time, with
+// a fast path for the common shape and the same results and errors as the
 // one-line-at-a-time decoder. Batches still come in file order and hold
 // whole inputs; one may hold fewer rows than [WithBatchSize] asks for.
 func WithInputs(on bool) Option { return func(c *config) { c.inputs = on } }

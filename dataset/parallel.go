@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/bitutil"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
@@ -38,6 +40,20 @@ type parJSONL struct {
 	cur      *blockResult // records being handed out
 	waiting  *block       // taken from order, result not yet received
 	baseLine int          // lines in the blocks before cur
+
+	// With inputs: the embedding dimension, decided in file order as the
+	// reference path does, and the blocks fetched ahead to decide it.
+	dim      int
+	dimKnown bool
+	held     []*blockResult
+	segs     []parSeg // the current chunk's batches not yet handed out
+	schema   *arrow.Schema
+}
+
+// parSeg is one batch handed out by the Reader.
+type parSeg struct {
+	ann, inp  arrow.Record
+	implicits int64
 }
 
 // block is one parse job: whole lines (the last one may lack its newline
@@ -52,22 +68,46 @@ type block struct {
 }
 
 type blockResult struct {
-	recs      []arrow.Record
-	implicits []int64 // per record
-	inputs    int64   // inputs decoded in the block
-	bare      int64   // of which carry no annotation
-	next      int
-	errs      []*ParseError // Line relative to the block
-	lines     int
-	err       error // a read error: the stream ends here
+	chunks []parChunk
+	inputs int64 // inputs decoded in the block
+	bare   int64 // of which carry no annotation
+	next   int
+	errs   []*ParseError // Line relative to the block
+	lines  int
+	err    error // a read error: the stream ends here
+}
+
+// parChunk is one batch of a block: the annotations record and, when
+// inputs are read, the inputs record without its embedding column, the
+// packed embedding values and, per input, the number of values, the line
+// and where its annotation rows end. The consumer adds the embedding
+// column once the dimension is known (Reader.cutChunk).
+type parChunk struct {
+	ann       arrow.Record
+	implicits int64
+	inp       arrow.Record
+	emb       *memory.Buffer
+	embLens   []int32
+	lines     []int32
+	annEnd    []int32
+	drop      []int32 // inputs skipped for a bad embedding, ascending
+}
+
+func (c *parChunk) release() {
+	for _, r := range []arrow.Record{c.ann, c.inp} {
+		if r != nil {
+			r.Release()
+		}
+	}
+	if c.emb != nil {
+		c.emb.Release()
+	}
+	*c = parChunk{}
 }
 
 func (res *blockResult) release() {
-	for i := res.next; i < len(res.recs); i++ {
-		if res.recs[i] != nil {
-			res.recs[i].Release()
-			res.recs[i] = nil
-		}
+	for i := res.next; i < len(res.chunks); i++ {
+		res.chunks[i].release()
 	}
 }
 
@@ -81,10 +121,22 @@ func newParJSONL(src io.Reader, cfg *config) *parJSONL {
 		bs = defaultBlockSize
 	}
 	mem := cfg.mem
-	if mem == memory.DefaultAllocator {
+	if mem == memory.DefaultAllocator && !cfg.inputs {
+		// Only for annotations-only reads: their consumers (reports) copy
+		// what they keep. Readers of the inputs table (suggest, export,
+		// notebooks) may keep strings that point into released records,
+		// which recycled buffers would overwrite.
 		mem = fastPool
 	}
-	return &parJSONL{cfg: cfg, mem: mem, src: src, workers: w, bsize: bs}
+	p := &parJSONL{cfg: cfg, mem: mem, src: src, workers: w, bsize: bs}
+	switch {
+	case cfg.embeddingDim > 0:
+		p.dim, p.dimKnown = cfg.embeddingDim, true
+	case cfg.embeddingDim < 0:
+		p.dimKnown = true
+	}
+	p.schema = InputSchema(p.dim)
+	return p
 }
 
 func (p *parJSONL) start() {
@@ -209,8 +261,13 @@ func (p *parJSONL) split(work chan<- *block) {
 
 func (p *parJSONL) work(work <-chan *block) {
 	defer p.wg.Done()
-	fp := &fastParser{strict: p.cfg.strict, soft: p.cfg.soft}
+	fp := &fastParser{strict: p.cfg.strict, soft: p.cfg.soft,
+		inputs: p.cfg.inputs, embOn: p.cfg.inputs && p.cfg.embeddingDim >= 0}
 	batch := newAnnBatch()
+	var inb *inBatch
+	if p.cfg.inputs {
+		inb = newInBatch()
+	}
 	for {
 		var b *block
 		select {
@@ -221,7 +278,7 @@ func (p *parJSONL) work(work <-chan *block) {
 		if b == nil {
 			return
 		}
-		res := p.parse(b, fp, batch)
+		res := p.parse(b, fp, batch, inb)
 		if cap(b.data) == p.bsize {
 			select {
 			case p.free <- b.data:
@@ -239,13 +296,17 @@ func (p *parJSONL) work(work <-chan *block) {
 }
 
 // parse decodes the lines of one block into records of at most about
-// batchSize rows.
-func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch) *blockResult {
+// batchSize rows (or inputs, when inputs are read).
+func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch, inb *inBatch) *blockResult {
 	cfg := p.cfg
 	res := &blockResult{}
 	flush := func() {
-		res.implicits = append(res.implicits, batch.implicits)
-		res.recs = append(res.recs, batch.newRecord(p.mem))
+		c := parChunk{implicits: batch.implicits}
+		c.ann = batch.newRecord(p.mem) // resets implicits
+		if inb != nil {
+			inb.fill(p.mem, &c)
+		}
+		res.chunks = append(res.chunks, c)
 	}
 	s := b.data
 	for len(s) > 0 {
@@ -276,6 +337,9 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch) *blockResult
 			} else {
 				res.bare++
 			}
+			if inb != nil {
+				inb.addFast(fp, res.lines, batch.Len())
+			}
 		} else if !isBlank(line) {
 			var in Input
 			if err := decodeInputJSON(line, &in, cfg); err != nil {
@@ -296,12 +360,15 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch) *blockResult
 				}
 				batch.add(a)
 			}
+			if inb != nil {
+				inb.addInput(&in, res.lines, batch.Len())
+			}
 		}
-		if batch.Len() >= cfg.batchSize {
+		if batch.Len() >= cfg.batchSize || (inb != nil && inb.Len() >= cfg.batchSize) {
 			flush()
 		}
 	}
-	if batch.Len() > 0 {
+	if batch.Len() > 0 || (inb != nil && inb.Len() > 0) {
 		flush()
 	}
 	return res
@@ -352,6 +419,14 @@ func (p *parJSONL) stop() {
 			p.cur.release()
 			p.cur = nil
 		}
+		for _, sg := range p.segs {
+			sg.release()
+		}
+		p.segs = nil
+		for _, res := range p.held {
+			res.release()
+		}
+		p.held = nil
 		if p.waiting != nil {
 			drain(p.waiting)
 			p.waiting = nil
@@ -382,16 +457,23 @@ func (r *Reader) nextParallel() bool {
 	}
 	p := r.par
 	for {
-		if res := p.cur; res != nil && res.next < len(res.recs) {
-			r.curAnn = res.recs[res.next]
-			res.recs[res.next] = nil
+		if len(p.segs) > 0 {
+			sg := p.segs[0]
+			p.segs = p.segs[1:]
+			r.curAnn, r.curInp = sg.ann, sg.inp
 			r.stats.Annotations += r.curAnn.NumRows()
-			r.stats.ImplicitValues += res.implicits[res.next]
-			res.next++
+			r.stats.ImplicitValues += sg.implicits
 			return true
 		}
+		if res := p.cur; res != nil && res.next < len(res.chunks) {
+			c := res.chunks[res.next]
+			res.chunks[res.next] = parChunk{}
+			res.next++
+			r.cutChunk(&c)
+			continue
+		}
 		p.cur = nil
-		res, err := p.fetch(r.ctx)
+		res, err := r.nextResult()
 		if err != nil {
 			r.fail(err)
 			return false
@@ -404,6 +486,9 @@ func (r *Reader) nextParallel() bool {
 			return false
 		}
 		p.cur = res
+		if r.cfg.inputs {
+			r.checkEmbeddings(res)
+		}
 		for _, pe := range res.errs {
 			pe.Line += p.baseLine
 			r.stats.Skipped++
@@ -426,4 +511,253 @@ func (r *Reader) nextParallel() bool {
 		r.stats.Inputs += res.inputs
 		r.stats.Unannotated += res.bare
 	}
+}
+
+func (sg parSeg) release() {
+	sg.ann.Release()
+	if sg.inp != nil {
+		sg.inp.Release()
+	}
+}
+
+// nextResult returns the next block's result in file order (nil at the
+// end), deciding the embedding dimension first when it is still open.
+func (r *Reader) nextResult() (*blockResult, error) {
+	p := r.par
+	if r.cfg.inputs && !p.dimKnown {
+		if err := r.decideDim(); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.held) > 0 {
+		res := p.held[0]
+		p.held = p.held[1:]
+		return res, nil
+	}
+	return p.fetch(r.ctx)
+}
+
+// decideDim takes the embedding dimension from the first embedding of the
+// reference path's first batch (batchSize records or annotation rows,
+// whichever comes first, counting bad records), looking as far ahead as
+// that takes; with none there, embeddings are ignored.
+func (r *Reader) decideDim() error {
+	p := r.par
+	bs := r.cfg.batchSize
+	records, rows := 0, 0
+	full := func() bool { return records >= bs || rows >= bs }
+	defer func() {
+		p.dimKnown = true
+		p.schema = InputSchema(p.dim)
+	}()
+	for i := 0; ; i++ {
+		if i == len(p.held) {
+			res, err := p.fetch(r.ctx)
+			if err != nil || res == nil {
+				return err
+			}
+			p.held = append(p.held, res)
+		}
+		res := p.held[i]
+		e := 0
+		for ci := range res.chunks {
+			c := &res.chunks[ci]
+			prev := int32(0)
+			for k, line := range c.lines {
+				for ; e < len(res.errs) && res.errs[e].Line < int(line); e++ {
+					if full() {
+						return nil
+					}
+					records++
+				}
+				if full() {
+					return nil
+				}
+				if n := c.embLens[k]; n > 0 {
+					p.dim = int(n)
+					return nil
+				}
+				records++
+				rows += int(c.annEnd[k] - prev)
+				prev = c.annEnd[k]
+			}
+		}
+		for ; e < len(res.errs); e++ {
+			if full() {
+				return nil
+			}
+			records++
+		}
+		if res.err != nil {
+			return nil
+		}
+	}
+}
+
+// checkEmbeddings finds the inputs of res whose embedding does not have
+// the dimension, as errors merged into res.errs in line order, and marks
+// them to be dropped with their annotations. It also counts ignored
+// embeddings and takes dropped inputs out of the block's counts.
+func (r *Reader) checkEmbeddings(res *blockResult) {
+	p := r.par
+	var bad []*ParseError
+	for ci := range res.chunks {
+		c := &res.chunks[ci]
+		prev := int32(0)
+		for k, n := range c.embLens {
+			rows := c.annEnd[k] - prev
+			prev = c.annEnd[k]
+			if n == 0 {
+				continue
+			}
+			if p.dim == 0 {
+				r.stats.EmbeddingsIgnored++
+				continue
+			}
+			if int(n) == p.dim {
+				continue
+			}
+			bad = append(bad, &ParseError{File: r.cfg.name, Line: int(c.lines[k]), Field: "data.embeddings",
+				Err: fmt.Errorf("%w: embedding has %d values, want %d like the inputs before it", ErrShape, n, p.dim)})
+			c.drop = append(c.drop, int32(k))
+			res.inputs--
+			if rows == 0 {
+				res.bare--
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return
+	}
+	merged := make([]*ParseError, 0, len(res.errs)+len(bad))
+	i, j := 0, 0
+	for i < len(res.errs) || j < len(bad) {
+		if j == len(bad) || (i < len(res.errs) && res.errs[i].Line < bad[j].Line) {
+			merged = append(merged, res.errs[i])
+			i++
+		} else {
+			merged = append(merged, bad[j])
+			j++
+		}
+	}
+	res.errs = merged
+}
+
+// cutChunk turns a chunk into the batches handed out: the inputs record
+// gets its embedding column, and inputs dropped for a bad embedding are
+// cut out of both records. It takes over c's references.
+func (r *Reader) cutChunk(c *parChunk) {
+	p := r.par
+	if c.inp == nil {
+		p.segs = append(p.segs, parSeg{ann: c.ann, implicits: c.implicits})
+		return
+	}
+	inp := c.inp
+	if p.dim > 0 {
+		inp = r.withEmbedding(c)
+		c.inp.Release()
+	}
+	if c.emb != nil {
+		c.emb.Release()
+	}
+	if len(c.drop) == 0 {
+		p.segs = append(p.segs, parSeg{ann: c.ann, inp: inp, implicits: c.implicits})
+		return
+	}
+	defer c.ann.Release()
+	defer inp.Release()
+	implicits := c.implicits
+	start := 0
+	annStart := func(k int) int64 {
+		if k == 0 {
+			return 0
+		}
+		return int64(c.annEnd[k-1])
+	}
+	cut := func(end int) {
+		if end > start {
+			p.segs = append(p.segs, parSeg{
+				ann:       c.ann.NewSlice(annStart(start), annStart(end)),
+				inp:       inp.NewSlice(int64(start), int64(end)),
+				implicits: implicits,
+			})
+			implicits = 0
+		}
+	}
+	for _, k := range c.drop {
+		implicits -= implicitRows(c.ann, annStart(int(k)), int64(c.annEnd[k]))
+		cut(int(k))
+		start = int(k) + 1
+	}
+	cut(len(c.lines))
+}
+
+// implicitRows counts the rows in [from, to) whose value was not stated.
+func implicitRows(rec arrow.Record, from, to int64) int64 {
+	col := rec.Column(AnnValueSource).(*array.Dictionary)
+	dict := col.Dictionary().(*array.String)
+	var n int64
+	for i := from; i < to; i++ {
+		if dict.Value(col.GetValueIndex(int(i))) != ValueExplicit.String() {
+			n++
+		}
+	}
+	return n
+}
+
+// withEmbedding returns c's inputs record with the embedding column of the
+// dimension: the packed values as they are when every input has an
+// embedding of that size, else laid out with nulls for the others.
+func (r *Reader) withEmbedding(c *parChunk) arrow.Record {
+	p := r.par
+	dim := p.dim
+	n := int(c.inp.NumRows())
+	full := c.emb != nil
+	for _, l := range c.embLens {
+		if int(l) != dim {
+			full = false
+			break
+		}
+	}
+	var values, vb *memory.Buffer
+	nulls := 0
+	if full {
+		values = c.emb
+		values.Retain()
+	} else {
+		values = memory.NewResizableBuffer(p.mem)
+		values.Resize(4 * n * dim)
+		dst := arrow.Float32Traits.CastFromBytes(values.Bytes())
+		clear(dst)
+		var src []float32
+		if c.emb != nil {
+			src = arrow.Float32Traits.CastFromBytes(c.emb.Bytes())
+		}
+		vb = memory.NewResizableBuffer(p.mem)
+		vb.Resize(int(bitutil.BytesForBits(int64(n))))
+		bm := vb.Bytes()
+		clear(bm)
+		off := 0
+		for k, l := range c.embLens {
+			if int(l) == dim {
+				copy(dst[k*dim:(k+1)*dim], src[off:off+dim])
+				bitutil.SetBit(bm, k)
+			} else {
+				nulls++
+			}
+			off += int(l)
+		}
+	}
+	child := array.NewData(arrow.PrimitiveTypes.Float32, n*dim, []*memory.Buffer{nil, values}, nil, 0, 0)
+	values.Release()
+	d := array.NewData(p.schema.Field(InEmbedding).Type, n, []*memory.Buffer{vb}, []arrow.ArrayData{child}, nulls, 0)
+	child.Release()
+	if vb != nil {
+		vb.Release()
+	}
+	emb := array.MakeFromData(d)
+	d.Release()
+	defer emb.Release()
+	cols := append(append([]arrow.Array(nil), c.inp.Columns()...), emb)
+	return array.NewRecord(p.schema, cols, int64(n))
 }

@@ -120,13 +120,42 @@ func goroutinesSettle(t *testing.T, n int) {
 	assert.LessOrEqual(t, runtime.NumGoroutine(), n, "goroutines left running")
 }
 
+// embeddedLines is blockLines with an embedding on every third input
+// (so the dimension is decided after looking ahead when the first batch
+// is small) and a wrong-sized one now and then.
+func embeddedLines(n int) string {
+	lines := strings.Split(strings.TrimSuffix(blockLines(n, false), "\n"), "\n")
+	for i, l := range lines {
+		if i%3 == 2 && strings.HasPrefix(l, `{"id":"in-`) {
+			vec := `[0.5,-1,0.25]`
+			if i%31 == 29 {
+				vec = `[0.5]`
+			}
+			lines[i] = strings.Replace(l, `"data":{`, `"data":{"embeddings":[{"vector":`+vec+`}],`, 1)
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func TestParallelEmbeddedLines(t *testing.T) {
+	data := []byte(embeddedLines(400))
+	compareWithReference(t, data, WithMaxErrors(1000), withBlocks(512, 3), WithBatchSize(20))
+	compareWithReference(t, data, WithMaxErrors(1000), withBlocks(300, 2), WithBatchSize(1))
+}
+
 func TestParallelEarlyRelease(t *testing.T) {
-	data := []byte(blockLines(3000, false))
+	for _, inputs := range []bool{false, true} {
+		t.Run(fmt.Sprint("inputs=", inputs), func(t *testing.T) { testEarlyRelease(t, inputs) })
+	}
+}
+
+func testEarlyRelease(t *testing.T, inputs bool) {
+	data := []byte(embeddedLines(3000))
 	for _, stopAfter := range []int{0, 1, 5} {
 		t.Run(fmt.Sprint(stopAfter), func(t *testing.T) {
 			before := runtime.NumGoroutine()
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-			r, err := NewReader(context.Background(), bytes.NewReader(data), WithInputs(false), WithMaxErrors(1000),
+			r, err := NewReader(context.Background(), bytes.NewReader(data), WithInputs(inputs), WithMaxErrors(1000),
 				WithAllocator(mem), withBlocks(512, 4), WithBatchSize(20))
 			require.NoError(t, err)
 			for i := 0; i < stopAfter; i++ {
@@ -143,16 +172,26 @@ func TestParallelEarlyRelease(t *testing.T) {
 }
 
 func TestParallelCancel(t *testing.T) {
-	data := []byte(blockLines(3000, false))
+	for _, inputs := range []bool{false, true} {
+		t.Run(fmt.Sprint("inputs=", inputs), func(t *testing.T) { testCancel(t, inputs) })
+	}
+}
+
+func testCancel(t *testing.T, inputs bool) {
+	data := []byte(embeddedLines(3000))
 	before := runtime.NumGoroutine()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r, err := NewReader(ctx, bytes.NewReader(data), WithInputs(false), WithMaxErrors(1000),
+	r, err := NewReader(ctx, bytes.NewReader(data), WithInputs(inputs), WithMaxErrors(1000),
 		WithAllocator(mem), withBlocks(512, 2), WithBatchSize(20))
 	require.NoError(t, err)
 	require.True(t, r.Next())
+	if inputs {
+		require.NotNil(t, r.Inputs())
+		assert.Equal(t, 3, EmbeddingDim(r.Inputs().Schema()))
+	}
 	cancel()
 	assert.False(t, r.Next())
 	assert.ErrorIs(t, r.Err(), context.Canceled)
@@ -183,7 +222,7 @@ func TestParallelCancelWhileReading(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	src := &blockingReader{data: []byte(blockLines(10, false)), release: make(chan struct{})}
 	defer close(src.release)
-	r, err := NewReader(ctx, src, WithFormat(FormatJSONL), WithInputs(false), WithMaxErrors(100), WithAllocator(mem))
+	r, err := NewReader(ctx, src, WithFormat(FormatJSONL), WithMaxErrors(100), WithAllocator(mem))
 	require.NoError(t, err)
 	defer r.Release()
 	done := make(chan bool)
@@ -218,7 +257,7 @@ func TestParallelReadError(t *testing.T) {
 	data := []byte(blockLines(200, false))
 	for _, serial := range []bool{false, true} {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-		opts := []Option{WithFormat(FormatJSONL), WithInputs(false), WithMaxErrors(100), WithAllocator(mem), withBlocks(300, 2)}
+		opts := []Option{WithFormat(FormatJSONL), WithMaxErrors(100), WithAllocator(mem), withBlocks(300, 2)}
 		if serial {
 			opts = append(opts, withSerial())
 		}

@@ -80,8 +80,8 @@ func NewReader(ctx context.Context, r io.Reader, opts ...Option) (*Reader, error
 		}
 	}
 	rd := &Reader{ctx: ctx, cfg: cfg, first: true}
-	if format == FormatJSONL && !cfg.inputs && !cfg.serial {
-		// Annotations only: the fast path, parsed on all cores.
+	if format == FormatJSONL && !cfg.serial {
+		// The fast path, parsed on all cores.
 		rd.par = newParJSONL(br, &rd.cfg)
 	} else {
 		dec, err := newDecoder(format, br, &rd.cfg)
@@ -181,6 +181,9 @@ func (r *Reader) Next() bool {
 		if err == nil {
 			if err = r.add(&in); err != nil {
 				err = &ParseError{File: r.cfg.name, Line: int(r.stats.Lines), Field: "data.embeddings", Err: err}
+			} else if len(in.Annotations) == 0 && r.dec.grouped() {
+				// Counted only once added: a skipped input is no input.
+				r.stats.Unannotated++
 			}
 		}
 		if err == nil {
@@ -224,9 +227,6 @@ func (r *Reader) add(in *Input) error {
 		if a.InputID == "" {
 			a.InputID = in.ID
 		}
-	}
-	if len(in.Annotations) == 0 && r.dec.grouped() {
-		r.stats.Unannotated++
 	}
 	if !r.cfg.inputs {
 		if r.dec.grouped() {
@@ -359,6 +359,17 @@ func (r *Reader) Inputs() arrow.Record { return r.curInp }
 // first batch to learn the embedding dimension; that batch is still
 // returned by the next call to Next.
 func (r *Reader) InputSchema() *arrow.Schema {
+	if r.par != nil {
+		if !r.cfg.inputs {
+			return InputSchema(0)
+		}
+		if !r.par.dimKnown && !r.done && r.curAnn == nil {
+			if r.Next() {
+				r.primed = true
+			}
+		}
+		return r.par.schema
+	}
 	if r.inp == nil && r.cfg.inputs && !r.done && r.curAnn == nil {
 		if r.Next() {
 			r.primed = true
