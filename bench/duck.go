@@ -86,14 +86,17 @@ FROM ic GROUP BY concept_id ORDER BY concept_id`, srcSQL(args[0]), annotationsSQ
 	return json.NewEncoder(os.Stdout).Encode(out)
 }
 
-// duckExport writes the long form (one row per annotation) to Parquet with zstd.
+// duckExport writes the long form (one row per annotation) to Parquet with
+// zstd. Like curate's long layout it keeps model and workflow annotations
+// (curate tells them apart by annotator_kind).
 func duckExport(args []string) error {
 	db, err := openDuck()
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	_, err = db.Exec(fmt.Sprintf(`COPY (WITH %s %s) TO %s (FORMAT parquet, COMPRESSION zstd)`, srcSQL(args[0]), annotationsSQL(args[0]), quote(args[1])))
+	all := strings.Replace(annotationsSQL(args[0]), "\n  WHERE an.worker.model IS NULL AND an.worker.workflow IS NULL", "", 1)
+	_, err = db.Exec(fmt.Sprintf(`COPY (WITH %s %s) TO %s (FORMAT parquet, COMPRESSION zstd)`, srcSQL(args[0]), all, quote(args[1])))
 	return err
 }
 

@@ -111,6 +111,7 @@ func parquetProps(cfg *config) (*parquet.WriterProperties, pqarrow.ArrowWriterPr
 		parquet.WithDictionaryFor(dataset.ColAnnotationID, false),
 		parquet.WithDictionaryFor(dataset.ColInputID, false),
 		parquet.WithDataPageSize(1<<20),
+		parquet.WithDataPageVersion(parquet.DataPageV2),
 		parquet.WithCreatedBy("curate export"),
 	)
 	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator))
@@ -127,9 +128,16 @@ type parquetWriter struct {
 	dense *arrow.Schema
 }
 
-func newParquetWriter(w io.Writer, schema *arrow.Schema, cfg *config) (*parquetWriter, error) {
+func newParquetWriter(w io.Writer, schema *arrow.Schema, cfg *config) (tableWriter, error) {
 	props, aprops := parquetProps(cfg)
 	dense := denseSchema(schema)
+	if flatSchema(schema) {
+		fw, err := newFlatWriter(struct{ io.Writer }{w}, schema, dense, props, aprops)
+		if err != nil {
+			return nil, fmt.Errorf("export: parquet: %w", err)
+		}
+		return fw, nil
+	}
 	// FileWriter.Close closes an io.WriteCloser sink; hide Close so the
 	// caller who opened w stays in charge of it.
 	fw, err := pqarrow.NewFileWriter(dense, struct{ io.Writer }{w}, props, aprops)
