@@ -21,17 +21,21 @@ var children = map[string]func(args []string) error{
 	"read":         readFloor,
 }
 
-// annotationsSQL reads a Clarifai-shaped JSONL file and unnests the human
-// labels curate counts: the input-level data.concepts and the concepts of
-// every annotation in the top-level "annotations" array not made by a
-// model or workflow. An omitted value is 1 (the HTTP rule).
-func annotationsSQL(string) string {
-	return (`SELECT input_id, c.id AS concept_id, coalesce(c."value", 1.0)::FLOAT AS value FROM (
+// annotationsSQL unnests the annotations of the src CTE: the input-level
+// data.concepts and the concepts of every annotation in the top-level
+// "annotations" array, those made by a model or workflow only when models
+// is true (curate's report leaves them out; its long export keeps them).
+// An omitted value is 1 (the HTTP rule).
+func annotationsSQL(models bool) string {
+	filter := "\n  WHERE an.worker.model IS NULL AND an.worker.workflow IS NULL"
+	if models {
+		filter = ""
+	}
+	return `SELECT input_id, c.id AS concept_id, coalesce(c."value", 1.0)::FLOAT AS value FROM (
   SELECT id AS input_id, unnest(data.concepts) AS c FROM src
   UNION ALL
   SELECT input_id, unnest(an.data.concepts) AS c
-  FROM (SELECT id AS input_id, unnest(annotations) AS an FROM src)
-  WHERE an.worker.model IS NULL AND an.worker.workflow IS NULL)`)
+  FROM (SELECT id AS input_id, unnest(annotations) AS an FROM src)` + filter + ")"
 }
 
 // srcSQL is the CTE that reads the file once for annotationsSQL.
@@ -66,7 +70,7 @@ func duckReport(args []string) error {
 	q := fmt.Sprintf(`WITH %s, a AS (%s),
 ic AS (SELECT concept_id, input_id, bool_and(value = 1) AS allpos, bool_and(value = 0) AS allneg FROM a GROUP BY concept_id, input_id)
 SELECT concept_id, count(*) FILTER (WHERE allpos), count(*) FILTER (WHERE allneg), count(*) FILTER (WHERE NOT allpos AND NOT allneg)
-FROM ic GROUP BY concept_id ORDER BY concept_id`, srcSQL(args[0]), annotationsSQL(args[0]))
+FROM ic GROUP BY concept_id ORDER BY concept_id`, srcSQL(args[0]), annotationsSQL(false))
 	rows, err := db.Query(q)
 	if err != nil {
 		return err
@@ -95,8 +99,7 @@ func duckExport(args []string) error {
 		return err
 	}
 	defer db.Close()
-	all := strings.Replace(annotationsSQL(args[0]), "\n  WHERE an.worker.model IS NULL AND an.worker.workflow IS NULL", "", 1)
-	_, err = db.Exec(fmt.Sprintf(`COPY (WITH %s %s) TO %s (FORMAT parquet, COMPRESSION zstd)`, srcSQL(args[0]), all, quote(args[1])))
+	_, err = db.Exec(fmt.Sprintf(`COPY (WITH %s %s) TO %s (FORMAT parquet, COMPRESSION zstd)`, srcSQL(args[0]), annotationsSQL(true), quote(args[1])))
 	return err
 }
 
@@ -123,7 +126,7 @@ func duckLoad(args []string) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE t AS WITH %s %s`, srcSQL(args[0]), annotationsSQL(args[0]))); err != nil {
+	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE t AS WITH %s %s`, srcSQL(args[0]), annotationsSQL(true))); err != nil {
 		return err
 	}
 	var n, mem int64
@@ -146,7 +149,7 @@ func duckCooccur(args []string) error {
 	}
 	defer db.Close()
 	q := fmt.Sprintf(`WITH %s, p AS (SELECT DISTINCT input_id, concept_id FROM (%s) WHERE value = 1)
-SELECT count(*) FROM (SELECT a.concept_id, b.concept_id, count(*) FROM p a JOIN p b USING (input_id) WHERE a.concept_id <> b.concept_id GROUP BY ALL)`, srcSQL(args[0]), annotationsSQL(args[0]))
+SELECT count(*) FROM (SELECT a.concept_id, b.concept_id, count(*) FROM p a JOIN p b USING (input_id) WHERE a.concept_id <> b.concept_id GROUP BY ALL)`, srcSQL(args[0]), annotationsSQL(false))
 	var n int64
 	if err := db.QueryRow(q).Scan(&n); err != nil {
 		return err
