@@ -38,12 +38,28 @@ func annotationsSQL(models bool) string {
   FROM (SELECT id AS input_id, unnest(annotations) AS an FROM src)` + filter + ")"
 }
 
-// srcSQL is the CTE that reads the file once for annotationsSQL.
+// longSQL is the long layout curate's export writes, column for column:
+// every annotation with its concept name, where its value came from, and
+// who made it.
+const longSQL = `SELECT input_id, c.id AS concept_id, c.name AS concept_name,
+  coalesce(c."value", 1.0)::FLOAT AS value,
+  CASE WHEN c."value" IS NULL THEN 'http_default' ELSE 'explicit' END AS value_source,
+  annotation_id, annotator, annotator_kind FROM (
+  SELECT id AS input_id, unnest(data.concepts) AS c,
+    NULL::VARCHAR AS annotation_id, NULL::VARCHAR AS annotator, NULL::VARCHAR AS annotator_kind FROM src
+  UNION ALL
+  SELECT input_id, unnest(an.data.concepts) AS c, an.id,
+    coalesce(an.worker.user.id, an.worker.model.id, an.worker.workflow.id),
+    CASE WHEN an.worker.model IS NOT NULL THEN 'model' WHEN an.worker.workflow IS NOT NULL THEN 'workflow'
+         WHEN an.worker.user IS NOT NULL THEN 'user' END
+  FROM (SELECT id AS input_id, unnest(annotations) AS an FROM src))`
+
+// srcSQL is the CTE that reads the file once for annotationsSQL and longSQL.
 func srcSQL(file string) string {
 	return fmt.Sprintf(`src AS (SELECT * FROM read_json(%s, format='newline_delimited', columns={
   'id': 'VARCHAR',
-  'data': 'STRUCT(concepts STRUCT(id VARCHAR, "value" DOUBLE)[])',
-  'annotations': 'STRUCT(worker STRUCT(model STRUCT(id VARCHAR), workflow STRUCT(id VARCHAR)), data STRUCT(concepts STRUCT(id VARCHAR, "value" DOUBLE)[]))[]'}))`, quote(file))
+  'data': 'STRUCT(concepts STRUCT(id VARCHAR, name VARCHAR, "value" DOUBLE)[])',
+  'annotations': 'STRUCT(id VARCHAR, worker STRUCT("user" STRUCT(id VARCHAR), model STRUCT(id VARCHAR), workflow STRUCT(id VARCHAR)), data STRUCT(concepts STRUCT(id VARCHAR, name VARCHAR, "value" DOUBLE)[]))[]'}))`, quote(file))
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -90,16 +106,16 @@ FROM ic GROUP BY concept_id ORDER BY concept_id`, srcSQL(args[0]), annotationsSQ
 	return json.NewEncoder(os.Stdout).Encode(out)
 }
 
-// duckExport writes the long form (one row per annotation) to Parquet with
-// zstd. Like curate's long layout it keeps model and workflow annotations
-// (curate tells them apart by annotator_kind).
+// duckExport writes the long form (one row per annotation, the same eight
+// columns as curate's long layout, model and workflow annotations
+// included) to Parquet with zstd.
 func duckExport(args []string) error {
 	db, err := openDuck()
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	_, err = db.Exec(fmt.Sprintf(`COPY (WITH %s %s) TO %s (FORMAT parquet, COMPRESSION zstd)`, srcSQL(args[0]), annotationsSQL(true), quote(args[1])))
+	_, err = db.Exec(fmt.Sprintf(`COPY (WITH %s %s) TO %s (FORMAT parquet, COMPRESSION zstd)`, srcSQL(args[0]), longSQL, quote(args[1])))
 	return err
 }
 
