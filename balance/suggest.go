@@ -116,8 +116,9 @@ type target struct {
 	c          int32
 	need       int
 	sources    map[int32]float64 // usable source concept -> pair score
-	related    map[int32]bool    // direct positives for these rule an input out
-	cooc       map[int32]bool    // positives for these, direct or implied, rule an input out
+	isSource   bitset            // the keys of sources, for the hot loop
+	related    bitset            // direct positives for these rule an input out
+	cooc       bitset            // positives for these, direct or implied, rule an input out
 	heaps      map[int32]*candHeap
 	candidates int
 }
@@ -126,8 +127,8 @@ type suggester struct {
 	o          *Overlap
 	seed       uint64
 	targets    []*target
-	srcTargets map[int32][]int32 // source concept -> indices into targets
-	mark       []int32           // epoch marks for deduping targets per input
+	srcTargets [][]int32 // source concept -> indices into targets
+	mark       []int32   // epoch marks for deduping targets per input
 	epoch      int32
 	buf        []int32
 	implied    []int32
@@ -144,7 +145,7 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 	if opt.Ratio < 0 || math.IsNaN(opt.Ratio) {
 		return nil, fmt.Errorf("balance: ratio must be at least 0, got %v", opt.Ratio)
 	}
-	s := &suggester{o: o, seed: uint64(opt.Seed), srcTargets: map[int32][]int32{}}
+	s := &suggester{o: o, seed: uint64(opt.Seed), srcTargets: make([][]int32, len(o.concepts))}
 	res := &Suggestions{Warnings: o.warn, Passes: 1}
 	order := make([]int32, len(o.concepts))
 	for i := range order {
@@ -161,7 +162,8 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 		if cs.Deficit == 0 {
 			continue
 		}
-		t := &target{c: c, need: cs.Deficit, sources: map[int32]float64{}, related: map[int32]bool{}, cooc: map[int32]bool{}, heaps: map[int32]*candHeap{}}
+		n := len(o.concepts)
+		t := &target{c: c, need: cs.Deficit, sources: map[int32]float64{}, isSource: newBitset(n), related: newBitset(n), cooc: newBitset(n), heaps: map[int32]*candHeap{}}
 		if opt.MaxPerConcept > 0 {
 			t.need = min(t.need, opt.MaxPerConcept)
 		}
@@ -173,12 +175,13 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 			pr := o.pair(c, p)
 			switch pr.Verdict {
 			case VerdictRelated:
-				t.related[p] = true
+				t.related.set(p)
 			case VerdictCooccurring:
-				t.cooc[p] = true
+				t.cooc.set(p)
 			case VerdictOverlapping:
 				if o.pos[p] >= o.opt.MinSupport && pr.ExpectedTogether >= MinExpectedTogether {
 					t.sources[p] = pr.Score
+					t.isSource.set(p)
 				}
 			}
 		}
@@ -187,8 +190,10 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 		}
 		ti := int32(len(s.targets))
 		s.targets = append(s.targets, t)
-		for p := range t.sources {
-			s.srcTargets[p] = append(s.srcTargets[p], ti)
+		for p := range o.concepts {
+			if t.isSource.has(int32(p)) {
+				s.srcTargets[p] = append(s.srcTargets[p], ti)
+			}
 		}
 	}
 	for i := range res.Concepts {
@@ -318,16 +323,19 @@ func (s *suggester) visit(in int32, unit []float32) {
 			if !x.pos() {
 				continue
 			}
-			if t.related[c] {
+			if t.related.has(c) {
 				ok = false // positive for a hypernym, hyponym or synonym
 				break
 			}
-			if sc, src := t.sources[c]; src && (best < 0 || sc > bestScore || (sc == bestScore && o.concepts[c] < o.concepts[best])) {
+			if !t.isSource.has(c) {
+				continue
+			}
+			if sc := t.sources[c]; best < 0 || sc > bestScore || (sc == bestScore && o.concepts[c] < o.concepts[best]) {
 				best, bestScore = c, sc
 			}
 		}
 		for _, c := range implied {
-			if c == t.c || t.cooc[c] {
+			if c == t.c || t.cooc.has(c) {
 				ok = false // positive for the target through the hierarchy, or for a co-occurring concept
 				break
 			}
@@ -465,3 +473,10 @@ func (s *suggester) reason(tgt, src int32) string {
 	}
 	return fmt.Sprintf("positive for %s; %s and %s overlap (%s); %s", p.A, p.A, p.B, strings.Join(sig, ", "), together)
 }
+
+// bitset is a set of concept indices.
+type bitset []uint64
+
+func newBitset(n int) bitset      { return make(bitset, (n+63)/64) }
+func (b bitset) set(i int32)      { b[i>>6] |= 1 << (uint(i) & 63) }
+func (b bitset) has(i int32) bool { return b[i>>6]&(1<<(uint(i)&63)) != 0 }

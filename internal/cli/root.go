@@ -66,6 +66,7 @@ the chosen annotations back and exports training-ready Parquet.`,
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
+	addProfileFlag(root)
 	for _, add := range commands {
 		root.AddCommand(add(f))
 	}
