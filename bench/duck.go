@@ -19,6 +19,28 @@ var children = map[string]func(args []string) error{
 	"duck-count":   duckCountParquet,
 	"curate-load":  curateLoad,
 	"read":         readFloor,
+	"duck-query":   duckQuery,
+}
+
+// duckQuery runs one SQL statement and prints the number of result rows:
+// for timing ad-hoc queries under the same conditions as the suite.
+func duckQuery(args []string) error {
+	db, err := openDuck()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.Query(args[0])
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	fmt.Println(n, "rows")
+	return rows.Err()
 }
 
 // annotationsSQL unnests the annotations of the src CTE: the input-level
