@@ -46,7 +46,7 @@ func makeTasks(self, curate, file, work string) []task {
 			{name: "curate", cmd: func() (string, []string) { return self, []string{"curate-load", file} }, check: loadRows},
 			{name: "duckdb", cmd: func() (string, []string) { return self, []string{"duck-load", file} }, check: loadRows},
 		}},
-		{name: "cooccur", sides: []side{
+		{name: "suggest", sides: []side{
 			{name: "curate", cmd: func() (string, []string) {
 				return curate, []string{"suggest", file, "--out", suggestOut}
 			}},
