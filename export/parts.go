@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/bitutil"
 	"github.com/apache/arrow/go/v15/arrow/compute"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
@@ -211,7 +212,7 @@ func takeRows(ctx context.Context, mem memory.Allocator, rec arrow.Record, rows 
 		if isDict {
 			src = d.Indices()
 		}
-		t, err := compute.TakeArrayOpts(cctx, src, idx, compute.TakeOptions{BoundsCheck: false})
+		t, err := take(cctx, src, idx, rows)
 		if err != nil {
 			return nil, fmt.Errorf("export: take %s: %w", rec.ColumnName(i), err)
 		}
@@ -223,4 +224,97 @@ func takeRows(ctx context.Context, mem memory.Allocator, rec arrow.Record, rows 
 		}
 	}
 	return array.NewRecord(rec.Schema(), cols, int64(len(rows))), nil
+}
+
+// take returns the rows of arr at rows (idx holds the same positions as an
+// array). Arrow v15's take kernel grows its output buffer for strings and
+// list values one reservation at a time, quadratic in the output, so those
+// are gathered here; fixed-width columns use the kernel.
+func take(ctx context.Context, arr arrow.Array, idx arrow.Array, rows []int32) (arrow.Array, error) {
+	switch a := arr.(type) {
+	case *array.List:
+		return takeList(ctx, a, rows)
+	case *array.String:
+		return takeString(a, rows), nil
+	}
+	return compute.TakeArrayOpts(ctx, arr, idx, compute.TakeOptions{BoundsCheck: false})
+}
+
+// takeString gathers the strings of s at rows into a new array.
+func takeString(s *array.String, rows []int32) arrow.Array {
+	offsets := make([]int32, len(rows)+1)
+	for i, r := range rows {
+		offsets[i+1] = offsets[i] + int32(s.ValueLen(int(r)))
+	}
+	data := make([]byte, 0, offsets[len(rows)])
+	var validity []byte
+	nulls := 0
+	if s.NullN() > 0 {
+		validity = make([]byte, bitutil.BytesForBits(int64(len(rows))))
+	}
+	for i, r := range rows {
+		data = append(data, s.Value(int(r))...)
+		if validity != nil {
+			if s.IsNull(int(r)) {
+				nulls++
+			} else {
+				bitutil.SetBit(validity, i)
+			}
+		}
+	}
+	var vbuf *memory.Buffer
+	if validity != nil {
+		vbuf = memory.NewBufferBytes(validity)
+	}
+	d := array.NewData(arrow.BinaryTypes.String, len(rows),
+		[]*memory.Buffer{vbuf, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)},
+		nil, nulls, 0)
+	defer d.Release()
+	return array.NewStringData(d)
+}
+
+// takeList returns the rows of l at rows, in order, taking its child values
+// with one flat take of their positions.
+func takeList(ctx context.Context, l *array.List, rows []int32) (arrow.Array, error) {
+	offsets := make([]int32, len(rows)+1)
+	var childRows []int32
+	var validity []byte
+	nulls := 0
+	if l.NullN() > 0 {
+		validity = make([]byte, bitutil.BytesForBits(int64(len(rows))))
+	}
+	for i, r := range rows {
+		start, end := l.ValueOffsets(int(r))
+		for k := start; k < end; k++ {
+			childRows = append(childRows, int32(k))
+		}
+		offsets[i+1] = offsets[i] + int32(end-start)
+		if validity != nil {
+			if l.IsNull(int(r)) {
+				nulls++
+			} else {
+				bitutil.SetBit(validity, i)
+			}
+		}
+	}
+	mem := compute.GetAllocator(ctx)
+	b := array.NewInt32Builder(mem)
+	defer b.Release()
+	b.AppendValues(childRows, nil)
+	idx := b.NewArray()
+	defer idx.Release()
+	child, err := take(ctx, l.ListValues(), idx, childRows)
+	if err != nil {
+		return nil, err
+	}
+	defer child.Release()
+	var vbuf *memory.Buffer
+	if validity != nil {
+		vbuf = memory.NewBufferBytes(validity)
+	}
+	data := array.NewData(l.DataType(), len(rows),
+		[]*memory.Buffer{vbuf, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets))},
+		[]arrow.ArrayData{child.Data()}, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data), nil
 }
