@@ -51,7 +51,7 @@ func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow
 		return sum, err
 	}
 	sum.begin(cs, &opts)
-	ls := newLineScanner(src, opts.maxLine())
+	ls := newLineScanner(src, opts.maxLine(), cs)
 	defer ls.close()
 	bw := newWriteBehind(dst)
 	defer bw.Close()
@@ -60,26 +60,39 @@ func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
+		base := sum.Lines
+		pos := 0 // batch.buf[pos:] is not written yet
 		for i := range batch.lines {
 			l := &batch.lines[i]
-			sum.Lines++
-			line := batch.buf[l.start:l.end]
+			lineNo := base + int64(l.n) + 1
 			if l.err != nil {
-				return sum, toParseError(opts.Name, int(sum.Lines), l.err)
+				bw.Write(batch.buf[pos:l.start])
+				sum.Lines = lineNo
+				return sum, toParseError(opts.Name, int(lineNo), l.err)
 			}
-			var edits []edit
-			if l.id.start >= 0 {
-				if ic := m.lookup(line[l.id.start:l.id.end]); ic != nil && !ic.seen {
-					var err error
-					if edits, err = m.line(line[:l.body], l.from, sum.Lines); err != nil {
-						return sum, toParseError(opts.Name, int(sum.Lines), err)
-					}
-				}
+			if l.ic.seen {
+				continue
 			}
+			line := batch.buf[l.start:l.end]
+			edits, err := m.line(line[:l.body], l.from, lineNo)
+			if err != nil {
+				bw.Write(batch.buf[pos:l.start])
+				sum.Lines = lineNo
+				return sum, toParseError(opts.Name, int(lineNo), err)
+			}
+			if len(edits) == 0 {
+				continue
+			}
+			bw.Write(batch.buf[pos:l.start])
 			if err := writeEdited(bw, line, edits); err != nil {
 				return sum, err
 			}
+			pos = l.end
 		}
+		if _, err := bw.Write(batch.buf[pos:batch.end]); err != nil {
+			return sum, err
+		}
+		sum.Lines = base + int64(batch.count)
 		if batch.err != nil {
 			return sum, fmt.Errorf("dataset: reading %s: %w", opts.Name, batch.err)
 		}
@@ -240,15 +253,20 @@ func insertPoint(o objectSpan, text string) (int, string) {
 	return o.lastEnd, "," + text
 }
 
-func (m *jsonMerger) lookup(q []byte) *inputChanges {
+func (m *jsonMerger) lookup(q []byte) *inputChanges { return m.cs.lookupQuoted(q) }
+
+// lookupQuoted returns the changes for the input whose id is the JSON
+// string q (with its quotes), or nil. It only reads cs, so the scanning
+// goroutine can call it while the caller edits lines.
+func (cs *changeSet) lookupQuoted(q []byte) *inputChanges {
 	if raw := q[1 : len(q)-1]; bytes.IndexByte(raw, '\\') < 0 {
-		return m.cs.get(raw)
+		return cs.get(raw)
 	}
 	s, ok := unquote(q)
 	if !ok {
 		return nil
 	}
-	return m.cs.byInput[s]
+	return cs.byInput[s]
 }
 
 // concepts finds the data.concepts array in the data object at b[i],

@@ -8,27 +8,33 @@ import (
 	"sync"
 )
 
-// JSONL write-back runs in two stages so that on a machine with two cores
-// the expensive part, finding each line's top-level "id", overlaps the
-// rest: a goroutine reads the source in chunks, splits them into lines and
-// scans each line; the caller looks the ids up, edits the few lines with
-// changes and writes. Chunks go round a small fixed pool, so memory does
-// not grow with the file.
+// JSONL write-back runs in stages so that on a machine with two cores the
+// per-line work overlaps the rest: a goroutine reads the source in chunks,
+// splits them into lines, finds each line's top-level "id" and looks it up
+// in the change set; it keeps only the lines that have changes (or cannot
+// be scanned). The caller edits those few lines and hands the runs of
+// untouched lines between them to the writer in one piece each. Chunks go
+// round a small fixed pool, so memory does not grow with the file.
 
-// scannedLine is one line of a batch.
+// scannedLine is a line of a batch that needs the caller: its id has
+// changes, or it could not be scanned.
 type scannedLine struct {
+	n          int   // index of the line in its batch
 	start, end int   // in lineBatch.buf; end includes the line ending
 	body       int   // end of the line without its ending
 	from       int   // first byte of the JSON value (after a BOM and white space)
 	id         span  // the top-level id's quoted value, relative to start; start < 0 for a blank line
+	ic         *inputChanges
 	err        error // the line could not be scanned
 }
 
 // lineBatch is a chunk of whole lines.
 type lineBatch struct {
 	buf   []byte
-	lines []scannedLine
-	err   error // a read error after these lines (not io.EOF)
+	count int           // lines in the batch
+	end   int           // end of the last line in buf
+	lines []scannedLine // the lines that need the caller, in order
+	err   error         // a read error after these lines (not io.EOF)
 }
 
 // lineScanner is the first stage.
@@ -39,12 +45,12 @@ type lineScanner struct {
 	once sync.Once
 }
 
-func newLineScanner(r io.Reader, maxLine int) *lineScanner {
+func newLineScanner(r io.Reader, maxLine int, cs *changeSet) *lineScanner {
 	s := &lineScanner{out: make(chan *lineBatch, ioBuffers), free: make(chan *lineBatch, ioBuffers+2), stop: make(chan struct{})}
 	for range ioBuffers + 1 {
 		s.free <- batchPool.Get().(*lineBatch)
 	}
-	go s.run(r, maxLine)
+	go s.run(r, maxLine, cs)
 	return s
 }
 
@@ -77,7 +83,7 @@ func (s *lineScanner) close() {
 // (tests, notebooks) do not allocate megabytes each time.
 var batchPool = sync.Pool{New: func() any { return &lineBatch{buf: make([]byte, 0, ioChunk+ioChunk/4)} }}
 
-func (s *lineScanner) run(r io.Reader, maxLine int) {
+func (s *lineScanner) run(r io.Reader, maxLine int, cs *changeSet) {
 	defer close(s.out)
 	var carry []byte
 	first := true
@@ -96,7 +102,7 @@ func (s *lineScanner) run(r io.Reader, maxLine int) {
 		b.buf = append(b.buf[:0], carry...)
 		n, err := io.ReadFull(r, b.buf[len(carry):cap(b.buf)])
 		b.buf = b.buf[:len(carry)+n]
-		b.lines, b.err = b.lines[:0], nil
+		b.lines, b.err, b.count, b.end = b.lines[:0], nil, 0, 0
 		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 		if err != nil && !eof {
 			b.err = err
@@ -107,16 +113,17 @@ func (s *lineScanner) run(r io.Reader, maxLine int) {
 			if k < 0 {
 				break
 			}
-			b.lines = append(b.lines, scanLine(b.buf, pos, pos+k+1, first))
+			b.add(cs, pos, pos+k+1, first)
 			first = false
 			pos += k + 1
 		}
 		rest := b.buf[pos:]
 		switch {
 		case eof && len(rest) > 0:
-			b.lines = append(b.lines, scanLine(b.buf, pos, len(b.buf), first))
+			b.add(cs, pos, len(b.buf), first)
 		case len(rest) > maxLine+2:
-			b.lines = append(b.lines, scannedLine{start: pos, end: pos, err: fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, maxLine)})
+			b.lines = append(b.lines, scannedLine{n: b.count, start: pos, end: pos, err: fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, maxLine)})
+			b.count++
 			eof = true
 		}
 		carry = append(carry[:0], rest...)
@@ -132,6 +139,24 @@ func (s *lineScanner) run(r io.Reader, maxLine int) {
 			return
 		}
 	}
+}
+
+// add counts the line buf[start:end] and keeps it if its id has changes
+// or it cannot be scanned.
+func (b *lineBatch) add(cs *changeSet, start, end int, first bool) {
+	l := scanLine(b.buf, start, end, first)
+	l.n = b.count
+	b.count++
+	b.end = end
+	if l.err == nil {
+		if l.id.start < 0 {
+			return
+		}
+		if l.ic = cs.lookupQuoted(b.buf[start+l.id.start : start+l.id.end]); l.ic == nil {
+			return
+		}
+	}
+	b.lines = append(b.lines, l)
 }
 
 // scanLine finds a line's top-level id.
