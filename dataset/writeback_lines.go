@@ -19,11 +19,11 @@ import (
 // scannedLine is a line of a batch that needs the caller: its id has
 // changes, or it could not be scanned.
 type scannedLine struct {
-	n          int   // index of the line in its batch
-	start, end int   // in lineBatch.buf; end includes the line ending
-	body       int   // end of the line without its ending
-	from       int   // first byte of the JSON value (after a BOM and white space)
-	id         span  // the top-level id's quoted value, relative to start; start < 0 for a blank line
+	n          int  // index of the line in its batch
+	start, end int  // in lineBatch.buf; end includes the line ending
+	body       int  // end of the line without its ending
+	from       int  // first byte of the JSON value (after a BOM and white space)
+	id         span // the top-level id's quoted value, relative to start; start < 0 for a blank line
 	ic         *inputChanges
 	err        error // the line could not be scanned
 }
