@@ -74,7 +74,7 @@ func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow
 				continue
 			}
 			line := batch.buf[l.start:l.end]
-			edits, err := m.line(line[:l.body], l.from, lineNo)
+			edits, err := m.apply(line[:l.body], &l.parsed, lineNo)
 			if err != nil {
 				bw.Write(batch.buf[pos:l.start])
 				sum.Lines = lineNo
@@ -179,8 +179,21 @@ type conceptHit struct {
 	inAnnotation bool
 }
 
-// line returns the edits for one line (nil: copy it as it is).
-func (m *jsonMerger) line(b []byte, start int, lineNo int64) ([]edit, error) {
+// parsedLine is what parse finds in a line with changes. It only reads
+// the change set, so the scanning goroutine can do it ahead of the caller.
+type parsedLine struct {
+	err    error         // the line cannot be read: report it before anything else
+	ic     *inputChanges // the changes for the line's (last) id; nil: none
+	late   error         // reported only if the line is claimed for ic
+	add    span          // where new entries go (replacing add.start:add.end)
+	prefix string        // text before the new entries
+	suffix string        // text after them
+	found  []conceptHit  // existing entries for changed concepts
+}
+
+// parse scans a line whose leading id has changes. found is appended to
+// p.found's storage, which the caller owns.
+func (m *jsonMerger) parse(b []byte, start int, p *parsedLine) {
 	id, data, anns := span{-1, -1}, member{val: span{-1, -1}}, span{-1, -1}
 	nData := 0
 	top, err := scanObject(b, start, func(mb member) error {
@@ -198,48 +211,75 @@ func (m *jsonMerger) line(b []byte, start int, lineNo int64) ([]edit, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		p.err = err
+		return
 	}
 	if id.start < 0 || b[id.start] != '"' {
-		return nil, &fieldError{"id", fmt.Errorf("%w: missing input id", ErrShape)}
+		p.err = &fieldError{"id", fmt.Errorf("%w: missing input id", ErrShape)}
+		return
 	}
 	ic := m.lookup(b[id.start:id.end])
+	if ic == nil {
+		return
+	}
+	p.ic = ic
+	if nData > 1 {
+		p.late = &fieldError{"data", fmt.Errorf("%w: the key appears %d times", ErrShape, nData)}
+		return
+	}
+	m.found = p.found[:0]
+	defer func() { p.found = m.found }()
+	// New entries go at add (replacing add.start:add.end, a null, when
+	// that is not empty), wrapped in prefix and suffix.
+	switch {
+	case nData == 0:
+		p.add.start, p.prefix = insertPoint(top, `"data":{"concepts":[`)
+		p.add.end, p.suffix = p.add.start, "]}"
+	case bytes.Equal(b[data.val.start:data.val.end], []byte("null")):
+		p.add, p.prefix, p.suffix = data.val, `{"concepts":[`, "]}"
+	case b[data.val.start] == '{':
+		p.add, p.prefix, p.suffix, err = m.concepts(b, data.val.start, ic)
+		if err != nil {
+			p.late = err
+			return
+		}
+	default:
+		p.late = &fieldError{"data", fmt.Errorf("%w: want an object", ErrShape)}
+		return
+	}
+	if anns.start >= 0 && b[anns.start] == '[' {
+		if err := m.annotations(b, anns.start, ic); err != nil {
+			p.late = err
+		}
+	}
+}
+
+// line returns the edits for one line (nil: copy it as it is).
+func (m *jsonMerger) line(b []byte, start int, lineNo int64) ([]edit, error) {
+	var p parsedLine
+	m.parse(b, start, &p)
+	return m.apply(b, &p, lineNo)
+}
+
+// apply claims a parsed line for its input and returns its edits.
+func (m *jsonMerger) apply(b []byte, p *parsedLine, lineNo int64) ([]edit, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	ic := p.ic
 	if ic == nil || ic.seen {
 		return nil, nil
 	}
 	ic.seen = true
-	if nData > 1 {
-		return nil, &fieldError{"data", fmt.Errorf("%w: the key appears %d times", ErrShape, nData)}
+	if p.late != nil {
+		return nil, p.late
 	}
-	m.edits, m.found = m.edits[:0], m.found[:0]
-	// New entries go at add (replacing add.start:add.end, a null, when
-	// that is not empty), wrapped in prefix and suffix.
-	var add span
-	var prefix, suffix string
-	switch {
-	case nData == 0:
-		add.start, prefix = insertPoint(top, `"data":{"concepts":[`)
-		add.end, suffix = add.start, "]}"
-	case bytes.Equal(b[data.val.start:data.val.end], []byte("null")):
-		add, prefix, suffix = data.val, `{"concepts":[`, "]}"
-	case b[data.val.start] == '{':
-		add, prefix, suffix, err = m.concepts(b, data.val.start, ic)
-		if err != nil {
-			return nil, err
-		}
-	default:
-		return nil, &fieldError{"data", fmt.Errorf("%w: want an object", ErrShape)}
-	}
-	if anns.start >= 0 && b[anns.start] == '[' {
-		if err := m.annotations(b, anns.start, ic); err != nil {
-			return nil, err
-		}
-	}
+	m.edits, m.found = m.edits[:0], p.found
 	m.decide(b, ic, lineNo)
 	if len(m.added) > 0 {
-		text := make([]byte, 0, len(prefix)+len(m.added)+len(suffix))
-		text = append(append(append(text, prefix...), m.added...), suffix...)
-		m.edits = append(m.edits, edit{at: add.start, end: add.end, text: text})
+		text := make([]byte, 0, len(p.prefix)+len(m.added)+len(p.suffix))
+		text = append(append(append(text, p.prefix...), m.added...), p.suffix...)
+		m.edits = append(m.edits, edit{at: p.add.start, end: p.add.end, text: text})
 	}
 	return m.edits, nil
 }

@@ -25,7 +25,8 @@ type scannedLine struct {
 	from       int  // first byte of the JSON value (after a BOM and white space)
 	id         span // the top-level id's quoted value, relative to start; start < 0 for a blank line
 	ic         *inputChanges
-	err        error // the line could not be scanned
+	err        error      // the line could not be scanned
+	parsed     parsedLine // for a line with changes
 }
 
 // lineBatch is a chunk of whole lines.
@@ -155,6 +156,14 @@ func (b *lineBatch) add(cs *changeSet, start, end int, first bool) {
 		if l.ic = cs.lookupQuoted(b.buf[start+l.id.start : start+l.id.end]); l.ic == nil {
 			return
 		}
+		// Parse the line here, ahead of the caller, which only settles
+		// the changes and writes.
+		m := jsonMerger{cs: cs}
+		if k := len(b.lines); k < cap(b.lines) {
+			l.parsed.found = b.lines[:k+1][k].parsed.found[:0] // reuse
+		}
+		line := b.buf[start:end]
+		m.parse(line[:l.body], l.from, &l.parsed)
 	}
 	b.lines = append(b.lines, l)
 }
