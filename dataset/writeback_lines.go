@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 )
 
@@ -36,32 +37,61 @@ type lineBatch struct {
 	end   int           // end of the last line in buf
 	lines []scannedLine // the lines that need the caller, in order
 	err   error         // a read error after these lines (not io.EOF)
+
+	whole   int           // buf[:whole] holds the lines to scan
+	first   bool          // the batch starts with the file's first line
+	tooLong bool          // buf[whole:] starts a line longer than the limit
+	ready   chan struct{} // closed once a worker has scanned the batch
 }
 
-// lineScanner is the first stage.
+// lineScanner is the first stage: a goroutine reads chunks and cuts them
+// at the last line end, workers scan them, and next hands them back in
+// file order.
 type lineScanner struct {
-	out  chan *lineBatch
+	out  chan *lineBatch // in file order
+	work chan *lineBatch // to the workers
 	free chan *lineBatch
 	stop chan struct{}
 	once sync.Once
 }
 
 func newLineScanner(r io.Reader, maxLine int, cs *changeSet) *lineScanner {
-	s := &lineScanner{out: make(chan *lineBatch, ioBuffers), free: make(chan *lineBatch, ioBuffers+2), stop: make(chan struct{})}
-	for range ioBuffers + 1 {
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	n := ioBuffers + 1 + workers
+	s := &lineScanner{
+		out:  make(chan *lineBatch, n),
+		work: make(chan *lineBatch, n),
+		free: make(chan *lineBatch, n+1),
+		stop: make(chan struct{}),
+	}
+	for range n {
 		s.free <- batchPool.Get().(*lineBatch)
 	}
-	go s.run(r, maxLine, cs)
+	for range workers {
+		go func() {
+			for b := range s.work {
+				b.scan(cs, maxLine)
+				close(b.ready)
+			}
+		}()
+	}
+	go s.run(r, maxLine)
 	return s
 }
 
 // next returns the next batch, or nil at the end. Give it back with done.
-func (s *lineScanner) next() *lineBatch { return <-s.out }
+func (s *lineScanner) next() *lineBatch {
+	b := <-s.out
+	if b != nil {
+		<-b.ready
+	}
+	return b
+}
 
 func (s *lineScanner) done(b *lineBatch) { s.free <- b }
 
-// close stops the goroutine and waits for it, so r is not read after
-// close returns. Batches given back go to a pool for the next call.
+// close stops the reading goroutine and waits for it, so r is not read
+// after close returns. Batches given back go to a pool for the next call.
 func (s *lineScanner) close() {
 	s.once.Do(func() {
 		close(s.stop)
@@ -84,8 +114,9 @@ func (s *lineScanner) close() {
 // (tests, notebooks) do not allocate megabytes each time.
 var batchPool = sync.Pool{New: func() any { return &lineBatch{buf: make([]byte, 0, ioChunk+ioChunk/4)} }}
 
-func (s *lineScanner) run(r io.Reader, maxLine int, cs *changeSet) {
+func (s *lineScanner) run(r io.Reader, maxLine int) {
 	defer close(s.out)
+	defer close(s.work)
 	var carry []byte
 	first := true
 	for {
@@ -103,33 +134,32 @@ func (s *lineScanner) run(r io.Reader, maxLine int, cs *changeSet) {
 		b.buf = append(b.buf[:0], carry...)
 		n, err := io.ReadFull(r, b.buf[len(carry):cap(b.buf)])
 		b.buf = b.buf[:len(carry)+n]
-		b.lines, b.err, b.count, b.end = b.lines[:0], nil, 0, 0
+		b.err, b.first, b.tooLong = nil, first, false
 		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 		if err != nil && !eof {
 			b.err = err
 		}
-		pos := 0
-		for {
-			k := bytes.IndexByte(b.buf[pos:], '\n')
-			if k < 0 {
-				break
-			}
-			b.add(cs, pos, pos+k+1, first)
-			first = false
-			pos += k + 1
-		}
-		rest := b.buf[pos:]
+		b.whole = bytes.LastIndexByte(b.buf, '\n') + 1
+		rest := b.buf[b.whole:]
 		switch {
 		case eof && len(rest) > 0:
-			b.add(cs, pos, len(b.buf), first)
+			b.whole, rest = len(b.buf), nil
 		case len(rest) > maxLine+2:
-			b.lines = append(b.lines, scannedLine{n: b.count, start: pos, end: pos, err: fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, maxLine)})
-			b.count++
+			b.tooLong = true
 			eof = true
+		}
+		if b.whole > 0 {
+			first = false
 		}
 		carry = append(carry[:0], rest...)
 		if b.err != nil {
 			eof = true
+		}
+		b.ready = make(chan struct{})
+		select {
+		case s.work <- b:
+		case <-s.stop:
+			return
 		}
 		select {
 		case s.out <- b:
@@ -139,6 +169,25 @@ func (s *lineScanner) run(r io.Reader, maxLine int, cs *changeSet) {
 		if eof {
 			return
 		}
+	}
+}
+
+// scan splits buf[:whole] into lines and keeps those that need the caller.
+func (b *lineBatch) scan(cs *changeSet, maxLine int) {
+	b.lines, b.count, b.end = b.lines[:0], 0, 0
+	first := b.first
+	for pos := 0; pos < b.whole; {
+		end := b.whole
+		if k := bytes.IndexByte(b.buf[pos:b.whole], '\n'); k >= 0 {
+			end = pos + k + 1
+		}
+		b.add(cs, pos, end, first)
+		first = false
+		pos = end
+	}
+	if b.tooLong {
+		b.lines = append(b.lines, scannedLine{n: b.count, start: b.whole, end: b.whole, err: fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, maxLine)})
+		b.count++
 	}
 }
 
