@@ -358,15 +358,20 @@ func (m *jsonMerger) entry(b []byte, path string, k int, el span, ic *inputChang
 		return &fieldError{fmt.Sprintf("%s[%d]", path, k), fmt.Errorf("%w: want an object", ErrShape)}
 	}
 	id, val := span{-1, -1}, span{-1, -1}
-	o, err := scanObject(b, el.start, func(mb member) error {
+	it := newObjectIter(b, el.start)
+	for {
+		mb, ok := it.next()
+		if !ok {
+			break
+		}
 		switch {
 		case keyIs(b, mb.key, "id"):
 			id = mb.val
 		case keyIs(b, mb.key, "value"):
 			val = mb.val
 		}
-		return nil
-	})
+	}
+	o, err := it.o, it.err
 	if err != nil {
 		return &fieldError{fmt.Sprintf("%s[%d]", path, k), err}
 	}

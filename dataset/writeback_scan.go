@@ -160,50 +160,88 @@ func skipValue(b []byte, i int) (int, error) {
 // scanObject calls fn for each member of the object at b[i] == '{'. fn may
 // stop the scan by returning an error.
 func scanObject(b []byte, i int, fn func(m member) error) (objectSpan, error) {
-	o := objectSpan{open: i, lastEnd: -1}
-	if i >= len(b) || b[i] != '{' {
-		return o, syntaxErr(i, "want an object")
-	}
-	j := skipWS(b, i+1)
-	if j < len(b) && b[j] == '}' {
-		o.close = j
-		return o, nil
-	}
+	it := newObjectIter(b, i)
 	for {
-		if j >= len(b) || b[j] != '"' {
-			return o, syntaxErr(j, "want a key")
+		mb, ok := it.next()
+		if !ok {
+			return it.o, it.err
 		}
-		ke, err := skipString(b, j)
-		if err != nil {
-			return o, err
+		if err := fn(mb); err != nil {
+			return it.o, err
 		}
-		k := skipWS(b, ke)
-		if k >= len(b) || b[k] != ':' {
-			return o, syntaxErr(k, "want ':'")
-		}
-		vs := skipWS(b, k+1)
-		ve, err := skipValue(b, vs)
-		if err != nil {
-			return o, err
-		}
-		if err := fn(member{key: span{j, ke}, val: span{vs, ve}}); err != nil {
-			return o, err
-		}
-		o.lastEnd = ve
-		j = skipWS(b, ve)
+	}
+}
+
+// objectIter walks the members of an object without a callback, for the
+// hot paths; scanObject is the same walk with one.
+type objectIter struct {
+	b       []byte
+	j       int
+	o       objectSpan
+	err     error
+	done    bool
+	started bool // a member was returned
+}
+
+func newObjectIter(b []byte, i int) objectIter {
+	it := objectIter{b: b, o: objectSpan{open: i, lastEnd: -1}}
+	if i >= len(b) || b[i] != '{' {
+		it.err, it.done = syntaxErr(i, "want an object"), true
+		return it
+	}
+	it.j = skipWS(b, i+1)
+	if it.j < len(b) && b[it.j] == '}' {
+		it.o.close, it.done = it.j, true
+	}
+	return it
+}
+
+// next returns the next member; ok is false at the end or on an error
+// (in it.err).
+func (it *objectIter) next() (member, bool) {
+	if it.done {
+		return member{}, false
+	}
+	b, j := it.b, it.j
+	if it.started {
+		// after a member: expect ',' or '}'
+		j = skipWS(b, j)
 		if j >= len(b) {
-			return o, syntaxErr(j, "unterminated object")
+			return it.fail(syntaxErr(j, "unterminated object"))
 		}
 		switch b[j] {
 		case ',':
 			j = skipWS(b, j+1)
 		case '}':
-			o.close = j
-			return o, nil
+			it.o.close, it.done = j, true
+			return member{}, false
 		default:
-			return o, syntaxErr(j, "want ',' or '}'")
+			return it.fail(syntaxErr(j, "want ',' or '}'"))
 		}
 	}
+	if j >= len(b) || b[j] != '"' {
+		return it.fail(syntaxErr(j, "want a key"))
+	}
+	ke, err := skipString(b, j)
+	if err != nil {
+		return it.fail(err)
+	}
+	k := skipWS(b, ke)
+	if k >= len(b) || b[k] != ':' {
+		return it.fail(syntaxErr(k, "want ':'"))
+	}
+	vs := skipWS(b, k+1)
+	ve, err := skipValue(b, vs)
+	if err != nil {
+		return it.fail(err)
+	}
+	it.o.lastEnd, it.j, it.started = ve, ve, true
+	return member{key: span{j, ke}, val: span{vs, ve}}, true
+}
+
+func (it *objectIter) fail(err error) (member, bool) {
+	it.err, it.done = err, true
+	return member{}, false
 }
 
 // scanArray calls fn for each element of the array at b[i] == '['.
@@ -246,8 +284,13 @@ func scanArray(b []byte, i int, fn func(idx int, el span) error) (objectSpan, er
 // matches struct fields (which the loaders use): case-insensitively.
 func keyIs(b []byte, key span, name string) bool {
 	raw := b[key.start+1 : key.end-1]
+	// Without a backslash the key matches only at the same length; with
+	// one it cannot fold to a plain name of the same length.
+	if len(raw) == len(name) && strings.EqualFold(string(raw), name) {
+		return true
+	}
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return len(raw) == len(name) && strings.EqualFold(string(raw), name)
+		return false
 	}
 	s, ok := unquote(b[key.start:key.end])
 	return ok && strings.EqualFold(s, name)
