@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -82,11 +81,10 @@ func WithModels(threshold float32) Option {
 type Counter struct {
 	cfg config
 
-	inputIDs map[string]int32
+	inputIDs idTable
 	spans    []span   // per input: its entries in arena
 	arena    []uint32 // entries: concept index << 2 | flags
 	live     int      // sum of span capacities
-	ids      stringArena
 
 	conceptIDs  map[string]int32
 	conceptID   []string
@@ -134,7 +132,6 @@ func NewCounter(opts ...Option) *Counter {
 	}
 	return &Counter{
 		cfg:        cfg,
-		inputIDs:   map[string]int32{},
 		conceptIDs: map[string]int32{},
 	}
 }
@@ -209,17 +206,30 @@ func (c *Counter) Add(rec arrow.Record) error {
 		return fmt.Errorf("%w: null input_id or concept_id", ErrSchema)
 	}
 
+	// Room for one new entry per row, so that growing an input's entries
+	// in place never reallocates the arena within the batch; growing by half
+	// keeps the copying of a growing arena linear.
+	if cap(c.arena)-len(c.arena) < n {
+		grown := make([]uint32, len(c.arena), max(cap(c.arena)+cap(c.arena)/2, len(c.arena)+n, 4096))
+		copy(grown, c.arena)
+		c.arena = grown
+	}
+
+	// The rows of an input are usually adjacent: look an input up once
+	// per run of rows.
+	prevIdx, g := int32(-1), int32(0)
 	for r := 0; r < n; r++ {
+		if i := inIdx[r]; i != prevIdx {
+			prevIdx, g = i, c.input(inVals, c.inMap, i)
+		}
 		threshold := float32(softThreshold)
 		if (!kindNulls || kindDict.IsValid(r)) && c.kindMap[kindIdx[r]] != 0 {
 			if !c.cfg.includeModels {
-				c.excluded++
-				c.input(inVals, c.inMap, inIdx[r]) // the input exists, its labels are unknown
+				c.excluded++ // the input exists, its labels are unknown
 				continue
 			}
 			threshold = c.cfg.modelThreshold
 		}
-		g := c.input(inVals, c.inMap, inIdx[r])
 		ci := cIdx[r]
 		k := c.cMap[ci]
 		if k < 0 {
@@ -249,11 +259,8 @@ func (c *Counter) input(vals *array.String, m []int32, i int32) int32 {
 	if g := m[i]; g >= 0 {
 		return g
 	}
-	id := vals.Value(int(i))
-	g, ok := c.inputIDs[id]
-	if !ok {
-		g = int32(len(c.spans))
-		c.inputIDs[c.ids.clone(id)] = g
+	g, added := c.inputIDs.get(vals.Value(int(i)))
+	if added {
 		c.spans = append(c.spans, span{off: uint32(len(c.arena))})
 	}
 	m[i] = g
@@ -368,23 +375,4 @@ func findColumns(s *arrow.Schema) (columns, error) {
 		*w.dst = idx[0]
 	}
 	return cols, nil
-}
-
-// stringArena copies strings into large shared blocks: one allocation per
-// block instead of one per input id, which keeps the garbage collector
-// out of the hot path. Strings live as long as the arena.
-type stringArena struct{ block []byte }
-
-const arenaBlock = 64 << 10
-
-func (a *stringArena) clone(s string) string {
-	if len(s) > arenaBlock/8 {
-		return strings.Clone(s)
-	}
-	if len(a.block)+len(s) > cap(a.block) {
-		a.block = make([]byte, 0, arenaBlock)
-	}
-	start := len(a.block)
-	a.block = append(a.block, s...)
-	return unsafe.String(&a.block[start], len(s))
 }

@@ -1,0 +1,73 @@
+package balance
+
+import "hash/maphash"
+
+// idTable maps input ids to dense indices 0, 1, 2, ... in order of first
+// sight. It is an open-addressing hash table with linear probing, built
+// for the Counter's one pattern (look up, add when missing, never delete):
+//
+//   - the keys are copied one after another into one byte slice, so the
+//     table holds no pointers for the garbage collector to scan and adds
+//     no allocation per key;
+//   - each slot packs a 32-bit hash with the key's index, so a probe
+//     compares key bytes only when the hashes agree, and growing moves
+//     slots without touching a key or hashing again.
+type idTable struct {
+	slots []uint64 // hash<<32 | index+1; 0: empty
+	data  []byte   // the keys, one after another
+	offs  []int    // key i is data[offs[i]:offs[i+1]]
+}
+
+var idSeed = maphash.MakeSeed()
+
+// Len returns the number of keys.
+func (t *idTable) Len() int { return max(len(t.offs)-1, 0) }
+
+func (t *idTable) key(i uint32) string {
+	return string(t.data[t.offs[i]:t.offs[i+1]]) // no copy: only compared
+}
+
+// get returns the index of id, adding it when new; added says which.
+func (t *idTable) get(id string) (idx int32, added bool) {
+	n := t.Len()
+	if 8*(n+1) > 5*len(t.slots) { // load factor at most 5/8
+		t.grow()
+	}
+	h64 := maphash.String(idSeed, id)
+	h := uint32(h64 ^ h64>>32)
+	mask := uint32(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			t.slots[i] = uint64(h)<<32 | uint64(n+1)
+			t.data = append(t.data, id...)
+			t.offs = append(t.offs, len(t.data))
+			return int32(n), true
+		}
+		if uint32(s>>32) == h {
+			if e := uint32(s) - 1; t.key(e) == id {
+				return int32(e), false
+			}
+		}
+	}
+}
+
+// grow doubles the table, placing each slot by its stored hash.
+func (t *idTable) grow() {
+	if t.offs == nil {
+		t.offs = []int{0}
+	}
+	old := t.slots
+	t.slots = make([]uint64, max(1024, 2*len(old)))
+	mask := uint32(len(t.slots) - 1)
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		i := uint32(s>>32) & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = s
+	}
+}
