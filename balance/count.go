@@ -97,6 +97,8 @@ type Counter struct {
 
 	// per-batch scratch, reused
 	inMap, cMap     []int32
+	inHash          []uint32 // per dictionary input: its hash
+	sink            uint64
 	srcMap, kindMap []int8
 	cols            columns
 	schema          *arrow.Schema
@@ -187,6 +189,7 @@ func (c *Counter) Add(rec arrow.Record) error {
 	// Dictionary indices map to global indices lazily, once per distinct
 	// value and batch.
 	c.inMap = resetMap(c.inMap, inVals.Len())
+	c.prepareInputs(inVals)
 	c.cMap = resetMap(c.cMap, cVals.Len())
 	c.srcMap = smallMap(c.srcMap, srcDict.Dictionary().(*array.String), func(s string) int8 {
 		if vs, ok := dataset.ParseValueSource(s); ok && !vs.Implicit() {
@@ -259,13 +262,37 @@ func (c *Counter) input(vals *array.String, m []int32, i int32) int32 {
 	if g := m[i]; g >= 0 {
 		return g
 	}
-	g, added := c.inputIDs.get(vals.Value(int(i)))
+	// A dictionary lists its values in order of first appearance, so the
+	// entry touchAhead places on is looked up soon: touching its slot now
+	// overlaps that cache miss with this lookup's.
+	if j := int(i) + touchAhead; j < len(c.inHash) {
+		c.sink += c.inputIDs.touch(c.inHash[j])
+	}
+	g, added := c.inputIDs.getHashed(vals.Value(int(i)), c.inHash[i])
 	if added {
 		c.spans = append(c.spans, span{off: uint32(len(c.arena))})
 	}
 	m[i] = g
 	return g
 }
+
+// prepareInputs hashes the batch's input ids and reserves room for all of
+// them in the id table, whose slots then stay put for the batch.
+func (c *Counter) prepareInputs(vals *array.String) {
+	n := vals.Len()
+	c.inputIDs.reserve(n)
+	if cap(c.inHash) < n {
+		c.inHash = make([]uint32, n)
+	}
+	c.inHash = c.inHash[:n]
+	for i := range c.inHash {
+		c.inHash[i] = hashID(vals.Value(i))
+	}
+}
+
+// touchAhead is how many dictionary entries ahead input touches the id
+// table.
+const touchAhead = 8
 
 func (c *Counter) concept(id string) int32 {
 	if k, ok := c.conceptIDs[id]; ok {

@@ -27,14 +27,34 @@ func (t *idTable) key(i uint32) string {
 	return string(t.data[t.offs[i]:t.offs[i+1]]) // no copy: only compared
 }
 
-// get returns the index of id, adding it when new; added says which.
-func (t *idTable) get(id string) (idx int32, added bool) {
-	n := t.Len()
-	if 8*(n+1) > 5*len(t.slots) { // load factor at most 5/8
+// hashID returns id's hash for getHashed and touch.
+func hashID(id string) uint32 {
+	h := maphash.String(idSeed, id)
+	return uint32(h ^ h>>32)
+}
+
+// reserve makes room for extra more keys without growing.
+func (t *idTable) reserve(extra int) {
+	for 8*(t.Len()+extra) > 5*len(t.slots) { // load factor at most 5/8
 		t.grow()
 	}
-	h64 := maphash.String(idSeed, id)
-	h := uint32(h64 ^ h64>>32)
+}
+
+// touch reads the slot where a key of hash h starts probing, bringing it
+// into the cache ahead of the lookup.
+func (t *idTable) touch(h uint32) uint64 {
+	return t.slots[h&uint32(len(t.slots)-1)]
+}
+
+// get returns the index of id, adding it when new; added says which.
+func (t *idTable) get(id string) (idx int32, added bool) {
+	t.reserve(1)
+	return t.getHashed(id, hashID(id))
+}
+
+// getHashed is get for id of hash h, with room reserved for one more key.
+func (t *idTable) getHashed(id string, h uint32) (idx int32, added bool) {
+	n := t.Len()
 	mask := uint32(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
