@@ -263,10 +263,15 @@ func (c *Counter) input(vals *array.String, m []int32, i int32) int32 {
 		return g
 	}
 	// A dictionary lists its values in order of first appearance, so the
-	// entry touchAhead places on is looked up soon: touching its slot now
-	// overlaps that cache miss with this lookup's.
-	if j := int(i) + touchAhead; j < len(c.inHash) {
-		c.sink += c.inputIDs.touch(c.inHash[j])
+	// entries after i are looked up soon. Every touchAhead entries, the
+	// slots of the next touchAhead are touched in one tight loop: their
+	// cache misses overlap instead of stalling one lookup each.
+	if i%touchAhead == 0 {
+		var sink uint64
+		for _, h := range c.inHash[min(int(i)+touchAhead, len(c.inHash)):min(int(i)+2*touchAhead, len(c.inHash))] {
+			sink += c.inputIDs.touch(h)
+		}
+		c.sink += sink
 	}
 	g, added := c.inputIDs.getHashed(vals.Value(int(i)), c.inHash[i])
 	if added {
@@ -290,9 +295,9 @@ func (c *Counter) prepareInputs(vals *array.String) {
 	}
 }
 
-// touchAhead is how many dictionary entries ahead input touches the id
-// table.
-const touchAhead = 8
+// touchAhead is how many dictionary entries input touches in the id
+// table at a time, that many entries ahead.
+const touchAhead = 16
 
 func (c *Counter) concept(id string) int32 {
 	if k, ok := c.conceptIDs[id]; ok {
