@@ -266,10 +266,18 @@ func (c *Counter) input(vals *array.String, m []int32, i int32) int32 {
 	// entries after i are looked up soon. Every touchAhead entries, the
 	// slots of the next touchAhead are touched in one tight loop: their
 	// cache misses overlap instead of stalling one lookup each.
+	// The current entries' slots, touched a round ago, are in the cache by
+	// now: those of inputs seen in earlier batches lead to their key bytes
+	// and spans, touched in turn.
 	if i%touchAhead == 0 {
 		var sink uint64
 		for _, h := range c.inHash[min(int(i)+touchAhead, len(c.inHash)):min(int(i)+2*touchAhead, len(c.inHash))] {
 			sink += c.inputIDs.touch(h)
+		}
+		for _, h := range c.inHash[i:min(int(i)+touchAhead, len(c.inHash))] {
+			if e := c.inputIDs.candidate(h); e >= 0 {
+				sink += c.inputIDs.touchKey(e) + uint64(c.spans[e].off)
+			}
 		}
 		c.sink += sink
 	}

@@ -46,6 +46,23 @@ func (t *idTable) touch(h uint32) uint64 {
 	return t.slots[h&uint32(len(t.slots)-1)]
 }
 
+// candidate returns the index of the key in the slot where a key of hash
+// h starts probing when that key's hash is h, else -1.
+func (t *idTable) candidate(h uint32) int32 {
+	if s := t.touch(h); s != 0 && uint32(s>>32) == h {
+		return int32(uint32(s) - 1)
+	}
+	return -1
+}
+
+// touchKey reads the first byte of key e (if any) into the cache.
+func (t *idTable) touchKey(e int32) uint64 {
+	if o := t.offs[e]; o < len(t.data) {
+		return uint64(t.data[o])
+	}
+	return 0
+}
+
 // get returns the index of id, adding it when new; added says which.
 func (t *idTable) get(id string) (idx int32, added bool) {
 	t.reserve(1)
