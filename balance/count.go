@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -82,11 +81,10 @@ func WithModels(threshold float32) Option {
 type Counter struct {
 	cfg config
 
-	inputIDs map[string]int32
+	inputIDs idTable
 	spans    []span   // per input: its entries in arena
 	arena    []uint32 // entries: concept index << 2 | flags
 	live     int      // sum of span capacities
-	ids      stringArena
 
 	conceptIDs  map[string]int32
 	conceptID   []string
@@ -99,6 +97,8 @@ type Counter struct {
 
 	// per-batch scratch, reused
 	inMap, cMap     []int32
+	inHash          []uint32 // per dictionary input: its hash
+	sink            uint64
 	srcMap, kindMap []int8
 	cols            columns
 	schema          *arrow.Schema
@@ -134,7 +134,6 @@ func NewCounter(opts ...Option) *Counter {
 	}
 	return &Counter{
 		cfg:        cfg,
-		inputIDs:   map[string]int32{},
 		conceptIDs: map[string]int32{},
 	}
 }
@@ -190,6 +189,7 @@ func (c *Counter) Add(rec arrow.Record) error {
 	// Dictionary indices map to global indices lazily, once per distinct
 	// value and batch.
 	c.inMap = resetMap(c.inMap, inVals.Len())
+	c.prepareInputs(inVals)
 	c.cMap = resetMap(c.cMap, cVals.Len())
 	c.srcMap = smallMap(c.srcMap, srcDict.Dictionary().(*array.String), func(s string) int8 {
 		if vs, ok := dataset.ParseValueSource(s); ok && !vs.Implicit() {
@@ -209,17 +209,30 @@ func (c *Counter) Add(rec arrow.Record) error {
 		return fmt.Errorf("%w: null input_id or concept_id", ErrSchema)
 	}
 
+	// Room for one new entry per row, so that growing an input's entries
+	// in place never reallocates the arena within the batch; growing by half
+	// keeps the copying of a growing arena linear.
+	if cap(c.arena)-len(c.arena) < n {
+		grown := make([]uint32, len(c.arena), max(cap(c.arena)+cap(c.arena)/2, len(c.arena)+n, 4096))
+		copy(grown, c.arena)
+		c.arena = grown
+	}
+
+	// The rows of an input are usually adjacent: look an input up once
+	// per run of rows.
+	prevIdx, g := int32(-1), int32(0)
 	for r := 0; r < n; r++ {
+		if i := inIdx[r]; i != prevIdx {
+			prevIdx, g = i, c.input(inVals, c.inMap, i)
+		}
 		threshold := float32(softThreshold)
 		if (!kindNulls || kindDict.IsValid(r)) && c.kindMap[kindIdx[r]] != 0 {
 			if !c.cfg.includeModels {
-				c.excluded++
-				c.input(inVals, c.inMap, inIdx[r]) // the input exists, its labels are unknown
+				c.excluded++ // the input exists, its labels are unknown
 				continue
 			}
 			threshold = c.cfg.modelThreshold
 		}
-		g := c.input(inVals, c.inMap, inIdx[r])
 		ci := cIdx[r]
 		k := c.cMap[ci]
 		if k < 0 {
@@ -249,16 +262,50 @@ func (c *Counter) input(vals *array.String, m []int32, i int32) int32 {
 	if g := m[i]; g >= 0 {
 		return g
 	}
-	id := vals.Value(int(i))
-	g, ok := c.inputIDs[id]
-	if !ok {
-		g = int32(len(c.spans))
-		c.inputIDs[c.ids.clone(id)] = g
+	// A dictionary lists its values in order of first appearance, so the
+	// entries after i are looked up soon. Every touchAhead entries, the
+	// slots of the next touchAhead are touched in one tight loop: their
+	// cache misses overlap instead of stalling one lookup each.
+	// The current entries' slots, touched a round ago, are in the cache by
+	// now: those of inputs seen in earlier batches lead to their key bytes
+	// and spans, touched in turn.
+	if i%touchAhead == 0 {
+		var sink uint64
+		for _, h := range c.inHash[min(int(i)+touchAhead, len(c.inHash)):min(int(i)+2*touchAhead, len(c.inHash))] {
+			sink += c.inputIDs.touch(h)
+		}
+		for _, h := range c.inHash[i:min(int(i)+touchAhead, len(c.inHash))] {
+			if e := c.inputIDs.candidate(h); e >= 0 {
+				sink += c.inputIDs.touchKey(e) + uint64(c.spans[e].off)
+			}
+		}
+		c.sink += sink
+	}
+	g, added := c.inputIDs.getHashed(vals.Value(int(i)), c.inHash[i])
+	if added {
 		c.spans = append(c.spans, span{off: uint32(len(c.arena))})
 	}
 	m[i] = g
 	return g
 }
+
+// prepareInputs hashes the batch's input ids and reserves room for all of
+// them in the id table, whose slots then stay put for the batch.
+func (c *Counter) prepareInputs(vals *array.String) {
+	n := vals.Len()
+	c.inputIDs.reserve(n)
+	if cap(c.inHash) < n {
+		c.inHash = make([]uint32, n)
+	}
+	c.inHash = c.inHash[:n]
+	for i := range c.inHash {
+		c.inHash[i] = hashID(vals.Value(i))
+	}
+}
+
+// touchAhead is how many dictionary entries input touches in the id
+// table at a time, that many entries ahead.
+const touchAhead = 16
 
 func (c *Counter) concept(id string) int32 {
 	if k, ok := c.conceptIDs[id]; ok {
@@ -368,23 +415,4 @@ func findColumns(s *arrow.Schema) (columns, error) {
 		*w.dst = idx[0]
 	}
 	return cols, nil
-}
-
-// stringArena copies strings into large shared blocks: one allocation per
-// block instead of one per input id, which keeps the garbage collector
-// out of the hot path. Strings live as long as the arena.
-type stringArena struct{ block []byte }
-
-const arenaBlock = 64 << 10
-
-func (a *stringArena) clone(s string) string {
-	if len(s) > arenaBlock/8 {
-		return strings.Clone(s)
-	}
-	if len(a.block)+len(s) > cap(a.block) {
-		a.block = make([]byte, 0, arenaBlock)
-	}
-	start := len(a.block)
-	a.block = append(a.block, s...)
-	return unsafe.String(&a.block[start], len(s))
 }
