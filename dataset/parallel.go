@@ -491,14 +491,7 @@ func (r *Reader) nextParallel() bool {
 		}
 		for _, pe := range res.errs {
 			pe.Line += p.baseLine
-			r.stats.Skipped++
-			if r.cfg.maxErrors == 1 {
-				r.fail(pe)
-				return false
-			}
-			r.errs = append(r.errs, pe)
-			if len(r.errs) >= r.cfg.maxErrors {
-				r.fail(&ErrorList{Errs: r.errs, Truncated: true})
+			if !r.skip(pe) {
 				return false
 			}
 		}

@@ -198,14 +198,7 @@ func (r *Reader) Next() bool {
 			r.fail(err)
 			return false
 		}
-		r.stats.Skipped++
-		if r.cfg.maxErrors == 1 {
-			r.fail(err)
-			return false
-		}
-		r.errs = append(r.errs, err)
-		if len(r.errs) >= r.cfg.maxErrors {
-			r.fail(&ErrorList{Errs: r.errs, Truncated: true})
+		if !r.skip(err) {
 			return false
 		}
 	}
@@ -324,6 +317,23 @@ func (r *Reader) flush() error {
 		r.curInp = r.inp.NewRecord()
 	}
 	return nil
+}
+
+// skip records a bad record under WithMaxErrors. It reports whether reading
+// may go on; when it may not, the reader has failed with the error (at the
+// default limit of 1) or with the list collected so far.
+func (r *Reader) skip(err error) bool {
+	r.stats.Skipped++
+	if r.cfg.maxErrors == 1 {
+		r.fail(err)
+		return false
+	}
+	r.errs = append(r.errs, err)
+	if len(r.errs) >= r.cfg.maxErrors {
+		r.fail(&ErrorList{Errs: r.errs, Truncated: true})
+		return false
+	}
+	return true
 }
 
 func (r *Reader) fail(err error) {
