@@ -21,6 +21,19 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from this run")
 
+// readHierarchy builds the hierarchy of a relations file.
+func readHierarchy(t *testing.T, path string) *balance.Hierarchy {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	rels, err := dataset.ReadRelations(context.Background(), f, filepath.Base(path))
+	require.NoError(t, err)
+	h, err := balance.NewHierarchy(rels)
+	require.NoError(t, err)
+	return h
+}
+
 // fixtureReport counts testdata/small.jsonl with its relations, sorted by
 // name. Its concepts cover every status, relations, an implicit value and
 // a model annotation left out.
@@ -30,13 +43,7 @@ func fixtureReport(t *testing.T) *balance.Report {
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 
-	rf, err := os.Open("testdata/small_relations.jsonl")
-	require.NoError(t, err)
-	defer rf.Close()
-	rels, err := dataset.ReadRelations(ctx, rf, "small_relations.jsonl")
-	require.NoError(t, err)
-	h, err := balance.NewHierarchy(rels)
-	require.NoError(t, err)
+	h := readHierarchy(t, "testdata/small_relations.jsonl")
 
 	f, err := os.Open("testdata/small.jsonl")
 	require.NoError(t, err)

@@ -23,13 +23,7 @@ func exampleSuggestions(t *testing.T) *balance.Suggestions {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
-	rf, err := os.Open("../examples/relations.jsonl")
-	require.NoError(t, err)
-	defer rf.Close()
-	rels, err := dataset.ReadRelations(ctx, rf, "relations.jsonl")
-	require.NoError(t, err)
-	h, err := balance.NewHierarchy(rels)
-	require.NoError(t, err)
+	h := readHierarchy(t, "../examples/relations.jsonl")
 	ov := balance.DefaultOverlapOptions()
 	ov.Hierarchy = h
 	open := func(ctx context.Context) (*dataset.Reader, error) {
