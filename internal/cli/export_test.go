@@ -36,12 +36,7 @@ func TestNewCmdExportFlags(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ios, _, _, _ := Test()
-			var got *ExportOptions
-			cmd := NewCmdExport(&Factory{IO: ios}, func(o *ExportOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tc.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
+			got, err := parseFlags(t, &Factory{IO: ios}, NewCmdExport, tc.args)
 			if tc.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.wantErr)

@@ -58,12 +58,7 @@ func TestNewCmdReport(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := Test()
-			var got *ReportOptions
-			cmd := NewCmdReport(&Factory{IO: ios}, func(o *ReportOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.cli))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			_, err := cmd.ExecuteC()
+			got, err := parseFlags(t, &Factory{IO: ios}, NewCmdReport, tt.cli)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				var fe *FlagError

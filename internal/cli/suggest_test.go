@@ -62,12 +62,7 @@ func TestSuggestFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := Test()
-			var got *SuggestOptions
-			cmd := NewCmdSuggest(&Factory{IO: ios}, func(o *SuggestOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
+			got, err := parseFlags(t, &Factory{IO: ios}, NewCmdSuggest, tt.args)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.wantErr)

@@ -65,12 +65,7 @@ func TestNewCmdSynth(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := Test()
-			var got *SynthOptions
-			cmd := NewCmdSynth(&Factory{IO: ios}, func(o *SynthOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.ExecuteContext(context.Background())
+			got, err := parseFlags(t, &Factory{IO: ios}, NewCmdSynth, tt.args)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.wantErr)
