@@ -3,6 +3,7 @@ package balance
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -32,6 +33,7 @@ func (o *Overlap) internConcept(id string) int32 {
 		return c
 	}
 	c := int32(len(o.concepts))
+	id = strings.Clone(id) // kept past the record's release
 	o.cindex[id] = c
 	o.concepts = append(o.concepts, id)
 	o.names = append(o.names, "")
@@ -43,6 +45,7 @@ func (o *Overlap) internInput(id string) int32 {
 		return i
 	}
 	i := int32(len(o.inputs))
+	id = strings.Clone(id) // kept past the record's release
 	o.iindex[id] = i
 	o.inputs = append(o.inputs, id)
 	o.states = append(o.states, nil)
@@ -88,7 +91,7 @@ func (o *Overlap) addAnnotations(rec arrow.Record) error {
 			cMap[ci] = c
 		}
 		if o.names[c] == "" && nameCol != nil && nameCol.IsValid(i) {
-			o.names[c] = nameCol.Dictionary().(*array.String).Value(nameCol.GetValueIndex(i))
+			o.names[c] = strings.Clone(nameCol.Dictionary().(*array.String).Value(nameCol.GetValueIndex(i)))
 		}
 		var bit uint32
 		switch v := vals.Value(i); v {

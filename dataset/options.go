@@ -56,7 +56,8 @@ type config struct {
 	maxErrors    int
 	maxLineBytes int
 	inputs       bool
-	embeddingDim int // 0: take it from the first embedding seen; -1: never read embeddings
+	reuse        bool // recycle the buffers of released records (WithReuseBuffers)
+	embeddingDim int  // 0: take it from the first embedding seen; -1: never read embeddings
 
 	// Parallel JSONL path (tests set these; 0 means the default).
 	workers   int  // parse goroutines (default GOMAXPROCS)
@@ -140,6 +141,21 @@ func WithMaxLineBytes(n int) Option {
 // one-line-at-a-time decoder. Batches still come in file order and hold
 // whole inputs; one may hold fewer rows than [WithBatchSize] asks for.
 func WithInputs(on bool) Option { return func(c *config) { c.inputs = on } }
+
+// WithReuseBuffers lets the reader recycle the buffers of records the
+// caller has released, for the next records it builds. By default (false)
+// every record is built in freshly allocated memory, and a string taken
+// from a record (array.String.Value) stays valid after the record is
+// released, as Go code expects of a string.
+//
+// With reuse on, such a string changes under the caller once the record it
+// came from is released and its buffers are reused: a caller that keeps a
+// value past Release must copy it first (strings.Clone), as every consumer
+// in this module does. It saves allocation and garbage-collection work on
+// large reads, like [encoding/csv.Reader.ReuseRecord]. It applies only when
+// no allocator was chosen with [WithAllocator] and only to the parallel
+// JSONL path; elsewhere it has no effect.
+func WithReuseBuffers(on bool) Option { return func(c *config) { c.reuse = on } }
 
 // WithEmbeddingDim fixes the embedding dimension: d > 0 requires every
 // embedding to have d values; d < 0 skips embeddings; 0 (the default) takes

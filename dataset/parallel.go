@@ -25,7 +25,7 @@ const defaultBlockSize = 4 << 20
 // are in flight, so memory stays bounded whatever the file size.
 type parJSONL struct {
 	cfg     *config
-	mem     memory.Allocator // cfg.mem, or fastPool when the caller chose none
+	mem     memory.Allocator // cfg.mem, or fastPool with WithReuseBuffers and no allocator chosen
 	src     io.Reader
 	workers int
 	bsize   int
@@ -121,11 +121,10 @@ func newParJSONL(src io.Reader, cfg *config) *parJSONL {
 		bs = defaultBlockSize
 	}
 	mem := cfg.mem
-	if mem == memory.DefaultAllocator && !cfg.inputs {
-		// Only for annotations-only reads: their consumers (reports) copy
-		// what they keep. Readers of the inputs table (suggest, export,
-		// notebooks) may keep strings that point into released records,
-		// which recycled buffers would overwrite.
+	if mem == memory.DefaultAllocator && cfg.reuse {
+		// Only when the caller asked for it (WithReuseBuffers): strings
+		// taken from a released record would change under a caller that
+		// kept them.
 		mem = fastPool
 	}
 	p := &parJSONL{cfg: cfg, mem: mem, src: src, workers: w, bsize: bs}

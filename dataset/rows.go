@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -16,15 +17,25 @@ func AppendAnnotations(dst []Annotation, rec arrow.Record) ([]Annotation, error)
 	if !rec.Schema().Equal(annotationSchema) {
 		return dst, fmt.Errorf("dataset: record is not of the annotations schema: %w", ErrShape)
 	}
+	// Every string is copied, once per dictionary entry: the structs are
+	// the caller's to keep, valid after rec is released and whatever
+	// allocator built it.
+	cache := map[[2]int]string{}
 	str := func(col, i int) string {
 		c := rec.Column(col)
 		if c.IsNull(i) {
 			return ""
 		}
 		if d, ok := c.(*array.Dictionary); ok {
-			return d.Dictionary().(*array.String).Value(d.GetValueIndex(i))
+			k := [2]int{col, d.GetValueIndex(i)}
+			if s, ok := cache[k]; ok {
+				return s
+			}
+			s := strings.Clone(d.Dictionary().(*array.String).Value(k[1]))
+			cache[k] = s
+			return s
 		}
-		return c.(*array.String).Value(i)
+		return strings.Clone(c.(*array.String).Value(i))
 	}
 	val := rec.Column(AnnValue).(*array.Float32)
 	for i := 0; i < int(rec.NumRows()); i++ {

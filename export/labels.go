@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -162,6 +163,7 @@ func (c *LabelCollector) input(id string) int32 {
 		return i
 	}
 	i := int32(len(c.inputs))
+	id = strings.Clone(id) // kept past the record's release
 	c.index[id] = i
 	c.inputs = append(c.inputs, id)
 	if c.groupKeys != nil {
@@ -175,6 +177,7 @@ func (c *LabelCollector) concept(id string) int32 {
 		return i
 	}
 	i := int32(len(c.concepts))
+	id = strings.Clone(id) // kept past the record's release
 	c.cIndex[id] = i
 	c.concepts = append(c.concepts, id)
 	c.names = append(c.names, "")
@@ -253,7 +256,7 @@ func (c *LabelCollector) takeNames(nc arrow.Array, conceptOf func(int) int32) er
 			continue
 		}
 		if k := conceptOf(i); c.names[k] == "" {
-			c.names[k] = name(i)
+			c.names[k] = strings.Clone(name(i))
 		}
 	}
 	return nil
@@ -292,7 +295,7 @@ func (c *LabelCollector) AddInputs(rec arrow.Record) error {
 			continue
 		}
 		if v, ok := obj[c.groupField]; ok && string(v) != "null" {
-			key := string(v)
+			key := string(v) // a copy
 			g, ok := c.groupKeys[key]
 			if !ok {
 				g = int32(len(c.groupKeys))

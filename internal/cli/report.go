@@ -199,7 +199,8 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 
 // countSource adds one source's annotations to c.
 func countSource(ctx context.Context, opts *ReportOptions, path string, c *balance.Counter) error {
-	src, err := openSource(ctx, opts.IO, path, &opts.Load, dataset.WithInputs(false), dataset.WithEmbeddingDim(-1))
+	// The Counter copies every string it keeps, so buffers may be reused.
+	src, err := openSource(ctx, opts.IO, path, &opts.Load, dataset.WithInputs(false), dataset.WithEmbeddingDim(-1), dataset.WithReuseBuffers(true))
 	if err != nil {
 		return err
 	}
