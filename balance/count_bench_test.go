@@ -12,6 +12,7 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // benchBatches builds annotation records for inputs inputs with about
@@ -64,7 +65,7 @@ func benchBatches(b *testing.B, inputs, perInput int, shuffle bool) []arrow.Reco
 // JSON sources give them, scattered as an unsorted CSV does, and with a
 // hierarchy over the concepts.
 func BenchmarkCounter(b *testing.B) {
-	h, err := balance.NewHierarchy(func() []dataset.Relation {
+	h, err := label.NewHierarchy(func() []dataset.Relation {
 		var rels []dataset.Relation
 		for i := 8; i < 40; i++ { // 32 leaves under 8 parents
 			rels = append(rels, dataset.Relation{Subject: fmt.Sprintf("concept-%02d", i), Object: fmt.Sprintf("concept-%02d", i%8), Predicate: dataset.Hyponym})

@@ -14,6 +14,7 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // a builds one annotation row: value 1 or 0 from the sign of v, explicit.
@@ -235,7 +236,7 @@ func itoa(i int) string {
 }
 
 func TestCounterHierarchy(t *testing.T) {
-	h, err := balance.NewHierarchy([]dataset.Relation{
+	h, err := label.NewHierarchy([]dataset.Relation{
 		{Subject: "husky", Object: "dog", Predicate: dataset.Hyponym},
 		{Subject: "dog", Object: "animal", Predicate: dataset.Hyponym},
 		{Subject: "animal", Object: "cat", Predicate: dataset.Hypernym},
@@ -387,7 +388,7 @@ func TestEmptyReportRenders(t *testing.T) {
 	}
 }
 
-func TestCounterAddUnannotated(t *testing.T) {
+func TestCounterAddIDs(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	b := dataset.NewAnnotationBuilder(mem)
@@ -398,10 +399,10 @@ func TestCounterAddUnannotated(t *testing.T) {
 	defer rec.Release()
 	c := balance.NewCounter()
 	require.NoError(t, c.Add(rec))
-	c.AddUnannotated(3)
-	c.AddUnannotated(-1) // ignored
+	c.AddIDs([]string{"c", "d", "e", "c"})
+	c.AddIDs([]string{"a"}) // annotated already: the same input
 	rep := c.Report()
-	assert.Equal(t, 5, rep.Summary.Inputs)
+	assert.Equal(t, 5, rep.Summary.Inputs, "a, b and three distinct bare inputs")
 	require.Len(t, rep.Concepts, 1)
 	dog := rep.Concepts[0]
 	assert.Equal(t, 1, dog.Positives)

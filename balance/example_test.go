@@ -9,6 +9,7 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 const animals = `{"id":"in1","data":{"concepts":[{"id":"dog","value":1},{"id":"wolf","value":0}]}}
@@ -32,7 +33,7 @@ func Example_balanceReport() {
 	rr := r.AnnotationReader()
 	defer rr.Release()
 
-	h, err := balance.NewHierarchy([]dataset.Relation{{Subject: "husky", Object: "dog", Predicate: dataset.Hyponym}})
+	h, err := label.NewHierarchy([]dataset.Relation{{Subject: "husky", Object: "dog", Predicate: dataset.Hyponym}})
 	if err != nil {
 		log.Fatal(err)
 	}

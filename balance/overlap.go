@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // Defaults of [OverlapOptions].
@@ -37,8 +38,10 @@ var ErrEmbeddingDim = errors.New("balance: embedding dimension changed")
 // OverlapOptions tune how concepts are compared. A nil *OverlapOptions
 // means [DefaultOverlapOptions].
 type OverlapOptions struct {
-	// Hierarchy supplies concept relations; nil means none are known.
-	Hierarchy *Hierarchy
+	// Rules read annotations as labels (package label): the relations
+	// (Rules.Hierarchy; nil means none are known) and whether model scores
+	// count. The zero value leaves models out, as the report does.
+	Rules label.Rules
 	// CooccurThreshold is the share of one concept's positive inputs that
 	// may also be positive for the other before the pair is co-occurring
 	// (and never negatives for each other).
@@ -69,9 +72,9 @@ type Warnings struct {
 	NaNEmbeddings int64 `json:"nan_embeddings"`
 	// ZeroEmbeddings: all-zero embeddings, which have no direction, skipped.
 	ZeroEmbeddings int64 `json:"zero_embeddings"`
-	// SoftValues: annotations with a value other than 0 or 1; they count as
-	// "annotated" (no suggestion is made for that concept on that input)
-	// but neither as positive nor negative.
+	// SoftValues: a person's annotations with a value strictly between 0
+	// and 1 (read with soft values on); by the label rules they are
+	// positives from label.SoftThreshold on, negatives below.
 	SoftValues int64 `json:"soft_values"`
 	// UnknownRelationConcepts: concepts named in relations but never
 	// annotated in the data, sorted.
@@ -84,25 +87,6 @@ func (w Warnings) Any() bool {
 }
 
 // Per-(input, concept) state bits.
-const (
-	stPos  = 1
-	stNeg  = 2
-	stSoft = 4
-)
-
-// cstate packs a concept index with its state bits for one input.
-type cstate uint32
-
-func mkState(c int32, bits uint32) cstate { return cstate(uint32(c)<<3 | bits) }
-func (s cstate) concept() int32           { return int32(uint32(s) >> 3) }
-func (s cstate) bits() uint32             { return uint32(s) & 7 }
-
-// pos: positive and not also negative; neg: the reverse; conflict: both.
-// A soft value alongside does not change these.
-func (s cstate) pos() bool      { return s.bits()&(stPos|stNeg) == stPos }
-func (s cstate) neg() bool      { return s.bits()&(stPos|stNeg) == stNeg }
-func (s cstate) conflict() bool { return s.bits()&(stPos|stNeg) == stPos|stNeg }
-
 // Overlap is what one streaming pass learns about how concepts relate:
 // per-concept counts and embedding centroids, co-occurrence and explicit
 // confusions, combined with the hierarchy. It keeps every annotated
@@ -111,13 +95,16 @@ func (s cstate) conflict() bool { return s.bits()&(stPos|stNeg) == stPos|stNeg }
 type Overlap struct {
 	opt OverlapOptions
 
+	// set holds every input's labels (a few bytes per annotation); walker
+	// reads them closed over the hierarchy. Concept indices are set's.
+	set       *label.Set
+	walker    *label.Walker
+	annotated int // inputs with at least one counted annotation
+	rowBuf    []label.Entry
+
 	concepts []string // concept index -> id
 	names    []string
 	cindex   map[string]int32
-
-	inputs []string // input index -> id (annotated inputs only)
-	iindex map[string]int32
-	states [][]cstate
 
 	dim       int
 	sums      [][]float64 // per concept: sum of unit embeddings of its positives
@@ -162,8 +149,6 @@ func orderedKey(a, b int32) uint64 { return uint64(a)<<32 | uint64(b) }
 // all-zero embeddings are skipped and counted in [Overlap.Warnings].
 func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions) (*Overlap, error) {
 	o := &Overlap{
-		cindex:   map[string]int32{},
-		iindex:   map[string]int32{},
 		together: map[uint64]int32{},
 		confused: map[uint64]int32{},
 	}
@@ -172,14 +157,13 @@ func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions
 	} else {
 		o.opt = *opts
 	}
-	o.counter = NewCounter(WithHierarchy(o.opt.Hierarchy))
+	o.counter = NewCounter(WithRules(o.opt.Rules))
+	o.set = o.counter.Set()
 	var unit []float32
-	err := eachBatch(ctx, r, func(ann, inp arrow.Record) error {
-		if err := o.addAnnotations(ann); err != nil {
-			return err
-		}
+	err := eachBatch(ctx, r, func(ann, inp arrow.Record, bare []string) error {
+		o.counter.AddIDs(bare)
 		if ann != nil {
-			if err := o.counter.Add(ann); err != nil {
+			if err := o.addAnnotations(ann); err != nil {
 				return err
 			}
 		}
@@ -193,45 +177,50 @@ func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions
 	if err != nil {
 		return nil, fmt.Errorf("balance: reading source: %w", err)
 	}
-	o.counter.AddUnannotated(int(r.Stats().Unannotated))
 	o.finish()
 	return o, nil
 }
 
-// finish turns the per-input states into counts, co-occurrence and
-// confusions, and the sums into centroids.
 func (o *Overlap) finish() {
-	n := len(o.concepts)
+	n := o.set.NumConcepts()
+	o.concepts = make([]string, n)
+	o.names = make([]string, n)
+	o.cindex = make(map[string]int32, n)
+	for c := range n {
+		o.concepts[c] = o.set.ConceptID(c)
+		o.names[c] = o.set.ConceptName(c)
+		o.cindex[o.concepts[c]] = int32(c)
+	}
+	o.walker = o.set.Walker()
+	o.up = make([][]int32, n)
+	for c := range n {
+		o.up[c] = o.walker.Up(c)
+	}
+	// The per-concept counts are the label core's, as in the report.
+	_, counts := o.set.Tally(nil)
 	o.pos = make([]int, n)
 	o.neg = make([]int, n)
 	o.conflicts = make([]int, n)
 	o.confTotal = make([]int, n)
-	o.up = make([][]int32, n)
-	if h := o.opt.Hierarchy; h != nil {
-		for c, id := range o.concepts {
-			for _, a := range append(h.Ancestors(id), h.Synonyms(id)...) {
-				if ai, ok := o.cindex[a]; ok && !slices.Contains(o.up[c], ai) {
-					o.up[c] = append(o.up[c], ai)
-				}
-			}
-		}
+	for c, k := range counts {
+		o.pos[c], o.neg[c], o.conflicts[c] = k.Positives, k.Negatives, k.Conflicts
 	}
 	var posBuf, negBuf []int32
-	for _, st := range o.states {
+	for in := range o.set.NumInputs() {
+		row := o.walker.Row(in)
+		if len(row) > 0 {
+			o.annotated++
+		}
 		posBuf, negBuf = posBuf[:0], negBuf[:0]
-		for _, s := range st {
+		for _, e := range row {
 			switch {
-			case s.pos():
-				posBuf = o.addPositive(posBuf, s.concept())
-			case s.neg():
-				o.neg[s.concept()]++
-				negBuf = append(negBuf, s.concept())
-			case s.conflict():
-				o.conflicts[s.concept()]++
+			case e.Flags.IsPositive():
+				posBuf = append(posBuf, e.Concept)
+			case e.Flags.IsNegative():
+				negBuf = append(negBuf, e.Concept)
 			}
 		}
 		for a := 0; a < len(posBuf); a++ {
-			o.pos[posBuf[a]]++
 			for b := a + 1; b < len(posBuf); b++ {
 				o.together[pairKey(posBuf[a], posBuf[b])]++
 			}
@@ -290,27 +279,8 @@ func (o *Overlap) finish() {
 	for i := range o.report.Concepts {
 		o.stats[o.report.Concepts[i].ConceptID] = &o.report.Concepts[i]
 	}
-	if h := o.opt.Hierarchy; h != nil {
-		for _, id := range h.Concepts() {
-			if _, ok := o.cindex[id]; !ok {
-				o.warn.UnknownRelationConcepts = append(o.warn.UnknownRelationConcepts, id)
-			}
-		}
-	}
-}
-
-// addPositive adds c and everything a positive for c implies (its
-// ancestors and synonyms) to buf, once each.
-func (o *Overlap) addPositive(buf []int32, c int32) []int32 {
-	if !slices.Contains(buf, c) {
-		buf = append(buf, c)
-	}
-	for _, x := range o.up[c] {
-		if !slices.Contains(buf, x) {
-			buf = append(buf, x)
-		}
-	}
-	return buf
+	o.warn.UnknownRelationConcepts = o.set.UnknownRelationConcepts()
+	o.warn.SoftValues = int64(o.set.Totals().Soft)
 }
 
 // Warnings returns the counts of skipped bad input.
@@ -323,8 +293,9 @@ func (o *Overlap) Concepts() []string {
 	return out
 }
 
-// Inputs returns the number of annotated inputs.
-func (o *Overlap) Inputs() int { return len(o.inputs) }
+// Inputs returns the number of inputs with at least one counted
+// annotation.
+func (o *Overlap) Inputs() int { return o.annotated }
 
 // HasEmbeddings reports whether any concept has an embedding centroid.
 func (o *Overlap) HasEmbeddings() bool {

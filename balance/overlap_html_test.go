@@ -28,7 +28,7 @@ func TestOverlapHTMLGolden(t *testing.T) {
 	require.NoError(t, err)
 	defer r.Release()
 	ov := balance.DefaultOverlapOptions()
-	ov.Hierarchy = h
+	ov.Rules.Hierarchy = h
 	o, err := balance.AnalyzeOverlap(ctx, r, &ov)
 	require.NoError(t, err)
 

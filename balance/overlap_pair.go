@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"curate.dev/label"
 )
 
 // Verdict says how two concepts relate, and so whether one's positives may
@@ -94,7 +96,7 @@ func (o *Overlap) pair(a, b int32) Pair {
 		ConfusionsAB: int(o.confused[orderedKey(a, b)]),
 		ConfusionsBA: int(o.confused[orderedKey(b, a)]),
 	}
-	if n := len(o.inputs); n > 0 {
+	if n := o.annotated; n > 0 {
 		p.ExpectedTogether = float64(p.PositivesA) * float64(p.PositivesB) / float64(n)
 	}
 	if ca, cb := o.centroids[a], o.centroids[b]; ca != nil && cb != nil {
@@ -110,7 +112,7 @@ func (o *Overlap) pair(a, b int32) Pair {
 	if c := p.Confusions(); confusable {
 		miss *= 1 - float64(c)/float64(c+5)
 	}
-	h := o.opt.Hierarchy
+	h := o.opt.Rules.Hierarchy
 	related := h.Related(p.A, p.B)
 	if !related && h.Siblings(p.A, p.B) {
 		p.Siblings = true
@@ -177,7 +179,7 @@ func (o *Overlap) cooccurring(p Pair) bool {
 }
 
 // commonParent names a direct parent of one that the other is also under.
-func commonParent(h *Hierarchy, a, b string) string {
+func commonParent(h *label.Hierarchy, a, b string) string {
 	for _, x := range [2][2]string{{a, b}, {b, a}} {
 		anc := h.Ancestors(x[0])
 		for _, p := range h.Parents(x[1]) {

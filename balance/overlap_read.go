@@ -3,7 +3,6 @@ package balance
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -11,112 +10,9 @@ import (
 	"curate.dev/dataset"
 )
 
-// dictMap maps a dictionary column's indices to interned ids, once per batch.
-func dictMap(col arrow.Array) (*array.Dictionary, []int32, error) {
-	d, ok := col.(*array.Dictionary)
-	if !ok {
-		return nil, nil, fmt.Errorf("balance: annotations column is %s, want a dictionary", col.DataType())
-	}
-	dict, ok := d.Dictionary().(*array.String)
-	if !ok {
-		return nil, nil, fmt.Errorf("balance: annotations dictionary is %s, want utf8", d.Dictionary().DataType())
-	}
-	m := make([]int32, dict.Len())
-	for i := range m {
-		m[i] = -1
-	}
-	return d, m, nil
-}
-
-func (o *Overlap) internConcept(id string) int32 {
-	if c, ok := o.cindex[id]; ok {
-		return c
-	}
-	c := int32(len(o.concepts))
-	id = strings.Clone(id) // kept past the record's release
-	o.cindex[id] = c
-	o.concepts = append(o.concepts, id)
-	o.names = append(o.names, "")
-	return c
-}
-
-func (o *Overlap) internInput(id string) int32 {
-	if i, ok := o.iindex[id]; ok {
-		return i
-	}
-	i := int32(len(o.inputs))
-	id = strings.Clone(id) // kept past the record's release
-	o.iindex[id] = i
-	o.inputs = append(o.inputs, id)
-	o.states = append(o.states, nil)
-	return i
-}
-
+// addAnnotations counts rec's labels by the label core's rules.
 func (o *Overlap) addAnnotations(rec arrow.Record) error {
-	if rec == nil || rec.NumRows() == 0 {
-		return nil
-	}
-	if rec.NumCols() <= dataset.AnnValue {
-		return fmt.Errorf("balance: annotations record has %d columns, want the dataset annotation schema", rec.NumCols())
-	}
-	inCol, inMap, err := dictMap(rec.Column(dataset.AnnInputID))
-	if err != nil {
-		return err
-	}
-	cCol, cMap, err := dictMap(rec.Column(dataset.AnnConceptID))
-	if err != nil {
-		return err
-	}
-	nameCol, _ := rec.Column(dataset.AnnConceptName).(*array.Dictionary)
-	vals, ok := rec.Column(dataset.AnnValue).(*array.Float32)
-	if !ok {
-		return fmt.Errorf("balance: value column is %s, want float32", rec.Column(dataset.AnnValue).DataType())
-	}
-	inDict := inCol.Dictionary().(*array.String)
-	cDict := cCol.Dictionary().(*array.String)
-	for i := 0; i < int(rec.NumRows()); i++ {
-		if inCol.IsNull(i) || cCol.IsNull(i) || vals.IsNull(i) {
-			continue
-		}
-		ii := inCol.GetValueIndex(i)
-		in := inMap[ii]
-		if in < 0 {
-			in = o.internInput(inDict.Value(ii))
-			inMap[ii] = in
-		}
-		ci := cCol.GetValueIndex(i)
-		c := cMap[ci]
-		if c < 0 {
-			c = o.internConcept(cDict.Value(ci))
-			cMap[ci] = c
-		}
-		if o.names[c] == "" && nameCol != nil && nameCol.IsValid(i) {
-			o.names[c] = strings.Clone(nameCol.Dictionary().(*array.String).Value(nameCol.GetValueIndex(i)))
-		}
-		var bit uint32
-		switch v := vals.Value(i); v {
-		case dataset.Positive:
-			bit = stPos
-		case dataset.Negative:
-			bit = stNeg
-		default:
-			bit = stSoft
-			o.warn.SoftValues++
-		}
-		st := o.states[in]
-		found := false
-		for k, s := range st {
-			if s.concept() == c {
-				st[k] = s | cstate(bit)
-				found = true
-				break
-			}
-		}
-		if !found {
-			o.states[in] = append(st, mkState(c, bit))
-		}
-	}
-	return nil
+	return o.counter.Add(rec)
 }
 
 // embeddingColumn returns the inputs record's embedding column and its
@@ -194,14 +90,15 @@ func (o *Overlap) addEmbeddings(rec arrow.Record, unit []float32) ([]float32, er
 		if emb == nil {
 			continue
 		}
-		in, ok := o.iindex[ids.Value(i)]
+		in, ok := o.set.Lookup(ids.Value(i))
 		if !ok {
 			continue // no annotations: contributes to no centroid
 		}
 		var pos []int32
-		for _, s := range o.states[in] {
-			if s.pos() {
-				pos = append(pos, s.concept())
+		o.rowBuf = o.set.Row(in, o.rowBuf[:0])
+		for _, e := range o.rowBuf {
+			if e.Flags.IsPositive() {
+				pos = append(pos, e.Concept)
 			}
 		}
 		if len(pos) == 0 {

@@ -17,19 +17,20 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from this run")
 
 // readHierarchy builds the hierarchy of a relations file.
-func readHierarchy(t *testing.T, path string) *balance.Hierarchy {
+func readHierarchy(t *testing.T, path string) *label.Hierarchy {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
 	rels, err := dataset.ReadRelations(context.Background(), f, filepath.Base(path))
 	require.NoError(t, err)
-	h, err := balance.NewHierarchy(rels)
+	h, err := label.NewHierarchy(rels)
 	require.NoError(t, err)
 	return h
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"curate.dev/label"
 )
 
 // Status is a concept's verdict: can it be trained as it is?
@@ -133,42 +135,46 @@ type Report struct {
 // Report returns the counts so far. The Counter may go on counting; a
 // later Report includes everything.
 func (c *Counter) Report() *Report {
-	nc := len(c.conceptID)
+	return newReport(c.set, c.cfg.th)
+}
+
+// newReport is the balance of the labels in set, by the label core's one
+// count ([label.Set.Tally]).
+func newReport(set *label.Set, th Thresholds) *Report {
+	nc := set.NumConcepts()
+	rules := set.Rules()
 	rep := &Report{
-		Thresholds:     c.cfg.th,
-		ModelsIncluded: c.cfg.includeModels,
+		Thresholds:     th,
+		ModelsIncluded: rules.IncludeModels,
 		Concepts:       make([]ConceptStats, nc),
 	}
-	if c.cfg.includeModels {
-		rep.ModelThreshold = c.cfg.modelThreshold
+	if rules.IncludeModels {
+		rep.ModelThreshold = rules.ModelThreshold
+		if rep.ModelThreshold == 0 {
+			rep.ModelThreshold = label.DefaultModelThreshold
+		}
 	}
+	tot := set.Totals()
+	inputs, counts := set.Tally(nil)
 	rep.Summary = Summary{
-		Inputs:         len(c.spans) + c.unannotated,
-		Annotations:    c.annotations,
+		Inputs:         inputs,
+		Annotations:    tot.Annotations,
 		Concepts:       nc,
-		ImplicitValues: c.implicitSum,
-		ModelsExcluded: c.excluded,
+		ImplicitValues: tot.Implicit,
+		ModelsExcluded: tot.Excluded,
 	}
-	t := newTally(nc)
-	up, down := c.relations(rep)
-	if up == nil {
-		for _, sp := range c.spans {
-			t.plain(c.arena[sp.off : sp.off+sp.n])
-		}
-	} else {
-		for _, sp := range c.spans {
-			t.propagated(c.arena[sp.off:sp.off+sp.n], up, down)
-		}
+	if unknown := set.UnknownRelationConcepts(); len(unknown) > 0 {
+		rep.Summary.UnknownRelationConcepts = len(unknown)
+		rep.Warnings = append(rep.Warnings, set.UnknownRelationsWarning())
 	}
 	for k := range rep.Concepts {
-		cs := &rep.Concepts[k]
-		cs.ConceptID = c.conceptID[k]
-		cs.ConceptName = c.conceptName[k]
-		cs.Positives, cs.Negatives, cs.Conflicts = t.pos[k], t.neg[k], t.conf[k]
-		cs.ImpliedNegatives = t.withPos - t.annInPos[k]
-		cs.Unknown = len(c.spans) + c.unannotated - cs.Positives - cs.Negatives - cs.Conflicts - cs.ImpliedNegatives
-		cs.ImplicitValues = c.implicit[k]
-		cs.PropagatedPositives, cs.PropagatedNegatives = t.propPos[k], t.propNeg[k]
+		cs, n := &rep.Concepts[k], counts[k]
+		cs.ConceptID = set.ConceptID(k)
+		cs.ConceptName = set.ConceptName(k)
+		cs.Positives, cs.Negatives, cs.Conflicts = n.Positives, n.Negatives, n.Conflicts
+		cs.ImpliedNegatives, cs.Unknown = n.ImpliedNegatives, n.Unknown
+		cs.ImplicitValues = set.Implicit(k)
+		cs.PropagatedPositives, cs.PropagatedNegatives = n.ViaPositives, n.ViaNegatives
 		if cs.Positives > 0 {
 			cs.Ratio = float64(cs.Negatives) / float64(cs.Positives)
 		}
@@ -179,160 +185,6 @@ func (c *Counter) Report() *Report {
 	}
 	slices.SortFunc(rep.Concepts, func(a, b ConceptStats) int { return strings.Compare(a.ConceptID, b.ConceptID) })
 	return rep
-}
-
-// relations resolves the hierarchy against the concepts seen: for each
-// concept, the concepts a positive for it also counts for (up) and those a
-// negative for it also counts for (down). Both are nil without relations.
-func (c *Counter) relations(rep *Report) (up, down [][]int32) {
-	h := c.cfg.hier
-	if h == nil {
-		return nil, nil
-	}
-	var unknown []string
-	for _, id := range h.Concepts() {
-		if _, ok := c.conceptIDs[id]; !ok {
-			unknown = append(unknown, id)
-		}
-	}
-	if len(unknown) > 0 {
-		rep.Summary.UnknownRelationConcepts = len(unknown)
-		shown := unknown[:min(len(unknown), 5)]
-		more := ""
-		if len(unknown) > len(shown) {
-			more = fmt.Sprintf(" and %d more", len(unknown)-len(shown))
-		}
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("relations name %s that never appear in the annotations: %s%s",
-			plural(len(unknown), "concept"), strings.Join(shown, ", "), more))
-	}
-	index := func(ids ...[]string) []int32 {
-		var out []int32
-		for _, l := range ids {
-			for _, id := range l {
-				if k, ok := c.conceptIDs[id]; ok {
-					out = append(out, k)
-				}
-			}
-		}
-		return out
-	}
-	up = make([][]int32, len(c.conceptID))
-	down = make([][]int32, len(c.conceptID))
-	for k, id := range c.conceptID {
-		syn := h.Synonyms(id)
-		up[k] = index(h.Ancestors(id), syn)
-		down[k] = index(h.Descendants(id), syn)
-	}
-	return up, down
-}
-
-// tally holds per-concept counters while the inputs are walked.
-type tally struct {
-	pos, neg, conf, annInPos, propPos, propNeg []int
-	withPos                                    int
-	// scratch for propagation: flags per concept, valid where stamp == gen
-	stamp   []uint32
-	eff     []uint8
-	touched []int32
-	gen     uint32
-}
-
-func newTally(n int) *tally {
-	return &tally{
-		pos: make([]int, n), neg: make([]int, n), conf: make([]int, n),
-		annInPos: make([]int, n), propPos: make([]int, n), propNeg: make([]int, n),
-		stamp: make([]uint32, n), eff: make([]uint8, n),
-	}
-}
-
-// plain counts one input's entries without relations.
-func (t *tally) plain(ents []uint32) {
-	hasPos := false
-	for _, e := range ents {
-		f := e & 3
-		switch f {
-		case flagPos:
-			t.pos[e>>2]++
-			hasPos = true
-		case flagNeg:
-			t.neg[e>>2]++
-		default:
-			t.conf[e>>2]++
-			hasPos = true
-		}
-	}
-	if hasPos {
-		t.withPos++
-		for _, e := range ents {
-			t.annInPos[e>>2]++
-		}
-	}
-}
-
-const (
-	effPropPos = 4 // the positive came through a relation only
-	effPropNeg = 8
-)
-
-// propagated counts one input's entries after following relations.
-func (t *tally) propagated(ents []uint32, up, down [][]int32) {
-	t.gen++
-	t.touched = t.touched[:0]
-	for _, e := range ents {
-		k := int32(e >> 2)
-		t.stamp[k] = t.gen
-		t.eff[k] = uint8(e & 3)
-		t.touched = append(t.touched, k)
-	}
-	set := func(k int32, f, prop uint8) {
-		if t.stamp[k] != t.gen {
-			t.stamp[k] = t.gen
-			t.eff[k] = 0
-			t.touched = append(t.touched, k)
-		}
-		if t.eff[k]&f == 0 {
-			t.eff[k] |= f | prop
-		}
-	}
-	for _, e := range ents {
-		k := e >> 2
-		if e&flagPos != 0 {
-			for _, a := range up[k] {
-				set(a, flagPos, effPropPos)
-			}
-		}
-		if e&flagNeg != 0 {
-			for _, d := range down[k] {
-				set(d, flagNeg, effPropNeg)
-			}
-		}
-	}
-	hasPos := false
-	for _, k := range t.touched {
-		f := t.eff[k]
-		switch f & 3 {
-		case flagPos:
-			t.pos[k]++
-			hasPos = true
-		case flagNeg:
-			t.neg[k]++
-		default:
-			t.conf[k]++
-			hasPos = true
-		}
-		if f&effPropPos != 0 {
-			t.propPos[k]++
-		}
-		if f&effPropNeg != 0 {
-			t.propNeg[k]++
-		}
-	}
-	if hasPos {
-		t.withPos++
-		for _, k := range t.touched {
-			t.annInPos[k]++
-		}
-	}
 }
 
 // SortKey orders a report's concepts.

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // bandFactor: sources whose overlap score is at least this share of the
@@ -210,7 +211,7 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 			}
 			res.Passes = 2
 		} else {
-			for in := range o.inputs {
+			for in := range o.set.NumInputs() {
 				s.visit(int32(in), nil)
 			}
 		}
@@ -235,10 +236,13 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 		return err
 	}
 	defer r.Release()
-	seen := make([]bool, len(o.inputs))
+	seen := make([]bool, o.set.NumInputs())
 	unit := make([]float32, o.dim)
 	var scratch Warnings // counted in the first pass already
-	err = eachBatch(ctx, r, func(_, rec arrow.Record) error {
+	err = eachBatch(ctx, r, func(ann, rec arrow.Record, _ []string) error {
+		if ann == nil && rec == nil {
+			return nil // the last inputs without annotations: no candidates
+		}
 		if rec == nil {
 			return fmt.Errorf("balance: second pass: the source has no inputs table")
 		}
@@ -251,7 +255,7 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 			return fmt.Errorf("balance: inputs column %s is %s, want utf8", dataset.ColInputID, rec.Column(dataset.InInputID).DataType())
 		}
 		for i := 0; i < int(rec.NumRows()); i++ {
-			in, ok := o.iindex[ids.Value(i)]
+			in, ok := o.set.Lookup(ids.Value(i))
 			if !ok || seen[in] {
 				continue
 			}
@@ -262,7 +266,7 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 					u = unit
 				}
 			}
-			s.visit(in, u)
+			s.visit(int32(in), u)
 		}
 		return nil
 	})
@@ -281,17 +285,20 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 // positives is a source for. unit is its normalised embedding or nil.
 func (s *suggester) visit(in int32, unit []float32) {
 	o := s.o
-	st := o.states[in]
+	// The input's labels closed over the hierarchy: a positive for a
+	// concept is a positive for its ancestors and synonyms, and "annotated
+	// for the target" includes a negative that came through a relation.
+	st := o.walker.Row(int(in))
 	cands := s.buf[:0]
 	s.epoch++
 	for _, x := range st {
-		if x.conflict() {
+		if x.Flags.IsConflict() {
 			return // in conflict: not trustworthy
 		}
-		if !x.pos() {
+		if !own(x) {
 			continue
 		}
-		for _, ti := range s.srcTargets[x.concept()] {
+		for _, ti := range s.srcTargets[x.Concept] {
 			if s.mark[ti] != s.epoch {
 				s.mark[ti] = s.epoch
 				cands = append(cands, ti)
@@ -305,8 +312,8 @@ func (s *suggester) visit(in int32, unit []float32) {
 	// Everything the input is positive for, through the hierarchy too.
 	implied := s.implied[:0]
 	for _, x := range st {
-		if x.pos() {
-			implied = o.addPositive(implied, x.concept())
+		if x.Flags.IsPositive() {
+			implied = append(implied, x.Concept)
 		}
 	}
 	s.implied = implied
@@ -315,13 +322,13 @@ func (s *suggester) visit(in int32, unit []float32) {
 		t := s.targets[ti]
 		best, bestScore, ok := int32(-1), 0.0, true
 		for _, x := range st {
-			c := x.concept()
+			c := x.Concept
 			if c == t.c {
 				ok = false // annotated for the target
 				break
 			}
-			if !x.pos() {
-				continue
+			if !own(x) {
+				continue // a positive through a relation is no source and no veto
 			}
 			if t.related.has(c) {
 				ok = false // positive for a hypernym, hyponym or synonym
@@ -362,7 +369,7 @@ func (s *suggester) visit(in int32, unit []float32) {
 
 func (s *suggester) hashInput(in int32) uint64 {
 	f := fnv.New64a()
-	f.Write([]byte(s.o.inputs[in]))
+	f.Write([]byte(s.o.set.InputID(int(in))))
 	return mix(f.Sum64()^s.seed) | 1
 }
 
@@ -411,7 +418,7 @@ func (s *suggester) pick(t *target) ([]Suggestion, []string) {
 			r += fmt.Sprintf("; this input's embedding similarity to %s %.2f", o.concepts[t.c], cd.score)
 		}
 		out = append(out, Suggestion{
-			InputID:         o.inputs[cd.in],
+			InputID:         o.set.InputID(int(cd.in)),
 			ConceptID:       o.concepts[t.c],
 			Value:           dataset.Negative,
 			Score:           math.Round(cd.score*1e4) / 1e4,
@@ -480,3 +487,7 @@ type bitset []uint64
 func newBitset(n int) bitset      { return make(bitset, (n+63)/64) }
 func (b bitset) set(i int32)      { b[i>>6] |= 1 << (uint(i) & 63) }
 func (b bitset) has(i int32) bool { return b[i>>6]&(1<<(uint(i)&63)) != 0 }
+
+// own reports a positive annotated on the input itself, not one that came
+// only through a relation.
+func own(x label.Entry) bool { return x.Flags.IsPositive() && x.Flags&label.ViaPositive == 0 }

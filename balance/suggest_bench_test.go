@@ -15,6 +15,7 @@ import (
 	"curate.dev/balance"
 	"curate.dev/dataset"
 	"curate.dev/internal/synth"
+	"curate.dev/label"
 )
 
 // scaleWorld is the performance world: n inputs, 500 classes, 512-dim
@@ -22,10 +23,10 @@ import (
 func scaleWorld(tb testing.TB, n int) (*synth.World, *balance.OverlapOptions) {
 	w, err := synth.New(synth.Config{Seed: 1, Inputs: n, Concepts: 500, EmbeddingDim: 512, WithRelations: true})
 	require.NoError(tb, err)
-	h, err := balance.NewHierarchy(w.Relations())
+	h, err := label.NewHierarchy(w.Relations())
 	require.NoError(tb, err)
 	ov := balance.DefaultOverlapOptions()
-	ov.Hierarchy = h
+	ov.Rules.Hierarchy = h
 	return w, &ov
 }
 

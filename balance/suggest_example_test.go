@@ -8,6 +8,7 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // Suggest "not wolf" for huskies and "not husky" for wolves: both are
@@ -26,7 +27,7 @@ func ExampleSuggest() {
 			return nil
 		}), nil
 	}
-	h, err := balance.NewHierarchy([]dataset.Relation{
+	h, err := label.NewHierarchy([]dataset.Relation{
 		{Subject: "husky", Object: "canine", Predicate: dataset.Hyponym},
 		{Subject: "wolf", Object: "canine", Predicate: dataset.Hyponym},
 	})
@@ -34,7 +35,7 @@ func ExampleSuggest() {
 		panic(err)
 	}
 	ov := balance.DefaultOverlapOptions()
-	ov.Hierarchy = h
+	ov.Rules.Hierarchy = h
 	res, err := balance.Suggest(context.Background(), open, &ov, &balance.SuggestOptions{Ratio: 1, MaxPerConcept: 2, Seed: 1})
 	if err != nil {
 		panic(err)

@@ -1,6 +1,8 @@
 package balance
 
 import (
+	"curate.dev/label"
+
 	"bufio"
 	"fmt"
 	"html"
@@ -115,7 +117,7 @@ func warningLines(w Warnings) []string {
 		out = append(out, fmt.Sprintf("%d all-zero embedding(s) skipped", w.ZeroEmbeddings))
 	}
 	if w.SoftValues > 0 {
-		out = append(out, fmt.Sprintf("%d annotation(s) with a value other than 0 or 1 (neither positive nor negative)", w.SoftValues))
+		out = append(out, fmt.Sprintf("%d annotation(s) with a value between 0 and 1 (positive from %.1f on, negative below)", w.SoftValues, label.SoftThreshold))
 	}
 	if len(w.UnknownRelationConcepts) > 0 {
 		out = append(out, "concepts in relations but never annotated: "+strings.Join(w.UnknownRelationConcepts, ", "))

@@ -25,7 +25,7 @@ func exampleSuggestions(t *testing.T) *balance.Suggestions {
 	ctx := context.Background()
 	h := readHierarchy(t, "../examples/relations.jsonl")
 	ov := balance.DefaultOverlapOptions()
-	ov.Hierarchy = h
+	ov.Rules.Hierarchy = h
 	open := func(ctx context.Context) (*dataset.Reader, error) {
 		f, err := os.Open("../examples/animals.jsonl")
 		if err != nil {

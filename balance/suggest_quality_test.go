@@ -12,6 +12,7 @@ import (
 	"curate.dev/balance"
 	"curate.dev/dataset"
 	"curate.dev/internal/synth"
+	"curate.dev/label"
 )
 
 // quality is what the hidden truth says about a set of suggested negatives.
@@ -65,9 +66,9 @@ func qualityRun(t testing.TB, cfg synth.Config) (ours, random quality) {
 	open := func(ctx context.Context) (*dataset.Reader, error) { return w.Reader(ctx), nil }
 	ov := balance.DefaultOverlapOptions()
 	if rels := w.Relations(); rels != nil {
-		h, err := balance.NewHierarchy(rels)
+		h, err := label.NewHierarchy(rels)
 		require.NoError(t, err)
-		ov.Hierarchy = h
+		ov.Rules.Hierarchy = h
 	}
 	so := balance.DefaultSuggestOptions()
 	res, err := balance.Suggest(ctx, open, &ov, &so)

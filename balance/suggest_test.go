@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // tw is a small hand-built world.
@@ -104,7 +105,7 @@ func animals(withEmb bool) *tw {
 }
 
 func TestOverlapVerdicts(t *testing.T) {
-	h, err := NewHierarchy([]dataset.Relation{
+	h, err := label.NewHierarchy([]dataset.Relation{
 		{Subject: "husky", Object: "dog", Predicate: dataset.Hyponym},
 		{Subject: "dog", Object: "canine", Predicate: dataset.Hyponym},
 		{Subject: "wolf", Object: "canine", Predicate: dataset.Hyponym},
@@ -114,7 +115,7 @@ func TestOverlapVerdicts(t *testing.T) {
 	w := animals(true)
 	w.add("d1", vec(dirHusky, 1), "dog", "husky")
 	opts := DefaultOverlapOptions()
-	opts.Hierarchy = h
+	opts.Rules.Hierarchy = h
 	o := w.analyze(t, &opts)
 
 	tests := []struct {
@@ -313,7 +314,7 @@ func TestSuggestOptions(t *testing.T) {
 		assert.Empty(t, res.Suggestions, "no concept has 31 positives to vouch for exclusivity")
 	})
 	t.Run("hierarchy", func(t *testing.T) {
-		h, err := NewHierarchy([]dataset.Relation{
+		h, err := label.NewHierarchy([]dataset.Relation{
 			{Subject: "husky", Object: "dog", Predicate: dataset.Hyponym},
 			{Subject: "dog", Object: "canine", Predicate: dataset.Hyponym},
 			{Subject: "wolf", Object: "canine", Predicate: dataset.Hyponym},
@@ -325,7 +326,7 @@ func TestSuggestOptions(t *testing.T) {
 			w.add(fmt.Sprintf("k%02d", i), nil, "canine")
 		}
 		ov := DefaultOverlapOptions()
-		ov.Hierarchy = h
+		ov.Rules.Hierarchy = h
 		res := run(w, &ov, nil)
 		var gotWolfFromHusky, gotDog bool
 		for _, s := range res.Suggestions {
@@ -349,10 +350,17 @@ func TestSuggestOptions(t *testing.T) {
 		w.add("hx", vec(dirHusky, 2), "husky", "-husky")
 		w.add("hs", vec(dirHusky, 2), "husky", "~wolf")
 		res := run(w, nil, nil)
+		base := run(animals(true), nil, nil)
 		assert.EqualValues(t, 1, res.Warnings.SoftValues)
 		assert.Equal(t, 2, conceptSummary(res, "husky").Conflicts)
+		// A person's soft 0.5 is a positive, by the one label rule the
+		// report uses too.
+		assert.Equal(t, conceptSummary(base, "wolf").Positives+1, conceptSummary(res, "wolf").Positives)
 		for _, s := range res.Suggestions {
-			assert.NotContains(t, []string{"hx", "hs", "h00"}, s.InputID)
+			assert.NotContains(t, []string{"hx", "h00"}, s.InputID, "inputs in conflict are never suggested")
+			if s.InputID == "hs" {
+				assert.NotContains(t, []string{"husky", "wolf"}, s.ConceptID, "hs is positive for both")
+			}
 		}
 	})
 }
@@ -382,11 +390,11 @@ func TestSuggestBadInput(t *testing.T) {
 		}
 	})
 	t.Run("cycle", func(t *testing.T) {
-		_, err := NewHierarchy([]dataset.Relation{
+		_, err := label.NewHierarchy([]dataset.Relation{
 			{Subject: "a", Object: "b", Predicate: dataset.Hyponym},
 			{Subject: "b", Object: "a", Predicate: dataset.Hyponym},
 		})
-		assert.ErrorIs(t, err, ErrCycle)
+		assert.ErrorIs(t, err, label.ErrCycle)
 	})
 	t.Run("open fails", func(t *testing.T) {
 		boom := errors.New("boom")
@@ -441,7 +449,7 @@ func TestSuggestionOutput(t *testing.T) {
 // with huskies co-occurs with animal even if no input says "animal" beside
 // it, and never yields "not animal".
 func TestSuggestImpliedPositives(t *testing.T) {
-	h, err := NewHierarchy([]dataset.Relation{{Subject: "husky", Object: "animal", Predicate: dataset.Hyponym}})
+	h, err := label.NewHierarchy([]dataset.Relation{{Subject: "husky", Object: "animal", Predicate: dataset.Hyponym}})
 	require.NoError(t, err)
 	w := &tw{}
 	for i := 0; i < 60; i++ {
@@ -461,7 +469,7 @@ func TestSuggestImpliedPositives(t *testing.T) {
 		w.add(fmt.Sprintf("y%02d", i), nil, "car", "-animal")
 	}
 	ov := DefaultOverlapOptions()
-	ov.Hierarchy = h
+	ov.Rules.Hierarchy = h
 	o := w.analyze(t, &ov)
 	p, _ := o.Pair("animal", "indoors")
 	assert.Equal(t, VerdictCooccurring, p.Verdict)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -71,10 +73,14 @@ type blockResult struct {
 	chunks []parChunk
 	inputs int64 // inputs decoded in the block
 	bare   int64 // of which carry no annotation
-	next   int
-	errs   []*ParseError // Line relative to the block
-	lines  int
-	err    error // a read error: the stream ends here
+	// bareIDs and bareLines: the ids (copies) and block lines of the
+	// inputs without annotations
+	bareIDs   []string
+	bareLines []int32
+	next      int
+	errs      []*ParseError // Line relative to the block
+	lines     int
+	err       error // a read error: the stream ends here
 }
 
 // parChunk is one batch of a block: the annotations record and, when
@@ -335,6 +341,8 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch, inb *inBatch
 				fp.emit(batch, in)
 			} else {
 				res.bare++
+				res.bareIDs = append(res.bareIDs, string(fp.id))
+				res.bareLines = append(res.bareLines, int32(res.lines))
 			}
 			if inb != nil {
 				inb.addFast(fp, res.lines, batch.Len())
@@ -351,6 +359,8 @@ func (p *parJSONL) parse(b *block, fp *fastParser, batch *annBatch, inb *inBatch
 			res.inputs++
 			if len(in.Annotations) == 0 {
 				res.bare++
+				res.bareIDs = append(res.bareIDs, strings.Clone(in.ID))
+				res.bareLines = append(res.bareLines, int32(res.lines))
 			}
 			for i := range in.Annotations {
 				a := &in.Annotations[i]
@@ -502,6 +512,7 @@ func (r *Reader) nextParallel() bool {
 		r.stats.Lines += int64(res.lines)
 		r.stats.Inputs += res.inputs
 		r.stats.Unannotated += res.bare
+		r.bare = append(r.bare, res.bareIDs...)
 	}
 }
 
@@ -615,6 +626,10 @@ func (r *Reader) checkEmbeddings(res *blockResult) {
 			res.inputs--
 			if rows == 0 {
 				res.bare--
+				if j := slices.Index(res.bareLines, c.lines[k]); j >= 0 {
+					res.bareIDs = slices.Delete(res.bareIDs, j, j+1)
+					res.bareLines = slices.Delete(res.bareLines, j, j+1)
+				}
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync/atomic"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -51,8 +52,9 @@ type Reader struct {
 	dim int
 
 	curAnn, curInp arrow.Record
-	primed         bool // a batch was decoded ahead (by Schema) and not yet returned
-	first          bool // the first batch is being decoded
+	bare           []string // ids of unannotated inputs not yet taken by UnannotatedIDs
+	primed         bool     // a batch was decoded ahead (by Schema) and not yet returned
+	first          bool     // the first batch is being decoded
 	pending        []Input
 	seen           map[string]struct{}
 
@@ -184,6 +186,7 @@ func (r *Reader) Next() bool {
 			} else if len(in.Annotations) == 0 && r.dec.grouped() {
 				// Counted only once added: a skipped input is no input.
 				r.stats.Unannotated++
+				r.bare = append(r.bare, strings.Clone(in.ID))
 			}
 		}
 		if err == nil {
@@ -393,6 +396,18 @@ func (r *Reader) InputSchema() *arrow.Schema {
 
 // Err returns the error that ended the stream, or nil at a clean end.
 func (r *Reader) Err() error { return r.err }
+
+// UnannotatedIDs returns the ids of the inputs read since the last call
+// that carry no annotation at all (they add no rows to the annotations
+// table, yet they are inputs of the dataset), and forgets them. Call it
+// after each Next and once after the loop: the last of them may be read by
+// the Next that returns false. The strings are the caller's to keep. An
+// input listed here may still carry annotations on another line.
+func (r *Reader) UnannotatedIDs() []string {
+	ids := r.bare
+	r.bare = nil
+	return ids
+}
 
 // Stats returns the counts so far.
 func (r *Reader) Stats() Stats { return r.stats }

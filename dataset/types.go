@@ -17,8 +17,9 @@ const (
 	// ValueHTTPDefault: the value was omitted in Clarifai JSON and read as
 	// 1.0, the HTTP API's rule.
 	ValueHTTPDefault
-	// ValueGRPCDefault: the value was absent on the gRPC wire and read as
-	// 0.0, the protobuf default.
+	// ValueGRPCDefault: the value was read over gRPC as 0.0, the protobuf
+	// default. The wire cannot tell a stated 0.0 from an omitted value, so
+	// either way it is a negative, and it is not implicit.
 	ValueGRPCDefault
 )
 
@@ -32,8 +33,9 @@ func (s ValueSource) String() string {
 	return "unknown"
 }
 
-// Implicit reports whether the value was not stated by the source.
-func (s ValueSource) Implicit() bool { return s != ValueExplicit }
+// Implicit reports whether the source is known to have omitted the value
+// (ValueHTTPDefault). A gRPC 0.0 is not: it may as well have been stated.
+func (s ValueSource) Implicit() bool { return s == ValueHTTPDefault }
 
 // ParseValueSource is the inverse of [ValueSource.String].
 func ParseValueSource(name string) (ValueSource, bool) {

@@ -34,6 +34,10 @@ func (v *view) Next() bool            { return v.r.Next() && v.pick(v.r) != nil 
 func (v *view) Record() arrow.Record  { return v.pick(v.r) }
 func (v *view) Err() error            { return v.r.Err() }
 
+// UnannotatedIDs is [Reader.UnannotatedIDs] of the shared reader, so that
+// a consumer of the view counts inputs without annotations too.
+func (v *view) UnannotatedIDs() []string { return v.r.UnannotatedIDs() }
+
 var _ array.RecordReader = (*view)(nil)
 
 // Tables holds a whole dataset in memory, as a notebook uses it.

@@ -42,9 +42,9 @@ func ExampleLabelCollector() {
 	l := c.Labels()
 	vec := make([]int8, len(l.Concepts))
 	fmt.Println(l.Concepts)
-	for i, id := range l.Inputs {
+	for i := range l.NumInputs() {
 		l.Vector(i, vec)
-		fmt.Println(id, vec)
+		fmt.Println(l.InputID(i), vec)
 	}
 	for c, s := range export.CountStats(l, nil) {
 		fmt.Printf("%s: %d positive, %d negative, %d unknown, %d conflict, pos_weight %.1f\n",
@@ -56,7 +56,7 @@ func ExampleLabelCollector() {
 	// b [-1 1]
 	// c [-1 -1]
 	// d [-1 0]
-	// cat: 1 positive, 0 negative, 3 unknown, 1 conflict, pos_weight 0.0
+	// cat: 1 positive, 0 negative, 2 unknown, 1 conflict, pos_weight 0.0
 	// dog: 1 positive, 2 negative, 1 unknown, 0 conflict, pos_weight 2.0
 }
 

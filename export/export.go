@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // Opener starts a fresh pass over the dataset. An export reads its source
@@ -28,8 +29,11 @@ type Request struct {
 	// GroupField keeps inputs with the same metadata field value in one
 	// split ("" for none).
 	GroupField string
-	// KeepModel keeps model and workflow annotations in the labels.
-	KeepModel bool
+	// Rules read annotations as labels (package label): model scores,
+	// and the relations that close the labels of the training and stats
+	// layouts. The long layout writes annotations as they are, so a
+	// hierarchy with it is an error.
+	Rules label.Rules
 }
 
 // Plan is what the first pass learned: the label matrix and, when
@@ -50,6 +54,11 @@ type Result struct {
 	Rows  int64
 }
 
+// ErrLongRelations reports relations given for the long layout, which
+// writes annotations as they are: relations close the labels of the
+// training and stats layouts only.
+var ErrLongRelations = errors.New("export: relations apply to the training and stats layouts; the long layout writes annotations as they are")
+
 // SidecarName is the JSON file, written beside the data files of the
 // training and stats layouts, that lists the concepts in label order.
 const SidecarName = "concepts.json"
@@ -69,6 +78,9 @@ func Export(ctx context.Context, open Opener, sink Sink, req Request, opts ...Op
 		}
 	}()
 	res = &Result{}
+	if req.Layout == Long && req.Rules.Hierarchy != nil {
+		return nil, ErrLongRelations
+	}
 	if req.Layout != Long || len(req.Splits) > 0 {
 		if res.Plan, err = MakePlan(ctx, open, req); err != nil {
 			return nil, err
@@ -106,8 +118,7 @@ func Export(ctx context.Context, open Opener, sink Sink, req Request, opts ...Op
 // MakePlan reads the dataset once, collects its labels and, when req has
 // splits, stratifies them.
 func MakePlan(ctx context.Context, open Opener, req Request) (*Plan, error) {
-	var copts []CollectOption
-	copts = append(copts, WithModelAnnotations(req.KeepModel))
+	copts := []CollectOption{WithRules(req.Rules)}
 	if req.GroupField != "" {
 		copts = append(copts, WithGroupField(req.GroupField))
 	}
@@ -126,10 +137,12 @@ func MakePlan(ctx context.Context, open Opener, req Request) (*Plan, error) {
 		if err := col.AddAnnotations(r.Annotations()); err != nil {
 			return nil, err
 		}
+		col.AddIDs(r.UnannotatedIDs())
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
+	col.AddIDs(r.UnannotatedIDs())
 	p := &Plan{Labels: col.Labels(), Splits: req.Splits}
 	if len(req.Splits) > 0 {
 		p.Assign = Stratify(p.Labels, req.Splits, req.Seed)

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // State is one cell of the label matrix.
@@ -30,41 +30,43 @@ const (
 	cellConflict int8 = 2
 )
 
-// Labels is the label matrix of a dataset: for every input, the concepts
-// annotated on it and whether each is present, absent or in conflict (both
-// a positive and a negative: never silently resolved, it reads as
-// [Unknown]). Build it with a [LabelCollector].
+// Labels is the label matrix of a dataset, as the label core reads it
+// (package label: the same rules, hierarchy closure and distinct inputs as
+// the balance report): for every input, the concepts labelled on it and
+// whether each is present, absent or in conflict (both a positive and a
+// negative: never silently resolved, it reads as [Unknown]). Build it with
+// a [LabelCollector]. Labels is read-only and safe for concurrent readers.
 type Labels struct {
 	// Concepts are the concept ids in label-vector order (sorted).
 	Concepts []string
 	// Names are the concepts' display names ("" when none was seen).
 	Names []string
-	// Inputs are the input ids in first-seen order.
-	Inputs []string
 	// Groups holds each input's group number when a group field was set
 	// (inputs without the field get a group of their own); nil otherwise.
 	Groups []int32
-	// Excluded counts annotations left out by annotator kind.
+	// Excluded counts annotations left out by the rules (model and
+	// workflow scores, unless models are kept).
 	Excluded int64
 
-	index map[string]int32
+	set   *label.Set // distinct inputs; its concept k is Concepts[renum[k]]
+	renum []int32
 	off   []int64 // input i's cells are conc/cell[off[i]:off[i+1]], concepts ascending
 	conc  []int32
 	cell  []int8
 }
 
-// NumInputs returns the number of inputs.
-func (l *Labels) NumInputs() int { return len(l.Inputs) }
+// NumInputs returns the number of inputs, annotated or not.
+func (l *Labels) NumInputs() int { return l.set.NumInputs() }
+
+// InputID returns the id of input i (in order of first sight).
+func (l *Labels) InputID(i int) string { return l.set.InputID(i) }
 
 // Index returns the row of an input id.
-func (l *Labels) Index(inputID string) (int, bool) {
-	i, ok := l.index[inputID]
-	return int(i), ok
-}
+func (l *Labels) Index(inputID string) (int, bool) { return l.set.Lookup(inputID) }
 
-// Row calls fn for each annotated concept of input i, in concept order.
-// conflict marks a concept with both a positive and a negative; state is
-// then Unknown.
+// Row calls fn for each labelled concept of input i (relations applied), in
+// concept order. conflict marks a concept with both a positive and a
+// negative; state is then Unknown.
 func (l *Labels) Row(i int, fn func(concept int, state State, conflict bool)) {
 	for k := l.off[i]; k < l.off[i+1]; k++ {
 		switch l.cell[k] {
@@ -108,10 +110,12 @@ func (l *Labels) positives(i int, buf []int32) []int32 {
 // CollectOption configures a [LabelCollector].
 type CollectOption func(*LabelCollector)
 
-// WithModelAnnotations keeps annotations whose annotator_kind is "model"
-// or "workflow" (predictions, not labels). They are left out by default.
-func WithModelAnnotations(keep bool) CollectOption {
-	return func(c *LabelCollector) { c.keepModel = keep }
+// WithRules reads annotations by rules (package label): whether model and
+// workflow scores count and from which score, and the relations that
+// close the labels. The default is label.Rules{}: models left out, no
+// relations.
+func WithRules(r label.Rules) CollectOption {
+	return func(c *LabelCollector) { c.rules = r }
 }
 
 // WithGroupField groups inputs by a top-level field of their metadata JSON
@@ -122,145 +126,40 @@ func WithGroupField(field string) CollectOption {
 }
 
 // LabelCollector builds [Labels] from annotation and input records, one
-// batch at a time. It keeps only integer indices per annotation.
+// batch at a time, through a [label.Set].
 type LabelCollector struct {
-	keepModel  bool
+	rules      label.Rules
 	groupField string
-
-	index    map[string]int32
-	inputs   []string
-	cIndex   map[string]int32
-	concepts []string
-	names    []string
-	excluded int64
-
-	rowIn   []int32
-	rowCon  []int32
-	rowCell []int8
-
-	inCache, conCache dictCache
+	set        *label.Set
 
 	groupKeys map[string]int32
 	groups    []int32 // by input index; -1 until the input's record is seen
-
-	scratch []int32
 }
 
 // NewLabelCollector returns an empty collector.
 func NewLabelCollector(opts ...CollectOption) *LabelCollector {
-	c := &LabelCollector{index: map[string]int32{}, cIndex: map[string]int32{}}
+	c := &LabelCollector{}
 	for _, o := range opts {
 		o(c)
 	}
+	c.set = label.NewSet(c.rules)
 	if c.groupField != "" {
 		c.groupKeys = map[string]int32{}
 	}
 	return c
 }
 
-func (c *LabelCollector) input(id string) int32 {
-	if i, ok := c.index[id]; ok {
-		return i
-	}
-	i := int32(len(c.inputs))
-	id = strings.Clone(id) // kept past the record's release
-	c.index[id] = i
-	c.inputs = append(c.inputs, id)
-	if c.groupKeys != nil {
-		c.groups = append(c.groups, -1)
-	}
-	return i
-}
-
-func (c *LabelCollector) concept(id string) int32 {
-	if i, ok := c.cIndex[id]; ok {
-		return i
-	}
-	i := int32(len(c.concepts))
-	id = strings.Clone(id) // kept past the record's release
-	c.cIndex[id] = i
-	c.concepts = append(c.concepts, id)
-	c.names = append(c.names, "")
-	return i
-}
-
-// AddAnnotations adds a record of [dataset.AnnotationSchema] (dictionary
-// or plain string columns).
+// AddAnnotations adds a record of [dataset.AnnotationSchema].
 func (c *LabelCollector) AddAnnotations(rec arrow.Record) error {
-	n := int(rec.NumRows())
-	if n == 0 {
-		return nil
-	}
-	sch := rec.Schema()
-	col := func(name string) arrow.Array {
-		if idx := sch.FieldIndices(name); len(idx) > 0 {
-			return rec.Column(idx[0])
-		}
-		return nil
-	}
-	inCol, conCol, valCol := col(dataset.ColInputID), col(dataset.ColConceptID), col(dataset.ColValue)
-	if inCol == nil || conCol == nil || valCol == nil {
-		return fmt.Errorf("export: annotations record lacks %s, %s or %s", dataset.ColInputID, dataset.ColConceptID, dataset.ColValue)
-	}
-	inputOf, err := c.inCache.indexer(inCol, c.input)
-	if err != nil {
-		return err
-	}
-	conceptOf, err := c.conCache.indexer(conCol, c.concept)
-	if err != nil {
-		return err
-	}
-	vals, ok := valCol.(*array.Float32)
-	if !ok {
-		return fmt.Errorf("export: column %s is %s, want float32", dataset.ColValue, valCol.DataType())
-	}
-	keep := func(int) bool { return true }
-	if kc := col(dataset.ColAnnotatorKind); kc != nil && !c.keepModel {
-		model, err := stringPredicate(kc, func(s string) bool { return s == "model" || s == "workflow" })
-		if err != nil {
-			return err
-		}
-		keep = func(i int) bool { return !model(i) }
-	}
-	if nc := col(dataset.ColConceptName); nc != nil {
-		if err := c.takeNames(nc, conceptOf); err != nil {
-			return err
-		}
-	}
-	for i := 0; i < n; i++ {
-		if !keep(i) {
-			c.excluded++
-			continue
-		}
-		if vals.IsNull(i) || inCol.IsNull(i) || conCol.IsNull(i) {
-			continue
-		}
-		cell := cellAbsent
-		if vals.Value(i) >= 0.5 {
-			cell = cellPresent
-		}
-		c.rowIn = append(c.rowIn, inputOf(i))
-		c.rowCon = append(c.rowCon, conceptOf(i))
-		c.rowCell = append(c.rowCell, cell)
+	if err := c.set.AddAnnotations(rec); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	return nil
 }
 
-func (c *LabelCollector) takeNames(nc arrow.Array, conceptOf func(int) int32) error {
-	name, err := stringGetter(nc)
-	if err != nil {
-		return err
-	}
-	for i := 0; i < nc.Len(); i++ {
-		if nc.IsNull(i) {
-			continue
-		}
-		if k := conceptOf(i); c.names[k] == "" {
-			c.names[k] = strings.Clone(name(i))
-		}
-	}
-	return nil
-}
+// AddIDs registers inputs without annotations by id (as
+// dataset.Reader.UnannotatedIDs lists them).
+func (c *LabelCollector) AddIDs(ids []string) { c.set.AddIDs(ids) }
 
 // AddInputs registers the inputs of a record of [dataset.InputSchema], so
 // inputs without annotations are still split, and reads their group keys.
@@ -286,7 +185,13 @@ func (c *LabelCollector) AddInputs(rec arrow.Record) error {
 	}
 	var obj map[string]json.RawMessage
 	for i := 0; i < int(rec.NumRows()); i++ {
-		k := c.input(id(i))
+		k := c.set.Input(id(i))
+		if c.groupKeys == nil {
+			continue
+		}
+		for len(c.groups) <= k {
+			c.groups = append(c.groups, -1)
+		}
 		if meta == nil || metaCol.IsNull(i) || c.groups[k] >= 0 {
 			continue
 		}
@@ -309,66 +214,57 @@ func (c *LabelCollector) AddInputs(rec arrow.Record) error {
 
 // Labels returns the label matrix. The collector should not be used after.
 func (c *LabelCollector) Labels() *Labels {
-	// Sort concepts by id and renumber.
-	order := make([]int32, len(c.concepts))
+	set := c.set
+	nc := set.NumConcepts()
+	order := make([]int32, nc)
 	for i := range order {
 		order[i] = int32(i)
 	}
-	sort.Slice(order, func(a, b int) bool { return c.concepts[order[a]] < c.concepts[order[b]] })
-	renum := make([]int32, len(order))
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(set.ConceptID(int(a)), set.ConceptID(int(b))) })
 	l := &Labels{
-		Concepts: make([]string, len(order)),
-		Names:    make([]string, len(order)),
-		Inputs:   c.inputs,
-		Excluded: c.excluded,
-		index:    c.index,
+		Concepts: make([]string, nc),
+		Names:    make([]string, nc),
+		Excluded: int64(set.Totals().Excluded),
+		set:      set,
+		renum:    make([]int32, nc),
 	}
 	for newI, old := range order {
-		renum[old] = int32(newI)
-		l.Concepts[newI] = c.concepts[old]
-		l.Names[newI] = c.names[old]
+		l.renum[old] = int32(newI)
+		l.Concepts[newI] = set.ConceptID(int(old))
+		l.Names[newI] = set.ConceptName(int(old))
 	}
-	// Counting sort of the annotation rows by input.
-	n := len(c.inputs)
-	off := make([]int64, n+1)
-	for _, in := range c.rowIn {
-		off[in+1]++
-	}
-	for i := 0; i < n; i++ {
-		off[i+1] += off[i]
-	}
-	pos := slices.Clone(off[:n])
+	// Each input's labels closed over the relations, concepts ascending.
+	n := set.NumInputs()
+	w := set.Walker()
+	l.off = make([]int64, n+1)
 	type pair struct {
 		c    int32
 		cell int8
 	}
-	pairs := make([]pair, len(c.rowIn))
-	for r, in := range c.rowIn {
-		pairs[pos[in]] = pair{renum[c.rowCon[r]], c.rowCell[r]}
-		pos[in]++
-	}
-	c.rowIn, c.rowCon, c.rowCell = nil, nil, nil
-	// Per input: sort by concept, merge duplicates, mark conflicts.
-	l.off = make([]int64, n+1)
-	l.conc = make([]int32, 0, len(pairs))
-	l.cell = make([]int8, 0, len(pairs))
-	for i := 0; i < n; i++ {
-		row := pairs[off[i]:off[i+1]]
-		slices.SortFunc(row, func(a, b pair) int { return int(a.c) - int(b.c) })
-		for k := 0; k < len(row); {
-			j, cell := k+1, row[k].cell
-			for ; j < len(row) && row[j].c == row[k].c; j++ {
-				if row[j].cell != cell {
-					cell = cellConflict
-				}
+	var row []pair
+	for i := range n {
+		row = row[:0]
+		for _, e := range w.Row(i) {
+			cell := cellConflict
+			switch {
+			case e.Flags.IsPositive():
+				cell = cellPresent
+			case e.Flags.IsNegative():
+				cell = cellAbsent
 			}
-			l.conc = append(l.conc, row[k].c)
-			l.cell = append(l.cell, cell)
-			k = j
+			row = append(row, pair{l.renum[e.Concept], cell})
+		}
+		slices.SortFunc(row, func(a, b pair) int { return int(a.c) - int(b.c) })
+		for _, p := range row {
+			l.conc = append(l.conc, p.c)
+			l.cell = append(l.cell, p.cell)
 		}
 		l.off[i+1] = int64(len(l.conc))
 	}
 	if c.groupKeys != nil {
+		for len(c.groups) < n {
+			c.groups = append(c.groups, -1)
+		}
 		next := int32(len(c.groupKeys))
 		for i, g := range c.groups {
 			if g < 0 {
@@ -379,6 +275,17 @@ func (c *LabelCollector) Labels() *Labels {
 		l.Groups = c.groups
 	}
 	return l
+}
+
+// counts returns the label core's counts per concept in label-vector
+// order, over the inputs i with keep(i) (nil: all).
+func (l *Labels) counts(keep func(i int) bool) (int, []label.Counts) {
+	n, byCore := l.set.Tally(keep)
+	out := make([]label.Counts, len(byCore))
+	for k, c := range byCore {
+		out[l.renum[k]] = c
+	}
+	return n, out
 }
 
 // stringIndexer maps each row of a string or dictionary<string> column to

@@ -272,7 +272,11 @@ func StatsSchema(concepts []string) *arrow.Schema {
 	}, &md)
 }
 
-// ConceptStats are one concept's counts over a set of inputs.
+// ConceptStats are one concept's counts over a set of inputs, as the label
+// core counts them (the balance report's numbers). Positives + Negatives +
+// Conflicts + Unknown is the number of inputs; Unknown holds every input
+// without a label for the concept (the report's implied negatives and
+// unknown together).
 type ConceptStats struct {
 	Positives, Negatives, Unknown, Conflicts int64
 }
@@ -287,26 +291,13 @@ func (s ConceptStats) PosWeight() float64 {
 
 // CountStats counts each concept over the inputs i with keep(i) (nil: all).
 func CountStats(l *Labels, keep func(i int) bool) []ConceptStats {
-	out := make([]ConceptStats, len(l.Concepts))
-	var n int64
-	for i := 0; i < l.NumInputs(); i++ {
-		if keep != nil && !keep(i) {
-			continue
+	_, counts := l.counts(keep)
+	out := make([]ConceptStats, len(counts))
+	for c, k := range counts {
+		out[c] = ConceptStats{
+			Positives: int64(k.Positives), Negatives: int64(k.Negatives), Conflicts: int64(k.Conflicts),
+			Unknown: int64(k.ImpliedNegatives + k.Unknown),
 		}
-		n++
-		l.Row(i, func(c int, s State, conflict bool) {
-			switch {
-			case conflict:
-				out[c].Conflicts++
-			case s == Present:
-				out[c].Positives++
-			case s == Absent:
-				out[c].Negatives++
-			}
-		})
-	}
-	for c := range out {
-		out[c].Unknown = n - out[c].Positives - out[c].Negatives
 	}
 	return out
 }

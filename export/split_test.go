@@ -7,6 +7,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"curate.dev/label"
 )
 
 // collect builds Labels from a world through the package's own reader path.
@@ -106,19 +108,23 @@ func TestStratify(t *testing.T) {
 func TestLabelsConflictAndModel(t *testing.T) {
 	w := world{inputs: 400, concepts: 8, positives: 2, negatives: 2, conflictEvery: 3, modelEvery: 2, seed: 3}
 	for _, keep := range []bool{false, true} {
-		l := collect(t, w, WithModelAnnotations(keep))
+		l := collect(t, w, WithRules(label.Rules{IncludeModels: keep}))
 		want := w.truth(keep)
-		require.Equal(t, want.ids, l.Inputs)
+		ids := make([]string, l.NumInputs())
+		for i := range ids {
+			ids[i] = l.InputID(i)
+		}
+		require.Equal(t, want.ids, ids)
 		vec := make([]int8, len(l.Concepts))
 		conflicts := 0
-		for i := range l.Inputs {
+		for i := range ids {
 			l.Vector(i, vec)
 			for c, id := range l.Concepts {
 				s, ok := want.states[i][id]
 				if !ok {
 					s = Unknown
 				}
-				assert.Equal(t, int8(s), vec[c], "%s %s", l.Inputs[i], id)
+				assert.Equal(t, int8(s), vec[c], "%s %s", ids[i], id)
 			}
 			l.Row(i, func(c int, s State, conflict bool) {
 				if conflict {

@@ -31,7 +31,7 @@ type ExportOptions struct {
 	Compression    string
 	MaxRowsPerFile int64
 	TargetsMask    bool
-	KeepModel      bool
+	Labels         LabelFlags
 	Force          bool
 }
 
@@ -55,7 +55,11 @@ concept keeps its share in each split; --group-by metadata.FIELD keeps inputs
 sharing that metadata value in one split. Files go to DIR/split=NAME/part-NNNNN.*
 and appear only when the whole export has succeeded. The deviation report
 compares each concept's share per split with the target, beside a random split.
-Model and workflow annotations are left out of labels unless --keep-model.`,
+Model and workflow annotations are left out of labels unless --include-models.
+With --relations the training and stats layouts carry the same closure as
+"curate report --relations": a positive also counts for hypernyms and
+synonyms, a negative for hyponyms and synonyms. The long layout writes the
+annotations as they are and takes no --relations.`,
 		Example: `  curate export data.jsonl --out out --layout training --split train=0.8,val=0.1,test=0.1 --seed 7
   curate export data.jsonl --out out --layout long --format csv
   curate export data.jsonl --out stats --layout stats --split train=0.9,test=0.1 --group-by metadata.album`,
@@ -67,6 +71,9 @@ Model and workflow annotations are left out of labels unless --keep-model.`,
 			}
 			if opts.Out == "" {
 				return flagErrorf("export: --out DIR is required")
+			}
+			if err := opts.Labels.validate(cmd.Flags()); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -85,7 +92,9 @@ Model and workflow annotations are left out of labels unless --keep-model.`,
 	fs.StringVar(&opts.Compression, "compression", "zstd", "compression: zstd, snappy or none")
 	fs.Int64Var(&opts.MaxRowsPerFile, "max-rows-per-file", 0, "start a new part file after `N` rows (0: one file per split)")
 	fs.BoolVar(&opts.TargetsMask, "targets-mask", false, "training layout: float32 targets and mask instead of an int8 label vector")
-	fs.BoolVar(&opts.KeepModel, "keep-model", false, "count model and workflow annotations as labels")
+	addLabelFlags(fs, &opts.Labels)
+	fs.BoolVar(&opts.Labels.IncludeModels, "keep-model", false, "same as --include-models")
+	_ = fs.MarkDeprecated("keep-model", "use --include-models")
 	fs.BoolVar(&opts.Force, "force", false, "write into a non-empty --out folder")
 	return cmd
 }
@@ -97,7 +106,7 @@ func (o *ExportOptions) request() (export.Request, []export.Option, error) {
 	if !ok {
 		return req, nil, flagErrorf("--layout: unknown layout %q (want long, training or stats)", o.Layout)
 	}
-	req.Layout, req.Seed, req.KeepModel = layout, o.Seed, o.KeepModel
+	req.Layout, req.Seed = layout, o.Seed
 	if o.Split != "" {
 		splits, err := export.ParseSplit(o.Split)
 		if err != nil {
@@ -147,11 +156,11 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 	if o.Source == "-" && (req.Layout != export.Long || len(req.Splits) > 0) {
 		return flagErrorf("export: this layout reads SOURCE twice; standard input cannot be used")
 	}
-	if o.Load.Relations != "" {
-		// Relations are read to validate the file; the layouts do not use them yet.
-		if _, err := readRelations(ctx, &o.Load); err != nil {
-			return err
-		}
+	if req.Rules, err = o.Labels.rules(ctx); err != nil {
+		return err
+	}
+	if req.Layout == export.Long && req.Rules.Hierarchy != nil {
+		return flagErrorf("export: --relations applies to the training and stats layouts; the long layout writes annotations as they are")
 	}
 	if !o.Force {
 		if ents, err := os.ReadDir(o.Out); err == nil && len(ents) > 0 {
@@ -180,7 +189,7 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "wrote %d rows in %d files to %s\n", res.Rows, len(res.Files), o.Out)
 	if res.Plan != nil && res.Plan.Labels.Excluded > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "left out %d model/workflow annotations (use --keep-model to count them)\n", res.Plan.Labels.Excluded)
+		fmt.Fprintf(o.IO.ErrOut, "left out %d model/workflow annotations (use --include-models to count them)\n", res.Plan.Labels.Excluded)
 	}
 	if res.Plan != nil && res.Plan.Report != nil {
 		return printSplitReport(o.IO, res.Plan)

@@ -23,13 +23,13 @@ func TestNewCmdExportFlags(t *testing.T) {
 		{
 			name: "training split",
 			args: "data.jsonl --out o --layout training --split train=0.8,val=0.1,test=0.1 --seed 7 --group-by metadata.album",
-			want: ExportOptions{Source: "data.jsonl", Out: "o", Layout: "training", Split: "train=0.8,val=0.1,test=0.1", Seed: 7,
+			want: ExportOptions{Source: "data.jsonl", Out: "o", Layout: "training", Split: "train=0.8,val=0.1,test=0.1", Seed: 7, Labels: LabelFlags{ModelThreshold: 0.5},
 				GroupBy: "metadata.album", Format: "parquet", Compression: "zstd"},
 		},
 		{
 			name: "long csv capped",
 			args: "d.csv --out o --layout long --format csv --compression none --max-rows-per-file 100",
-			want: ExportOptions{Source: "d.csv", Out: "o", Layout: "long", Seed: 1, Format: "csv", Compression: "none", MaxRowsPerFile: 100},
+			want: ExportOptions{Source: "d.csv", Out: "o", Layout: "long", Seed: 1, Format: "csv", Compression: "none", MaxRowsPerFile: 100, Labels: LabelFlags{ModelThreshold: 0.5}},
 		},
 		{name: "no out", args: "d.jsonl", wantErr: "--out"},
 		{name: "no source", args: "--out o", wantErr: "SOURCE"},

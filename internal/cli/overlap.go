@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"curate.dev/balance"
+	"curate.dev/label"
 )
 
 func init() { register(func(f *Factory) *cobra.Command { return NewCmdOverlap(f, nil) }) }
@@ -23,16 +24,21 @@ type OverlapFlags struct {
 	CooccurThreshold float64
 	MinSupport       int
 	MinSimilarity    float64
+	Labels           LabelFlags
 }
 
 func addOverlapFlags(fs *pflag.FlagSet, o *OverlapFlags) {
+	addLabelFlags(fs, &o.Labels)
 	d := balance.DefaultOverlapOptions()
 	fs.Float64Var(&o.CooccurThreshold, "cooccur-threshold", d.CooccurThreshold, "share `X` of one concept's positives also positive for another above which the pair co-occurs (never negatives for each other)")
 	fs.IntVar(&o.MinSupport, "min-support", d.MinSupport, "positives a concept needs before \"rarely seen together\" is trusted")
 	fs.Float64Var(&o.MinSimilarity, "min-similarity", d.MinSimilarity, "embedding centroid cosine similarity at which two concepts overlap")
 }
 
-func (o *OverlapFlags) validate() error {
+func (o *OverlapFlags) validate(fs *pflag.FlagSet) error {
+	if err := o.Labels.validate(fs); err != nil {
+		return err
+	}
 	if o.CooccurThreshold < 0 || o.CooccurThreshold > 1 || math.IsNaN(o.CooccurThreshold) {
 		return flagErrorf("--cooccur-threshold: want 0 to 1, got %v", o.CooccurThreshold)
 	}
@@ -46,16 +52,12 @@ func (o *OverlapFlags) validate() error {
 }
 
 // options builds the library options, reading --relations.
-func (o *OverlapFlags) options(ctx context.Context, load *LoadOptions) (*balance.OverlapOptions, error) {
-	rels, err := readRelations(ctx, load)
+func (o *OverlapFlags) options(ctx context.Context) (*balance.OverlapOptions, error) {
+	rules, err := o.Labels.rules(ctx)
 	if err != nil {
 		return nil, err
 	}
-	h, err := balance.NewHierarchy(rels)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", load.Relations, err)
-	}
-	return &balance.OverlapOptions{Hierarchy: h, CooccurThreshold: o.CooccurThreshold, MinSupport: o.MinSupport, MinSimilarity: o.MinSimilarity}, nil
+	return &balance.OverlapOptions{Rules: rules, CooccurThreshold: o.CooccurThreshold, MinSupport: o.MinSupport, MinSimilarity: o.MinSimilarity}, nil
 }
 
 // OverlapOptions are the flags of `curate overlap`.
@@ -98,7 +100,7 @@ table, JSON, or a self-contained HTML heatmap.`,
 			if opts.Top < 1 {
 				return flagErrorf("--top: want at least 1, got %d", opts.Top)
 			}
-			if err := opts.Overlap.validate(); err != nil {
+			if err := opts.Overlap.validate(cmd.Flags()); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -116,7 +118,7 @@ table, JSON, or a self-contained HTML heatmap.`,
 }
 
 func overlapRun(ctx context.Context, opts *OverlapOptions) error {
-	ov, err := opts.Overlap.options(ctx, &opts.Load)
+	ov, err := opts.Overlap.options(ctx)
 	if err != nil {
 		return err
 	}
@@ -154,7 +156,7 @@ func printWarnings(w io.Writer, wn balance.Warnings) {
 		fmt.Fprintf(w, "warning: %d all-zero embeddings skipped\n", wn.ZeroEmbeddings)
 	}
 	if wn.SoftValues > 0 {
-		fmt.Fprintf(w, "warning: %d annotations with values between 0 and 1 count as neither positive nor negative\n", wn.SoftValues)
+		fmt.Fprintf(w, "warning: %d annotations with values between 0 and 1: positive from %.1f on, negative below\n", wn.SoftValues, label.SoftThreshold)
 	}
 	if n := len(wn.UnknownRelationConcepts); n > 0 {
 		show := wn.UnknownRelationConcepts[:min(n, 5)]

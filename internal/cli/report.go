@@ -20,15 +20,14 @@ type ReportOptions struct {
 	Sources []string
 	Load    LoadOptions
 
-	Format         balance.Format
-	Sort           balance.SortKey
-	Top            int
-	Concepts       []string
-	FailOn         []balance.Status
-	Ratio          float64
-	MinPositives   int
-	IncludeModels  bool
-	ModelThreshold float64
+	Format       balance.Format
+	Sort         balance.SortKey
+	Top          int
+	Concepts     []string
+	FailOn       []balance.Status
+	Ratio        float64
+	MinPositives int
+	Labels       LabelFlags
 }
 
 // NewCmdReport builds `curate report`. runF replaces reportRun in tests.
@@ -103,11 +102,8 @@ the given statuses.`,
 			if opts.MinPositives < 0 {
 				return flagErrorf("--min-positives: want at least 0, got %d", opts.MinPositives)
 			}
-			if cmd.Flags().Changed("model-threshold") && !opts.IncludeModels {
-				return flagErrorf("--model-threshold needs --include-models")
-			}
-			if opts.ModelThreshold < 0 || opts.ModelThreshold > 1 {
-				return flagErrorf("--model-threshold: want a score from 0 to 1, got %g", opts.ModelThreshold)
+			if err := opts.Labels.validate(cmd.Flags()); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -124,31 +120,21 @@ the given statuses.`,
 	fs.StringSliceVar(&failOn, "fail-on", nil, "exit 1 if a reported concept has one of these `statuses` (comma-separated)")
 	fs.Float64Var(&opts.Ratio, "ratio", balance.DefaultTargetRatio, "target negatives:positives `ratio`; below it a concept has few-negatives")
 	fs.IntVar(&opts.MinPositives, "min-positives", balance.DefaultMinPositives, "fewest positives a concept needs (`N`); below it few-positives")
-	fs.BoolVar(&opts.IncludeModels, "include-models", false, "count model and workflow annotations, split by --model-threshold")
-	fs.Float64Var(&opts.ModelThreshold, "model-threshold", balance.DefaultModelThreshold, "with --include-models: a model score of at least `X` is a positive")
+	addLabelFlags(fs, &opts.Labels)
 	addLoadFlags(fs, &opts.Load)
 	return cmd
 }
 
 // reportRun counts every source and writes the report.
 func reportRun(ctx context.Context, opts *ReportOptions) error {
-	rels, err := readRelations(ctx, &opts.Load)
+	rules, err := opts.Labels.rules(ctx)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	bopts := []balance.Option{
 		balance.WithTargetRatio(opts.Ratio),
 		balance.WithMinPositives(opts.MinPositives),
-	}
-	if len(rels) > 0 {
-		h, err := balance.NewHierarchy(rels)
-		if err != nil {
-			return fmt.Errorf("report: %s: %w", opts.Load.Relations, err)
-		}
-		bopts = append(bopts, balance.WithHierarchy(h))
-	}
-	if opts.IncludeModels {
-		bopts = append(bopts, balance.WithModels(float32(opts.ModelThreshold)))
+		balance.WithRules(rules),
 	}
 	c := balance.NewCounter(bopts...)
 	for _, path := range opts.Sources {
@@ -209,11 +195,12 @@ func countSource(ctx context.Context, opts *ReportOptions, path string, c *balan
 		if err := c.Add(src.Annotations()); err != nil {
 			return fmt.Errorf("report: %s: %w", path, err)
 		}
+		c.AddIDs(src.UnannotatedIDs())
 	}
 	if err := src.Err(); err != nil {
 		return err
 	}
-	c.AddUnannotated(int(src.Stats().Unannotated))
+	c.AddIDs(src.UnannotatedIDs())
 	return nil
 }
 

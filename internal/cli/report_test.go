@@ -19,8 +19,8 @@ func TestNewCmdReport(t *testing.T) {
 	defaults := ReportOptions{
 		Sources: []string{"a.jsonl"}, Format: balance.FormatText, Sort: balance.SortName,
 		Ratio: balance.DefaultTargetRatio, MinPositives: balance.DefaultMinPositives,
-		ModelThreshold: balance.DefaultModelThreshold,
-		Load:           LoadOptions{Format: "auto", MaxErrors: 1},
+		Labels: LabelFlags{ModelThreshold: balance.DefaultModelThreshold},
+		Load:   LoadOptions{Format: "auto", MaxErrors: 1},
 	}
 	tests := []struct {
 		name    string
@@ -40,8 +40,9 @@ func TestNewCmdReport(t *testing.T) {
 			want: func(o *ReportOptions) {
 				o.Sort, o.Top, o.Concepts = balance.SortRatio, 5, []string{"dog", "Wolf"}
 				o.FailOn = []balance.Status{balance.StatusConflicting, balance.StatusNoNegatives}
-				o.Ratio, o.MinPositives, o.IncludeModels, o.ModelThreshold = 1.5, 3, true, 0.8
-				o.Load.Relations, o.Load.StrictValues, o.Load.MaxErrors = "rel.jsonl", true, 4
+				o.Ratio, o.MinPositives = 1.5, 3
+				o.Labels = LabelFlags{Relations: "rel.jsonl", IncludeModels: true, ModelThreshold: 0.8, thresholdSet: true}
+				o.Load.StrictValues, o.Load.MaxErrors = true, 4
 			},
 		},
 		{name: "no source", cli: "", wantErr: "missing SOURCE"},
@@ -105,7 +106,7 @@ func TestReportRun(t *testing.T) {
 	base := func() *ReportOptions {
 		return &ReportOptions{
 			Sources: []string{data}, Format: balance.FormatText, Sort: balance.SortName,
-			Ratio: 0.5, MinPositives: 1, ModelThreshold: 0.5, Load: LoadOptions{Format: "auto", MaxErrors: 1},
+			Ratio: 0.5, MinPositives: 1, Labels: LabelFlags{ModelThreshold: 0.5}, Load: LoadOptions{Format: "auto", MaxErrors: 1},
 		}
 	}
 	tests := []struct {
@@ -139,8 +140,7 @@ func TestReportRun(t *testing.T) {
 			name: "sources together, relations, models, sort and top",
 			opts: func(o *ReportOptions) {
 				o.Sources = []string{data, more}
-				o.Load.Relations = rel
-				o.IncludeModels, o.ModelThreshold = true, 0.95
+				o.Labels = LabelFlags{Relations: rel, IncludeModels: true, ModelThreshold: 0.95}
 				o.Sort, o.Top = balance.SortPositives, 2
 			},
 			// in1 has dog+ (JSON) and dog- (CSV): a conflict; husky on in4 is

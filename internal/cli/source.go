@@ -20,7 +20,6 @@ type LoadOptions struct {
 	StrictValues bool
 	SoftValues   bool
 	MaxErrors    int
-	Relations    string
 	// Clarifai holds the connection flags used when the source is an app
 	// (clarifai://USER_ID/APP_ID).
 	Clarifai ClarifaiFlags
@@ -35,7 +34,6 @@ func addLoadFlags(fs *pflag.FlagSet, o *LoadOptions) {
 	fs.BoolVar(&o.StrictValues, "strict-values", false, "treat an omitted concept value as an error instead of Clarifai's HTTP default (positive)")
 	fs.BoolVar(&o.SoftValues, "soft-values", false, "accept values between 0 and 1 (otherwise only 0 and 1)")
 	fs.IntVar(&o.MaxErrors, "max-errors", 1, "collect up to `N` bad records and report them all before failing")
-	fs.StringVar(&o.Relations, "relations", "", "concept relations `FILE` (Clarifai ConceptRelation JSON/JSONL)")
 	addClarifaiFlags(fs, &o.Clarifai)
 }
 
@@ -123,19 +121,6 @@ func openSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions
 		return nil, err
 	}
 	return &source{Reader: rd, closers: closers}, nil
-}
-
-// readRelations loads the --relations file, if any.
-func readRelations(ctx context.Context, o *LoadOptions) ([]dataset.Relation, error) {
-	if o.Relations == "" {
-		return nil, nil
-	}
-	f, err := os.Open(o.Relations)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return dataset.ReadRelations(ctx, f, filepath.Base(o.Relations))
 }
 
 func closeAll(cs []io.Closer) {

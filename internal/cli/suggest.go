@@ -86,7 +86,7 @@ it must be a file, not standard input.`,
 			if opts.MaxPerConcept < 0 {
 				return flagErrorf("--max-per-concept: want 0 (no cap) or more, got %d", opts.MaxPerConcept)
 			}
-			if err := opts.Overlap.validate(); err != nil {
+			if err := opts.Overlap.validate(cmd.Flags()); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -109,7 +109,7 @@ it must be a file, not standard input.`,
 var errStdinTwice = errors.New("suggest: the source has embeddings and is read twice; give a file, not standard input")
 
 func suggestRun(ctx context.Context, opts *SuggestOptions) error {
-	ov, err := opts.Overlap.options(ctx, &opts.Load)
+	ov, err := opts.Overlap.options(ctx)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // chartFile is the balance chart of the example data shown in README.md.
@@ -32,7 +33,7 @@ func TestReadmeBalanceChart(t *testing.T) {
 	defer rf.Close()
 	rels, err := dataset.ReadRelations(ctx, rf, "relations.jsonl")
 	require.NoError(t, err)
-	h, err := balance.NewHierarchy(rels)
+	h, err := label.NewHierarchy(rels)
 	require.NoError(t, err)
 
 	f, err := os.Open("../../examples/animals.jsonl")

@@ -1,4 +1,4 @@
-package balance
+package label
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 )
 
 // ErrCycle reports a hierarchy in which a concept is its own ancestor.
-var ErrCycle = errors.New("balance: cycle in concept hierarchy")
+var ErrCycle = errors.New("label: cycle in concept hierarchy")
 
 // Hierarchy answers questions about concept relations: which concepts are
 // kinds of which (transitively), and which name the same thing. A nil

@@ -1,4 +1,4 @@
-package balance
+package label
 
 import "hash/maphash"
 
@@ -108,3 +108,26 @@ func (t *idTable) grow() {
 		t.slots[i] = s
 	}
 }
+
+// lookup returns the index of id, or -1 when it is not in the table.
+func (t *idTable) lookup(id string) int32 {
+	if len(t.slots) == 0 {
+		return -1
+	}
+	h := hashID(id)
+	mask := uint32(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return -1
+		}
+		if uint32(s>>32) == h {
+			if e := uint32(s) - 1; t.key(e) == id {
+				return int32(e)
+			}
+		}
+	}
+}
+
+// id returns a copy of key i, the caller's to keep.
+func (t *idTable) id(i int) string { return string(t.data[t.offs[i]:t.offs[i+1]]) }
