@@ -354,7 +354,10 @@ func checkAll(t *testing.T, w *world, v variant, viaCLI bool) {
 		require.NoError(t, err)
 		rules.Hierarchy = h
 	}
-	readerOpts := []dataset.Option{dataset.WithSoftValues(v.soft), dataset.WithBatchSize(1000)}
+	// Buffers are recycled, so a consumer that kept a string pointing into
+	// a released record would see it change: every count below would be
+	// off.
+	readerOpts := []dataset.Option{dataset.WithSoftValues(v.soft), dataset.WithBatchSize(1000), dataset.WithReuseBuffers(true)}
 	open := func(b []byte, inputs bool) *dataset.Reader {
 		r, err := dataset.NewReader(ctx, bytes.NewReader(b), append(readerOpts, dataset.WithInputs(inputs))...)
 		require.NoError(t, err)
