@@ -1,4 +1,4 @@
-package dataset
+package writeback
 
 import (
 	"bufio"
@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
+
+	"curate.dev/dataset"
 )
 
 // ApplyCSV merges the chosen changes into a CSV long-form file
@@ -21,8 +23,8 @@ import (
 // (opts.Annotator) and annotator_kind filled when the header has them.
 // Idempotence, unknown inputs and errors are as in [ApplyJSONL]; an input
 // exists when some row names it.
-func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts ApplyOptions) (ApplySummary, error) {
-	var sum ApplySummary
+func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts Options) (Summary, error) {
+	var sum Summary
 	cs, err := loadChanges(changes, &opts)
 	if err != nil {
 		return sum, err
@@ -35,7 +37,7 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 	defer bw.Close()
 	var (
 		rec     []byte
-		fields  []span
+		fields  []dataset.JSONSpan
 		col     map[string]int
 		eol     = "\n"
 		lastEOL = true
@@ -43,10 +45,10 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 		firstAt = make(map[int32]int64) // change -> source line of its first row
 		differs = make(map[int32]bool)
 	)
-	get := func(name string) (span, bool) {
+	get := func(name string) (dataset.JSONSpan, bool) {
 		i, ok := col[name]
 		if !ok || i >= len(fields) {
-			return span{}, false
+			return dataset.JSONSpan{}, false
 		}
 		return fields[i], true
 	}
@@ -62,9 +64,9 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 		}
 		sum.Lines++
 		if err != nil {
-			return sum, &ParseError{File: opts.Name, Line: int(sum.Lines), Err: err}
+			return sum, &dataset.ParseError{File: opts.Name, Line: int(sum.Lines), Err: err}
 		}
-		// A quoted field may span lines: gather until the quotes balance.
+		// A quoted field may dataset.JSONSpan lines: gather until the quotes balance.
 		out := line
 		if len(rec) == 0 {
 			recLine = sum.Lines
@@ -75,7 +77,7 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 				if line[len(line)-1] == '\n' {
 					continue
 				}
-				return sum, &ParseError{File: opts.Name, Line: int(recLine), Err: fmt.Errorf("%w: unterminated quoted field", ErrSyntax)}
+				return sum, &dataset.ParseError{File: opts.Name, Line: int(recLine), Err: fmt.Errorf("%w: unterminated quoted field", dataset.ErrSyntax)}
 			}
 			out = rec
 			rec = rec[:0] // out stays valid until the next append
@@ -87,7 +89,7 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 			continue
 		}
 		if fields, err = splitCSV(body, fields[:0]); err != nil {
-			return sum, &ParseError{File: opts.Name, Line: int(recLine), Err: err}
+			return sum, &dataset.ParseError{File: opts.Name, Line: int(recLine), Err: err}
 		}
 		if col == nil {
 			if col, err = csvHeader(body, fields, opts.Name); err != nil {
@@ -111,9 +113,9 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 					continue
 				}
 				vf, _ := get("value")
-				v, err := parseCSVValue(csvField(body, vf), true)
+				v, err := dataset.ParseCSVValue(csvField(body, vf), true)
 				if err != nil {
-					return sum, &ParseError{File: opts.Name, Line: int(recLine), Field: "value", Err: err}
+					return sum, &dataset.ParseError{File: opts.Name, Line: int(recLine), Field: "value", Err: err}
 				}
 				if !c.hadOld {
 					c.old, c.hadOld = v, true
@@ -122,7 +124,7 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 				if v != c.value {
 					differs[ci] = true
 					if opts.Force {
-						edits = append(edits, edit{at: vf.start, end: vf.end, text: appendValue(nil, c.value)})
+						edits = append(edits, edit{at: vf.Start, end: vf.End, text: appendValue(nil, c.value)})
 					}
 				}
 			}
@@ -132,7 +134,7 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 		}
 	}
 	if len(rec) > 0 {
-		return sum, &ParseError{File: opts.Name, Line: int(recLine), Err: fmt.Errorf("%w: unterminated quoted field", ErrSyntax)}
+		return sum, &dataset.ParseError{File: opts.Name, Line: int(recLine), Err: fmt.Errorf("%w: unterminated quoted field", dataset.ErrSyntax)}
 	}
 	if err := cs.unknownInputs(&opts); err != nil {
 		return sum, err
@@ -166,7 +168,7 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 	return sum, bw.Close()
 }
 
-func csvHeader(body []byte, fields []span, name string) (map[string]int, error) {
+func csvHeader(body []byte, fields []dataset.JSONSpan, name string) (map[string]int, error) {
 	col := make(map[string]int, len(fields))
 	for i, f := range fields {
 		h := strings.TrimSpace(strings.TrimPrefix(csvField(body, f), "\xef\xbb\xbf"))
@@ -176,7 +178,7 @@ func csvHeader(body []byte, fields []span, name string) (map[string]int, error) 
 	}
 	for _, c := range []string{"input_id", "concept_id", "value"} {
 		if _, ok := col[c]; !ok {
-			return nil, &ParseError{File: name, Line: 1, Field: c, Err: fmt.Errorf("%w: header has no %q column", ErrShape, c)}
+			return nil, &dataset.ParseError{File: name, Line: 1, Field: c, Err: fmt.Errorf("%w: header has no %q column", dataset.ErrShape, c)}
 		}
 	}
 	return col, nil
@@ -202,7 +204,7 @@ func csvRow(row []string, col map[string]int, c *change, annotator string) []str
 	set("concept_name", c.conceptName)
 	if annotator != "" {
 		set("annotator", annotator)
-		set("annotator_kind", AnnotatorUser.String())
+		set("annotator_kind", dataset.AnnotatorUser.String())
 	}
 	return row
 }
@@ -216,7 +218,7 @@ func csvQuote(s string) string {
 
 // splitCSV returns the spans of the fields of one record (quotes
 // included).
-func splitCSV(b []byte, fields []span) ([]span, error) {
+func splitCSV(b []byte, fields []dataset.JSONSpan) ([]dataset.JSONSpan, error) {
 	i := 0
 	for {
 		if i < len(b) && b[i] == '"' {
@@ -224,7 +226,7 @@ func splitCSV(b []byte, fields []span) ([]span, error) {
 			for {
 				k := bytes.IndexByte(b[j:], '"')
 				if k < 0 {
-					return nil, fmt.Errorf("%w: unterminated quoted field", ErrSyntax)
+					return nil, fmt.Errorf("%w: unterminated quoted field", dataset.ErrSyntax)
 				}
 				j += k
 				if j+1 < len(b) && b[j+1] == '"' {
@@ -233,10 +235,10 @@ func splitCSV(b []byte, fields []span) ([]span, error) {
 				}
 				break
 			}
-			fields = append(fields, span{i, j + 1})
+			fields = append(fields, dataset.JSONSpan{Start: i, End: j + 1})
 			i = j + 1
 			if i < len(b) && b[i] != ',' {
-				return nil, fmt.Errorf("%w: extraneous %q after a quoted field", ErrSyntax, b[i])
+				return nil, fmt.Errorf("%w: extraneous %q after a quoted field", dataset.ErrSyntax, b[i])
 			}
 		} else {
 			k := bytes.IndexByte(b[i:], ',')
@@ -244,7 +246,7 @@ func splitCSV(b []byte, fields []span) ([]span, error) {
 			if k >= 0 {
 				end = i + k
 			}
-			fields = append(fields, span{i, end})
+			fields = append(fields, dataset.JSONSpan{Start: i, End: end})
 			i = end
 		}
 		if i >= len(b) {
@@ -254,9 +256,9 @@ func splitCSV(b []byte, fields []span) ([]span, error) {
 	}
 }
 
-// csvField decodes a field span.
-func csvField(b []byte, f span) string {
-	s := b[f.start:f.end]
+// csvField decodes a field dataset.JSONSpan.
+func csvField(b []byte, f dataset.JSONSpan) string {
+	s := b[f.Start:f.End]
 	if len(s) >= 2 && s[0] == '"' {
 		return strings.ReplaceAll(string(s[1:len(s)-1]), `""`, `"`)
 	}
