@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"encoding/csv"
 	"io"
 )
 
@@ -51,3 +52,48 @@ func ParseJSONValue(raw []byte, strict, soft bool) (float32, ValueSource, error)
 // ParseCSVValue reads a CSV value field as the CSV loader does (soft: any
 // value in [0, 1]). A bad value is an error wrapping [ErrValue].
 func ParseCSVValue(s string, soft bool) (float32, error) { return parseCSVValue(s, soft) }
+
+// NewCSVReader returns an encoding/csv Reader with the CSV loader's
+// grammar: strict quoting, the header fixing the number of fields, the
+// record's slice reused by the next Read. Turn its errors into the
+// loader's with [CSVError].
+func NewCSVReader(r io.Reader) *csv.Reader { return newCSVReader(r) }
+
+// CSVError turns an error of a reader from [NewCSVReader] into the
+// loader's [*ParseError] for the file name (wrapping [ErrSyntax]); other
+// errors are returned as they are.
+func CSVError(name string, err error) error { return csvError(name, err) }
+
+// CSVHeader maps the column names of a long-form header (input_id,
+// concept_id, value, …) to their indices as the CSV loader does; a header
+// without one of the three required columns is a [*ParseError].
+func CSVHeader(header []string, name string) (map[string]int, error) {
+	return csvColumns(header, FormatCSV, name)
+}
+
+// CSVRow decodes one long-form row, whose columns header maps (see
+// [CSVHeader]), into the annotation the CSV loader reads from it. line
+// places errors; [WithName] and [WithSoftValues] apply.
+func CSVRow(rec []string, header map[string]int, line int, opts ...Option) (Annotation, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return csvLongForm(rec, header, line, &cfg)
+}
+
+// DecodeJSONInput decodes one Clarifai input object (a JSONL line) into in
+// as the JSON loaders do: the same key matching, null handling and value
+// rules. in's annotations are appended to. A problem is a [*ParseError]
+// naming line and the field. [WithName], [WithSoftValues] and
+// [WithStrictValues] apply.
+func DecodeJSONInput(b []byte, line int, in *Input, opts ...Option) error {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := decodeInputJSON(b, in, &cfg); err != nil {
+		return toParseError(cfg.name, line, err)
+	}
+	return nil
+}

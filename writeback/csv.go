@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 
@@ -16,13 +16,21 @@ import (
 
 // ApplyCSV merges the chosen changes into a CSV long-form file
 // (input_id,concept_id,value[,…]) read from src and writes the result to
-// dst. Existing rows are copied byte for byte; a row with the opposite
-// value refuses its change unless opts.Force, which rewrites that row's
-// value field only. New annotations are appended as rows at the end in the
-// header's column order and line ending, with concept_name, annotator
-// (opts.Annotator) and annotator_kind filled when the header has them.
-// Idempotence, unknown inputs and errors are as in [ApplyJSONL]; an input
-// exists when some row names it.
+// dst.
+//
+// The file is read with the CSV loader's grammar and header rules
+// ([dataset.NewCSVReader], [dataset.CSVHeader]) and each row of an input
+// with changes is decoded as the loader decodes it ([dataset.CSVRow]), so
+// a row the loader would reject is an error here too, and a model's or
+// workflow's score does not count as a label. Rows are copied byte for
+// byte. A row with the opposite value refuses its change unless
+// opts.Force, which rewrites that row with the new value through
+// encoding/csv's Writer. New annotations are appended through the same
+// Writer, one row per annotation with as many fields as the header, with
+// concept_name, annotator (opts.Annotator) and annotator_kind filled when
+// the header has them, in the file's line ending. Idempotence, unknown
+// inputs and errors are as in [ApplyJSONL]; an input exists when some row
+// names it.
 func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts Options) (Summary, error) {
 	var sum Summary
 	cs, err := loadChanges(changes, &opts)
@@ -32,114 +40,127 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 	sum.begin(cs, &opts)
 	ra := newReadAhead(src)
 	defer ra.Close()
-	lr := rawLineReader{br: bufio.NewReaderSize(ra, 1<<20), max: opts.maxLine()}
+	br := bufio.NewReaderSize(ra, 1<<16)
 	bw := newWriteBehind(dst)
 	defer bw.Close()
-	var (
-		rec     []byte
-		fields  []dataset.JSONSpan
-		col     map[string]int
-		eol     = "\n"
-		lastEOL = true
-		recLine int64
-		firstAt = make(map[int32]int64) // change -> source line of its first row
-		differs = make(map[int32]bool)
-	)
-	get := func(name string) (dataset.JSONSpan, bool) {
-		i, ok := col[name]
-		if !ok || i >= len(fields) {
-			return dataset.JSONSpan{}, false
-		}
-		return fields[i], true
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+		bw.Write(b[:3:3])
 	}
-	for {
-		if sum.Lines%4096 == 0 {
+	raw := &rawTee{r: br, w: bw, max: opts.maxLine(), name: opts.Name}
+	cr := dataset.NewCSVReader(raw)
+	fail := func(err error) (Summary, error) {
+		if raw.err != nil {
+			return sum, raw.err
+		}
+		return sum, dataset.CSVError(opts.Name, err)
+	}
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return sum, toParseError(opts.Name, 1, fmt.Errorf("%w: no header", dataset.ErrShape))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	header = append([]string(nil), header...)
+	col, err := dataset.CSVHeader(header, opts.Name)
+	if err != nil {
+		return sum, err
+	}
+	eol := "\n"
+	if bytes.HasSuffix(raw.record(cr.InputOffset()), []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	var rowBuf bytes.Buffer
+	cw := csv.NewWriter(&rowBuf)
+	cw.UseCRLF = eol == "\r\n"
+	iIn, iCon, iVal := col["input_id"], col["concept_id"], col["value"]
+	firstAt := make(map[int32]int64) // change -> source line of its first row
+	differs := make(map[int32]bool)
+	dopts := []dataset.Option{dataset.WithName(opts.Name), dataset.WithSoftValues(true)}
+	for rows := 0; ; rows++ {
+		if rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return sum, err
 			}
 		}
-		line, err := lr.next()
+		start := raw.prev
+		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		sum.Lines++
 		if err != nil {
-			return sum, &dataset.ParseError{File: opts.Name, Line: int(sum.Lines), Err: err}
+			return fail(err)
 		}
-		// A quoted field may dataset.JSONSpan lines: gather until the quotes balance.
-		out := line
-		if len(rec) == 0 {
-			recLine = sum.Lines
-		}
-		if len(rec) > 0 || bytes.Count(line, []byte{'"'})%2 == 1 {
-			rec = append(rec, line...)
-			if bytes.Count(rec, []byte{'"'})%2 == 1 {
-				if line[len(line)-1] == '\n' {
-					continue
-				}
-				return sum, &dataset.ParseError{File: opts.Name, Line: int(recLine), Err: fmt.Errorf("%w: unterminated quoted field", dataset.ErrSyntax)}
-			}
-			out = rec
-			rec = rec[:0] // out stays valid until the next append
-		}
-		lastEOL = out[len(out)-1] == '\n'
-		body := trimLineEnd(out)
-		if isBlank(body) {
-			bw.Write(out)
+		end := cr.InputOffset()
+		ic := cs.byInput[rec[iIn]]
+		if ic == nil {
+			raw.prev = end
 			continue
 		}
-		if fields, err = splitCSV(body, fields[:0]); err != nil {
-			return sum, &dataset.ParseError{File: opts.Name, Line: int(recLine), Err: err}
+		line, _ := cr.FieldPos(0)
+		ic.seen = true
+		var a dataset.Annotation
+		decoded, rewrite := false, false
+		for _, ci := range ic.idx {
+			c := &cs.all[ci]
+			if c.conceptID != rec[iCon] {
+				continue
+			}
+			if !decoded {
+				if a, err = dataset.CSVRow(rec, col, line, dopts...); err != nil {
+					return sum, err
+				}
+				decoded = true
+			}
+			if a.AnnotatorKind == dataset.AnnotatorModel || a.AnnotatorKind == dataset.AnnotatorWorkflow {
+				break // a score, not a label
+			}
+			if !c.hadOld {
+				c.old, c.hadOld = a.Value, true
+				firstAt[ci] = int64(line)
+			}
+			if a.Value != c.value {
+				differs[ci] = true
+				if opts.Force {
+					rec[iVal] = string(appendValue(nil, c.value))
+					rewrite = true
+				}
+			}
 		}
-		if col == nil {
-			if col, err = csvHeader(body, fields, opts.Name); err != nil {
-				return sum, err
-			}
-			if bytes.HasSuffix(out, []byte("\r\n")) {
-				eol = "\r\n"
-			}
-			bw.Write(out)
+		b := raw.record(end)
+		if !rewrite {
 			continue
 		}
-		var edits []edit
-		in, _ := get("input_id")
-		if ic := cs.byInput[csvField(body, in)]; ic != nil {
-			ic.seen = true
-			cf, _ := get("concept_id")
-			concept := csvField(body, cf)
-			for _, ci := range ic.idx {
-				c := &cs.all[ci]
-				if c.conceptID != concept {
-					continue
-				}
-				vf, _ := get("value")
-				v, err := dataset.ParseCSVValue(csvField(body, vf), true)
-				if err != nil {
-					return sum, &dataset.ParseError{File: opts.Name, Line: int(recLine), Field: "value", Err: err}
-				}
-				if !c.hadOld {
-					c.old, c.hadOld = v, true
-					firstAt[ci] = recLine
-				}
-				if v != c.value {
-					differs[ci] = true
-					if opts.Force {
-						edits = append(edits, edit{at: vf.Start, end: vf.End, text: appendValue(nil, c.value)})
-					}
-				}
-			}
+		// The row as csv writes it, after the blank lines before it,
+		// without a line ending if it had none.
+		blank := 0
+		for blank < len(b) && (b[blank] == '\n' || b[blank] == '\r' && blank+1 < len(b) && b[blank+1] == '\n') {
+			blank++
 		}
-		if err := writeEdited(bw, out, edits); err != nil {
+		rowBuf.Reset()
+		if err := cw.Write(rec); err != nil {
 			return sum, err
 		}
+		cw.Flush()
+		text := rowBuf.Bytes()
+		if b[len(b)-1] != '\n' {
+			text = bytes.TrimSuffix(text, []byte(eol))
+		}
+		raw.replace(start+int64(blank), text)
 	}
-	if len(rec) > 0 {
-		return sum, &dataset.ParseError{File: opts.Name, Line: int(recLine), Err: fmt.Errorf("%w: unterminated quoted field", dataset.ErrSyntax)}
+	raw.flush()
+	sum.Lines = raw.lines
+	needEOL := raw.lastByte != '\n' && raw.lastByte != 0
+	if needEOL {
+		sum.Lines++
 	}
 	if err := cs.unknownInputs(&opts); err != nil {
 		return sum, err
 	}
-	var row []string
+	out := csv.NewWriter(bw)
+	out.UseCRLF = cw.UseCRLF
+	row := make([]string, len(header))
 	for i := range cs.all {
 		c := &cs.all[i]
 		if !c.chosen {
@@ -149,13 +170,15 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 		switch {
 		case !c.hadOld:
 			c.state = ActionAdded
-			if !lastEOL {
+			if needEOL {
+				out.Flush()
 				bw.WriteString(eol)
-				lastEOL = true
+				needEOL = false
 			}
-			row = csvRow(row[:0], col, c, opts.Annotator)
-			bw.WriteString(strings.Join(row, ","))
-			bw.WriteString(eol)
+			csvRow(row, col, c, opts.Annotator)
+			if err := out.Write(row); err != nil {
+				return sum, err
+			}
 		case !differs[ci]:
 			c.state = ActionPresent
 		case opts.Force:
@@ -165,37 +188,20 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 		}
 		sum.tally(c, &opts, firstAt[ci])
 	}
+	out.Flush()
+	if err := out.Error(); err != nil {
+		return sum, err
+	}
 	return sum, bw.Close()
 }
 
-func csvHeader(body []byte, fields []dataset.JSONSpan, name string) (map[string]int, error) {
-	col := make(map[string]int, len(fields))
-	for i, f := range fields {
-		h := strings.TrimSpace(strings.TrimPrefix(csvField(body, f), "\xef\xbb\xbf"))
-		if _, dup := col[h]; !dup {
-			col[h] = i
-		}
-	}
-	for _, c := range []string{"input_id", "concept_id", "value"} {
-		if _, ok := col[c]; !ok {
-			return nil, &dataset.ParseError{File: name, Line: 1, Field: c, Err: fmt.Errorf("%w: header has no %q column", dataset.ErrShape, c)}
-		}
-	}
-	return col, nil
-}
-
-// csvRow lays out a new annotation in the header's column order.
-func csvRow(row []string, col map[string]int, c *change, annotator string) []string {
-	n := 0
-	for _, i := range col {
-		n = max(n, i+1)
-	}
-	for range n {
-		row = append(row, "")
-	}
+// csvRow lays out a new annotation in the header's column order; row has
+// one field per header column.
+func csvRow(row []string, col map[string]int, c *change, annotator string) {
+	clear(row)
 	set := func(name, v string) {
 		if i, ok := col[name]; ok {
-			row[i] = csvQuote(v)
+			row[i] = v
 		}
 	}
 	set("input_id", c.inputID)
@@ -206,61 +212,87 @@ func csvRow(row []string, col map[string]int, c *change, annotator string) []str
 		set("annotator", annotator)
 		set("annotator_kind", dataset.AnnotatorUser.String())
 	}
-	return row
 }
 
-func csvQuote(s string) string {
-	if s == "" || (!strings.ContainsAny(s, ",\"\r\n") && s[0] != ' ' && s[0] != '\t') {
-		return s
+// rawTee hands the source to encoding/csv and keeps the bytes it handed
+// out until they are copied to w, so rows reach the output exactly as they
+// were, in runs. It also enforces the loaders' line limit, which
+// encoding/csv lacks.
+type rawTee struct {
+	r    io.Reader
+	w    io.Writer
+	max  int
+	name string
+
+	buf      []byte // source bytes from offset base on
+	base     int64
+	off      int64 // source bytes before off are in w
+	prev     int64 // end of the last record read
+	lines    int64 // line endings seen
+	sinceEOL int   // bytes since the last line ending
+	lastByte byte
+	err      error // a line too long
+}
+
+func (t *rawTee) Read(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
 	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// splitCSV returns the spans of the fields of one record (quotes
-// included).
-func splitCSV(b []byte, fields []dataset.JSONSpan) ([]dataset.JSONSpan, error) {
-	i := 0
-	for {
-		if i < len(b) && b[i] == '"' {
-			j := i + 1
-			for {
-				k := bytes.IndexByte(b[j:], '"')
-				if k < 0 {
-					return nil, fmt.Errorf("%w: unterminated quoted field", dataset.ErrSyntax)
-				}
-				j += k
-				if j+1 < len(b) && b[j+1] == '"' {
-					j += 2
-					continue
-				}
+	if t.prev-t.off > ioChunk {
+		t.w.Write(t.buf[t.off-t.base : t.prev-t.base])
+		t.off = t.prev
+	}
+	if k := int(t.off - t.base); k > len(t.buf)/2 && k > 1<<16 {
+		t.buf = t.buf[:copy(t.buf, t.buf[k:])]
+		t.base = t.off
+	}
+	n, err := t.r.Read(p)
+	q := p[:n]
+	if n > 0 {
+		t.lastByte = q[n-1]
+		for rest := q; ; {
+			k := bytes.IndexByte(rest, '\n')
+			if k < 0 {
+				t.sinceEOL += len(rest)
+			} else {
+				t.sinceEOL += k
+			}
+			if t.sinceEOL > t.max+1 { // +1 for a CR
+				t.err = toParseError(t.name, int(t.lines)+1, fmt.Errorf("%w: longer than %d bytes", dataset.ErrLineTooLong, t.max))
+				return 0, t.err
+			}
+			if k < 0 {
 				break
 			}
-			fields = append(fields, dataset.JSONSpan{Start: i, End: j + 1})
-			i = j + 1
-			if i < len(b) && b[i] != ',' {
-				return nil, fmt.Errorf("%w: extraneous %q after a quoted field", dataset.ErrSyntax, b[i])
-			}
-		} else {
-			k := bytes.IndexByte(b[i:], ',')
-			end := len(b)
-			if k >= 0 {
-				end = i + k
-			}
-			fields = append(fields, dataset.JSONSpan{Start: i, End: end})
-			i = end
+			t.lines++
+			t.sinceEOL = 0
+			rest = rest[k+1:]
 		}
-		if i >= len(b) {
-			return fields, nil
-		}
-		i++ // the comma
+		t.buf = append(t.buf, q...)
 	}
+	return n, err
 }
 
-// csvField decodes a field dataset.JSONSpan.
-func csvField(b []byte, f dataset.JSONSpan) string {
-	s := b[f.Start:f.End]
-	if len(s) >= 2 && s[0] == '"' {
-		return strings.ReplaceAll(string(s[1:len(s)-1]), `""`, `"`)
-	}
-	return string(s)
+// record returns the bytes of the record that ends at end (an input
+// offset of the csv reader) and marks it read; blank lines before it are
+// included. The slice is valid until the next Read.
+func (t *rawTee) record(end int64) []byte {
+	b := t.buf[t.prev-t.base : end-t.base]
+	t.prev = end
+	return b
+}
+
+// replace writes what precedes the record read last, then text in its
+// place.
+func (t *rawTee) replace(start int64, text []byte) {
+	t.w.Write(t.buf[t.off-t.base : start-t.base])
+	t.w.Write(text)
+	t.off = t.prev
+}
+
+// flush copies the rest of what was read.
+func (t *rawTee) flush() {
+	t.w.Write(t.buf[t.off-t.base:])
+	t.off = t.base + int64(len(t.buf))
+	t.prev = t.off
 }

@@ -1,7 +1,6 @@
 package writeback
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -126,38 +125,6 @@ func writeEdited(w io.Writer, line []byte, edits []edit) error {
 	}
 	_, err := w.Write(line[pos:])
 	return err
-}
-
-// rawLineReader returns lines with their line endings, so unchanged lines
-// are copied exactly.
-type rawLineReader struct {
-	br  *bufio.Reader
-	max int
-	buf []byte
-}
-
-// next returns the next line including its ending; the slice is valid
-// until the next call.
-func (l *rawLineReader) next() ([]byte, error) {
-	frag, err := l.br.ReadSlice('\n')
-	if err == nil {
-		return frag, nil
-	}
-	l.buf = append(l.buf[:0], frag...)
-	for errors.Is(err, bufio.ErrBufferFull) {
-		if len(l.buf) > l.max+2 {
-			return nil, fmt.Errorf("%w: longer than %d bytes", dataset.ErrLineTooLong, l.max)
-		}
-		frag, err = l.br.ReadSlice('\n')
-		l.buf = append(l.buf, frag...)
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	if len(l.buf) == 0 {
-		return nil, io.EOF
-	}
-	return l.buf, nil
 }
 
 // jsonMerger edits one input line at a time.
