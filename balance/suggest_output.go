@@ -10,60 +10,45 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"curate.dev/dataset"
 )
-
-// Column names of [SuggestionSchema], which are also the JSONL keys and
-// the CSV header.
-const (
-	ColSuggestInputID = "input_id"
-	ColSuggestConcept = "concept_id"
-	ColSuggestValue   = "value"
-	ColSuggestScore   = "score"
-	ColSuggestSource  = "source_concept_id"
-	ColSuggestReason  = "reason"
-)
-
-var suggestionSchema = arrow.NewSchema([]arrow.Field{
-	{Name: ColSuggestInputID, Type: arrow.BinaryTypes.String},
-	{Name: ColSuggestConcept, Type: arrow.BinaryTypes.String},
-	{Name: ColSuggestValue, Type: arrow.PrimitiveTypes.Float32},
-	{Name: ColSuggestScore, Type: arrow.PrimitiveTypes.Float64},
-	{Name: ColSuggestSource, Type: arrow.BinaryTypes.String},
-	{Name: ColSuggestReason, Type: arrow.BinaryTypes.String},
-}, nil)
-
-// SuggestionSchema is the schema of [Suggestions.Record]: input_id,
-// concept_id, value (float32, always 0), score (float64),
-// source_concept_id, reason. Shared; do not modify.
-func SuggestionSchema() *arrow.Schema { return suggestionSchema }
 
 // Record returns the suggestions as one Arrow record of
-// [SuggestionSchema], built with mem (nil: memory.DefaultAllocator). The
-// caller releases it.
+// [dataset.ChangesSchema], the changes table write-back reads, built with
+// mem (nil: memory.DefaultAllocator): concept_name is null, accept true
+// and line 0 (not read from a file). The caller releases it.
 func (s *Suggestions) Record(mem memory.Allocator) arrow.Record {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	b := array.NewRecordBuilder(mem, suggestionSchema)
+	b := array.NewRecordBuilder(mem, dataset.ChangesSchema())
 	defer b.Release()
-	in := b.Field(0).(*array.StringBuilder)
-	c := b.Field(1).(*array.StringBuilder)
-	v := b.Field(2).(*array.Float32Builder)
-	sc := b.Field(3).(*array.Float64Builder)
-	src := b.Field(4).(*array.StringBuilder)
-	why := b.Field(5).(*array.StringBuilder)
+	in := b.Field(dataset.ChgInputID).(*array.StringBuilder)
+	c := b.Field(dataset.ChgConceptID).(*array.StringBuilder)
+	name := b.Field(dataset.ChgConceptName).(*array.StringBuilder)
+	v := b.Field(dataset.ChgValue).(*array.Float32Builder)
+	sc := b.Field(dataset.ChgScore).(*array.Float64Builder)
+	src := b.Field(dataset.ChgSourceConceptID).(*array.StringBuilder)
+	why := b.Field(dataset.ChgReason).(*array.StringBuilder)
+	acc := b.Field(dataset.ChgAccept).(*array.BooleanBuilder)
+	line := b.Field(dataset.ChgLine).(*array.Int64Builder)
 	for _, x := range s.Suggestions {
 		in.Append(x.InputID)
 		c.Append(x.ConceptID)
+		name.AppendNull()
 		v.Append(x.Value)
 		sc.Append(x.Score)
 		src.Append(x.SourceConceptID)
 		why.Append(x.Reason)
+		acc.Append(true)
+		line.Append(0)
 	}
 	return b.NewRecord()
 }
 
-// jsonSuggestion fixes the key order of the JSONL contract.
+// jsonSuggestion fixes the key order of the JSONL contract; its keys are
+// column names of [dataset.ChangesSchema].
 type jsonSuggestion struct {
 	InputID   string  `json:"input_id"`
 	ConceptID string  `json:"concept_id"`
@@ -97,7 +82,7 @@ func (s *Suggestions) WriteJSONL(w io.Writer) error {
 // CSV loader reads the file back as annotations.
 func (s *Suggestions) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{ColSuggestInputID, ColSuggestConcept, ColSuggestValue, ColSuggestScore, ColSuggestSource, ColSuggestReason}); err != nil {
+	if err := cw.Write([]string{dataset.ColInputID, dataset.ColConceptID, dataset.ColValue, dataset.ColScore, dataset.ColSourceConceptID, dataset.ColReason}); err != nil {
 		return err
 	}
 	for _, x := range s.Suggestions {

@@ -440,9 +440,12 @@ func TestSuggestionOutput(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	rec := s.Record(mem)
 	defer rec.Release()
-	assert.True(t, rec.Schema().Equal(SuggestionSchema()))
+	assert.True(t, rec.Schema().Equal(dataset.ChangesSchema()))
 	assert.EqualValues(t, 2, rec.NumRows())
-	assert.Equal(t, "source_concept_id", rec.ColumnName(4))
+	assert.Equal(t, "i,2", rec.Column(dataset.ChgInputID).ValueStr(1))
+	assert.Equal(t, "lynx", rec.Column(dataset.ChgSourceConceptID).ValueStr(1))
+	assert.True(t, rec.Column(dataset.ChgConceptName).IsNull(0))
+	assert.Equal(t, "true", rec.Column(dataset.ChgAccept).ValueStr(0))
 }
 
 // A positive for husky is a positive for animal: a context concept seen

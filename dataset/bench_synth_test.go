@@ -7,6 +7,7 @@ import (
 
 	"curate.dev/dataset"
 	"curate.dev/internal/synth"
+	"curate.dev/internal/testutil"
 )
 
 // BenchmarkReadJSONLSynth reads 100k inputs from the project generator's
@@ -74,7 +75,7 @@ func BenchmarkReadJSONLInputs(b *testing.B) {
 	b.Run("next", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer testutil.ReportCPU(b, testutil.CPUTime())
 		for i := 0; i < b.N; i++ {
 			r, err := dataset.NewReader(context.Background(), bytes.NewReader(data))
 			if err != nil {
@@ -95,7 +96,7 @@ func BenchmarkReadJSONLInputs(b *testing.B) {
 	b.Run("tables", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer testutil.ReportCPU(b, testutil.CPUTime())
 		for i := 0; i < b.N; i++ {
 			r, err := dataset.NewReader(context.Background(), bytes.NewReader(data))
 			if err != nil {

@@ -6,23 +6,10 @@ import (
 	"flag"
 	"os"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"curate.dev/internal/testutil"
 )
-
-// cpuTime returns the process's user+system CPU time. Benchmarks report
-// it per op next to wall time because the machine is shared: CPU time
-// says what the work costs, wall time what the load allowed.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
-}
 
 var (
 	benchFile   = flag.String("bench.file", "", "BenchmarkReadJSONLFile reads this JSONL file (see TestWriteSynthJSONL)")
@@ -49,7 +36,7 @@ func benchRead(b *testing.B, data []byte, opts ...Option) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, cpuTime())
+	defer testutil.ReportCPU(b, testutil.CPUTime())
 	for i := 0; i < b.N; i++ {
 		r, err := NewReader(context.Background(), bytes.NewReader(data), append([]Option{WithFormat(FormatJSONL)}, opts...)...)
 		if err != nil {
@@ -93,7 +80,7 @@ func BenchmarkReadJSONLFile(b *testing.B) {
 	}
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
-	defer reportCPU(b, cpuTime())
+	defer testutil.ReportCPU(b, testutil.CPUTime())
 	for i := 0; i < b.N; i++ {
 		f, err := os.Open(*benchFile)
 		if err != nil {
@@ -130,7 +117,7 @@ func BenchmarkFastParseLine(b *testing.B) {
 	b.ResetTimer()
 	fp := &fastParser{}
 	batch := newAnnBatch()
-	defer reportCPU(b, cpuTime())
+	defer testutil.ReportCPU(b, testutil.CPUTime())
 	for i := 0; i < b.N; i++ {
 		for _, l := range lines {
 			if !fp.parseLine(l) {

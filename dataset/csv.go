@@ -29,10 +29,16 @@ func newCSVDecoder(br *bufio.Reader, cfg *config, f Format) (*csvDecoder, error)
 	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
 		_, _ = br.Discard(3)
 	}
-	r := csv.NewReader(newLineGuard(br, cfg))
-	r.ReuseRecord = true
-	r.FieldsPerRecord = 0 // the header fixes the count
-	return &csvDecoder{r: r, cfg: cfg, format: f}, nil
+	return &csvDecoder{r: newCSVReader(newLineGuard(br, cfg)), cfg: cfg, format: f}, nil
+}
+
+// newCSVReader is the loaders' CSV grammar: encoding/csv's, the header
+// fixing the number of fields.
+func newCSVReader(r io.Reader) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = 0 // the header fixes the count
+	return cr
 }
 
 func (d *csvDecoder) grouped() bool { return false }
@@ -45,34 +51,46 @@ func (d *csvDecoder) readHeader() error {
 	if err != nil {
 		return d.csvErr(err)
 	}
-	d.col = make(map[string]int, len(rec))
-	for i, h := range rec {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\xef\xbb\xbf"))
-		d.col[h] = i
-	}
-	required := []string{"input_id", "concept_id", "value"}
-	if d.format == FormatOpenImages {
-		required = []string{"ImageID", "LabelName", "Confidence"}
-	}
-	for _, c := range required {
-		if _, ok := d.col[c]; !ok {
-			return &ParseError{File: d.cfg.name, Line: 1, Field: c, Err: fmt.Errorf("%w: header has no %q column", ErrShape, c)}
-		}
+	if d.col, err = csvColumns(rec, d.format, d.cfg.name); err != nil {
+		return err
 	}
 	d.header = true
 	return nil
 }
 
-func (d *csvDecoder) csvErr(err error) error {
+// csvColumns maps the header's column names to their indices.
+func csvColumns(rec []string, f Format, name string) (map[string]int, error) {
+	col := make(map[string]int, len(rec))
+	for i, h := range rec {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\xef\xbb\xbf"))
+		col[h] = i
+	}
+	required := []string{"input_id", "concept_id", "value"}
+	if f == FormatOpenImages {
+		required = []string{"ImageID", "LabelName", "Confidence"}
+	}
+	for _, c := range required {
+		if _, ok := col[c]; !ok {
+			return nil, &ParseError{File: name, Line: 1, Field: c, Err: fmt.Errorf("%w: header has no %q column", ErrShape, c)}
+		}
+	}
+	return col, nil
+}
+
+func (d *csvDecoder) csvErr(err error) error { return csvError(d.cfg.name, err) }
+
+func csvError(name string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &ParseError{File: d.cfg.name, Line: pe.Line, Err: fmt.Errorf("%w: %v", ErrSyntax, pe.Err)}
+		return &ParseError{File: name, Line: pe.Line, Err: fmt.Errorf("%w: %v", ErrSyntax, pe.Err)}
 	}
 	return err
 }
 
-func (d *csvDecoder) get(rec []string, name string) string {
-	if i, ok := d.col[name]; ok && i < len(rec) {
+func (d *csvDecoder) get(rec []string, name string) string { return csvGet(rec, d.col, name) }
+
+func csvGet(rec []string, col map[string]int, name string) string {
+	if i, ok := col[name]; ok && i < len(rec) {
 		return rec[i]
 	}
 	return ""
@@ -97,37 +115,47 @@ func (d *csvDecoder) decode(in *Input) error {
 	if d.format == FormatOpenImages {
 		return d.openImages(rec, line, in)
 	}
+	a, err := csvLongForm(rec, d.col, line, d.cfg)
+	if err != nil {
+		return err
+	}
+	in.ID = a.InputID
+	in.Annotations = append(in.Annotations, a)
+	return nil
+}
+
+// csvLongForm decodes one row of the long form.
+func csvLongForm(rec []string, col map[string]int, line int, cfg *config) (Annotation, error) {
+	get := func(name string) string { return csvGet(rec, col, name) }
 	a := Annotation{
-		InputID:      d.get(rec, "input_id"),
-		ConceptID:    d.get(rec, "concept_id"),
-		ConceptName:  d.get(rec, "concept_name"),
-		Annotator:    d.get(rec, "annotator"),
-		AnnotationID: d.get(rec, "annotation_id"),
+		InputID:      get("input_id"),
+		ConceptID:    get("concept_id"),
+		ConceptName:  get("concept_name"),
+		Annotator:    get("annotator"),
+		AnnotationID: get("annotation_id"),
 	}
 	if a.InputID == "" {
-		return &ParseError{File: d.cfg.name, Line: line, Field: "input_id", Err: fmt.Errorf("%w: empty", ErrShape)}
+		return a, &ParseError{File: cfg.name, Line: line, Field: "input_id", Err: fmt.Errorf("%w: empty", ErrShape)}
 	}
 	if a.ConceptID == "" {
-		return &ParseError{File: d.cfg.name, Line: line, Field: "concept_id", Err: fmt.Errorf("%w: empty", ErrShape)}
+		return a, &ParseError{File: cfg.name, Line: line, Field: "concept_id", Err: fmt.Errorf("%w: empty", ErrShape)}
 	}
-	if k := d.get(rec, "annotator_kind"); k != "" {
+	if k := get("annotator_kind"); k != "" {
 		kind, ok := ParseAnnotatorKind(k)
 		if !ok {
-			return &ParseError{File: d.cfg.name, Line: line, Field: "annotator_kind", Err: fmt.Errorf("%w: want user, model or workflow, got %q", ErrShape, k)}
+			return a, &ParseError{File: cfg.name, Line: line, Field: "annotator_kind", Err: fmt.Errorf("%w: want user, model or workflow, got %q", ErrShape, k)}
 		}
 		a.AnnotatorKind = kind
 	} else if a.Annotator != "" {
 		a.AnnotatorKind = AnnotatorUser
 	}
-	soft := d.cfg.soft || a.AnnotatorKind == AnnotatorModel || a.AnnotatorKind == AnnotatorWorkflow
-	v, err := parseCSVValue(d.get(rec, "value"), soft)
+	soft := cfg.soft || a.AnnotatorKind == AnnotatorModel || a.AnnotatorKind == AnnotatorWorkflow
+	v, err := parseCSVValue(get("value"), soft)
 	if err != nil {
-		return &ParseError{File: d.cfg.name, Line: line, Field: "value", Err: err}
+		return a, &ParseError{File: cfg.name, Line: line, Field: "value", Err: err}
 	}
 	a.Value = v
-	in.ID = a.InputID
-	in.Annotations = append(in.Annotations, a)
-	return nil
+	return a, nil
 }
 
 // openImages maps one Open Images row: Confidence 1 is verified present, 0

@@ -142,15 +142,14 @@
 //
 // # Writing back
 //
-// [ReadChanges] reads reviewed suggestions (JSONL: input_id, concept_id,
-// value, optional score, reason and "accept") into a changes table of
-// [ChangesSchema]. [Apply] (or [ApplyJSONL], [ApplyCSV]) streams a source
-// to a writer with the chosen changes merged in: every value written
-// explicitly, every other byte of a JSONL line kept as it was, changes
-// already present skipped, contradictions refused unless Force. Memory
-// grows with the changes, never with the source. [ChosenChanges] gives the
-// same selection as annotations for a remote target. [WriteInputJSONL]
-// writes an [Input] in the JSONL shape the loaders read.
+// [ChangesSchema] is the table of reviewed suggestions (input_id,
+// concept_id, value, score, reason, accept, …) that balance suggests and
+// the package curate.dev/writeback merges into a source file; writeback
+// builds on this package and reads lines, values and formats through
+// [DetectFormat], [LineReader], [ParseJSONValue], [ParseCSVValue] and the
+// span scanner [ScanJSONObject], so a file is edited exactly as the
+// loaders read it. [WriteInputJSONL] writes an [Input] in the JSONL shape
+// the loaders read.
 //
 // # Errors
 //

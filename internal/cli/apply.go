@@ -14,8 +14,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/spf13/cobra"
 
-	"curate.dev/dataset"
 	"curate.dev/internal/atomicfile"
+	"curate.dev/writeback"
 )
 
 func init() { register(func(f *Factory) *cobra.Command { return NewCmdApply(f, nil) }) }
@@ -157,8 +157,8 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	}
 	defer changes.Release()
 
-	var audit []dataset.Change
-	dopts := dataset.ApplyOptions{
+	var audit []writeback.Change
+	dopts := writeback.Options{
 		Name:          filepath.Base(opts.Source),
 		ChangesName:   filepath.Base(opts.Suggestions),
 		Concepts:      opts.Concepts,
@@ -169,7 +169,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		Annotator:     opts.Annotator,
 	}
 	if opts.Log != "" && !opts.DryRun {
-		dopts.OnChange = func(c dataset.Change) { audit = append(audit, c) }
+		dopts.OnChange = func(c writeback.Change) { audit = append(audit, c) }
 	}
 	sum, target, err := writeBack(ctx, opts, changes, dopts)
 	if err != nil {
@@ -190,18 +190,18 @@ func readSuggestions(ctx context.Context, path string) (arrow.Table, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return dataset.ReadChanges(ctx, f, filepath.Base(path))
+	return writeback.ReadChanges(ctx, f, writeback.ReadOptions{Name: filepath.Base(path)})
 }
 
 // writeBack is the one place that decides where the result goes: nowhere
 // (--dry-run), --out, or SOURCE in place. It returns the target's name.
 // (A Clarifai app target, --to clarifai://USER/APP, is dispatched here.)
-func writeBack(ctx context.Context, opts *ApplyOptions, changes arrow.Table, dopts dataset.ApplyOptions) (dataset.ApplySummary, string, error) {
+func writeBack(ctx context.Context, opts *ApplyOptions, changes arrow.Table, dopts writeback.Options) (writeback.Summary, string, error) {
 	var src io.Reader = opts.IO.In
 	if opts.Source != "-" {
 		f, err := os.Open(opts.Source)
 		if err != nil {
-			return dataset.ApplySummary{}, "", err
+			return writeback.Summary{}, "", err
 		}
 		defer f.Close()
 		src = f
@@ -211,7 +211,7 @@ func writeBack(ctx context.Context, opts *ApplyOptions, changes arrow.Table, dop
 		target = opts.Source
 	}
 	if opts.DryRun {
-		sum, err := dataset.Apply(ctx, src, io.Discard, changes, dopts)
+		sum, err := writeback.Apply(ctx, src, io.Discard, changes, dopts)
 		return sum, target, err
 	}
 	inPlace := sameFile(target, opts.Source)
@@ -221,10 +221,10 @@ func writeBack(ctx context.Context, opts *ApplyOptions, changes arrow.Table, dop
 	}
 	af, err := atomicfile.Create(target, 0o644, aopts...)
 	if err != nil {
-		return dataset.ApplySummary{}, target, err
+		return writeback.Summary{}, target, err
 	}
 	defer af.Close() // removes the temporary file unless committed
-	sum, err := dataset.Apply(ctx, src, af, changes, dopts)
+	sum, err := writeback.Apply(ctx, src, af, changes, dopts)
 	if err != nil {
 		return sum, target, err
 	}
@@ -244,7 +244,7 @@ func sameFile(a, b string) bool {
 	return err == nil && os.SameFile(sa, sb)
 }
 
-func printApplySummary(opts *ApplyOptions, sum *dataset.ApplySummary, target string) {
+func printApplySummary(opts *ApplyOptions, sum *writeback.Summary, target string) {
 	out := opts.IO.Out
 	var w io.Writer = out
 	var tw *tabwriter.Writer
@@ -262,7 +262,7 @@ func printApplySummary(opts *ApplyOptions, sum *dataset.ApplySummary, target str
 	if tw != nil {
 		tw.Flush()
 	}
-	verb := map[dataset.Action]string{dataset.ActionAdded: "add", dataset.ActionUpdated: "set", dataset.ActionRefused: "refused"}
+	verb := map[writeback.Action]string{writeback.ActionAdded: "add", writeback.ActionUpdated: "set", writeback.ActionRefused: "refused"}
 	if len(sum.Preview) > 0 {
 		fmt.Fprintf(out, "\nfirst %d change(s):\n", len(sum.Preview))
 		for _, c := range sum.Preview {
@@ -285,7 +285,7 @@ func printApplySummary(opts *ApplyOptions, sum *dataset.ApplySummary, target str
 	}
 }
 
-func where(c dataset.Change) string {
+func where(c writeback.Change) string {
 	if c.Line > 0 {
 		return fmt.Sprintf(" (suggestions line %d)", c.Line)
 	}
@@ -304,7 +304,7 @@ func join(sep string, vals ...any) string {
 }
 
 // writeAudit appends one JSON line per written change to --log and syncs it.
-func writeAudit(opts *ApplyOptions, changes []dataset.Change) error {
+func writeAudit(opts *ApplyOptions, changes []writeback.Change) error {
 	f, err := os.OpenFile(opts.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"curate.dev/clarifai"
 	"curate.dev/dataset"
+	"curate.dev/writeback"
 )
 
 // checkApplyTo validates the flags of apply --to.
@@ -41,7 +42,7 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 			return err
 		}
 		defer changes.Release()
-		anns, err = dataset.ChosenChanges(changes, dataset.ApplyOptions{
+		anns, err = writeback.ChosenChanges(changes, writeback.Options{
 			ChangesName:   opts.Suggestions,
 			Concepts:      opts.Concepts,
 			MinScore:      opts.MinScore,

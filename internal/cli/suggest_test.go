@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"curate.dev/dataset"
 	"curate.dev/internal/synth"
 )
 
@@ -204,5 +205,9 @@ func TestSuggestParquet(t *testing.T) {
 	for i := 0; i < pf.MetaData().Schema.NumColumns(); i++ {
 		names = append(names, pf.MetaData().Schema.Column(i).Name())
 	}
-	assert.Equal(t, []string{"input_id", "concept_id", "value", "score", "source_concept_id", "reason"}, names)
+	want := []string{}
+	for _, f := range dataset.ChangesSchema().Fields() {
+		want = append(want, f.Name)
+	}
+	assert.Equal(t, want, names, "the suggestions table is the changes table apply reads")
 }

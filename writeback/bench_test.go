@@ -1,4 +1,4 @@
-package dataset_test
+package writeback_test
 
 import (
 	"bufio"
@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +19,8 @@ import (
 
 	"curate.dev/dataset"
 	"curate.dev/internal/synth"
+	"curate.dev/internal/testutil"
+	"curate.dev/writeback"
 )
 
 // envInt reads a benchmark size from the environment.
@@ -73,22 +74,6 @@ func benchChanges(b *testing.B, mem memory.Allocator, w *synth.World, k int) arr
 	return array.NewTableFromRecords(dataset.ChangesSchema(), []arrow.Record{rec})
 }
 
-// cpuTime returns the process's user+system CPU time. Benchmarks report
-// it per operation as well as wall time, since the figure survives a
-// machine shared with other work.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// reportCPU adds a cpu-ms/op metric over the benchmark loop.
-func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
-}
-
 // onlyReader and onlyWriter hide ReadFrom/WriteTo so a copy goes through
 // user space like apply does (no copy_file_range or sendfile).
 type onlyReader struct{ io.Reader }
@@ -122,19 +107,19 @@ func BenchmarkApplyJSONL(b *testing.B) {
 	}
 	b.Run("copy", func(b *testing.B) {
 		b.SetBytes(st.Size())
-		c0 := cpuTime()
+		c0 := testutil.CPUTime()
 		for b.Loop() {
 			copyFile(b, true)
 		}
-		reportCPU(b, c0)
+		testutil.ReportCPU(b, c0)
 	})
 	b.Run("copy_file_range", func(b *testing.B) {
 		b.SetBytes(st.Size())
-		c0 := cpuTime()
+		c0 := testutil.CPUTime()
 		for b.Loop() {
 			copyFile(b, false)
 		}
-		reportCPU(b, c0)
+		testutil.ReportCPU(b, c0)
 	})
 	b.Run("apply", func(b *testing.B) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -153,18 +138,18 @@ func BenchmarkApplyJSONL(b *testing.B) {
 			copyFile(b, true)
 			copyWall += time.Since(t0)
 			b.StartTimer()
-			t0, c0 := time.Now(), cpuTime()
+			t0, c0 := time.Now(), testutil.CPUTime()
 			in, err := os.Open(src)
 			require.NoError(b, err)
 			out, err := os.Create(dst)
 			require.NoError(b, err)
-			sum, err := dataset.ApplyJSONL(context.Background(), in, out, tbl, dataset.ApplyOptions{})
+			sum, err := writeback.ApplyJSONL(context.Background(), in, out, tbl, writeback.Options{})
 			require.NoError(b, err)
 			require.Positive(b, sum.Added)
 			in.Close()
 			require.NoError(b, out.Close())
 			applyWall += time.Since(t0)
-			applyCPU += cpuTime() - c0
+			applyCPU += testutil.CPUTime() - c0
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			peak = max(peak, ms.HeapSys)
@@ -190,10 +175,10 @@ func BenchmarkApplyJSONLMemory(b *testing.B) {
 	defer tbl.Release()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	c0 := cpuTime()
+	c0 := testutil.CPUTime()
 	for b.Loop() {
-		_, err := dataset.ApplyJSONL(context.Background(), bytes.NewReader(data), io.Discard, tbl, dataset.ApplyOptions{})
+		_, err := writeback.ApplyJSONL(context.Background(), bytes.NewReader(data), io.Discard, tbl, writeback.Options{})
 		require.NoError(b, err)
 	}
-	reportCPU(b, c0)
+	testutil.ReportCPU(b, c0)
 }

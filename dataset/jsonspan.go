@@ -13,22 +13,22 @@ import (
 // and copy everything else as it was. It checks structure only as far as
 // it needs to; the loaders do the full validation.
 
-// span is a half-open byte range [start, end).
-type span struct{ start, end int }
+// JSONSpan is a half-open byte range [start, end).
+type JSONSpan struct{ Start, End int }
 
-// member is one key/value pair of an object.
-type member struct {
-	key, val span // key includes its quotes
+// JSONMember is one key/value pair of an object.
+type JSONMember struct {
+	Key, Value JSONSpan // Key includes its quotes
 }
 
-// objectSpan describes an object: the positions of its braces, and the end
-// of its last value (where a new member is inserted).
-type objectSpan struct {
-	open, close int
-	lastEnd     int // -1 when empty
+// JSONObject describes an object: the positions of its braces, and the end
+// of its last value (where a new JSONMember is inserted).
+type JSONObject struct {
+	Open, Close int
+	LastEnd     int // -1 when empty
 }
 
-func skipWS(b []byte, i int) int {
+func SkipJSONSpace(b []byte, i int) int {
 	for i < len(b) {
 		switch b[i] {
 		case ' ', '\t', '\r', '\n':
@@ -157,9 +157,9 @@ func skipValue(b []byte, i int) (int, error) {
 	return j, nil
 }
 
-// scanObject calls fn for each member of the object at b[i] == '{'. fn may
+// ScanJSONObject calls fn for each JSONMember of the object at b[i] == '{'. fn may
 // stop the scan by returning an error.
-func scanObject(b []byte, i int, fn func(m member) error) (objectSpan, error) {
+func ScanJSONObject(b []byte, i int, fn func(m JSONMember) error) (JSONObject, error) {
 	it := newObjectIter(b, i)
 	for {
 		mb, ok := it.next()
@@ -173,48 +173,48 @@ func scanObject(b []byte, i int, fn func(m member) error) (objectSpan, error) {
 }
 
 // objectIter walks the members of an object without a callback, for the
-// hot paths; scanObject is the same walk with one.
+// hot paths; ScanJSONObject is the same walk with one.
 type objectIter struct {
 	b       []byte
 	j       int
-	o       objectSpan
+	o       JSONObject
 	err     error
 	done    bool
-	started bool // a member was returned
+	started bool // a JSONMember was returned
 }
 
 func newObjectIter(b []byte, i int) objectIter {
-	it := objectIter{b: b, o: objectSpan{open: i, lastEnd: -1}}
+	it := objectIter{b: b, o: JSONObject{Open: i, LastEnd: -1}}
 	if i >= len(b) || b[i] != '{' {
 		it.err, it.done = syntaxErr(i, "want an object"), true
 		return it
 	}
-	it.j = skipWS(b, i+1)
+	it.j = SkipJSONSpace(b, i+1)
 	if it.j < len(b) && b[it.j] == '}' {
-		it.o.close, it.done = it.j, true
+		it.o.Close, it.done = it.j, true
 	}
 	return it
 }
 
-// next returns the next member; ok is false at the end or on an error
+// next returns the next JSONMember; ok is false at the end or on an error
 // (in it.err).
-func (it *objectIter) next() (member, bool) {
+func (it *objectIter) next() (JSONMember, bool) {
 	if it.done {
-		return member{}, false
+		return JSONMember{}, false
 	}
 	b, j := it.b, it.j
 	if it.started {
-		// after a member: expect ',' or '}'
-		j = skipWS(b, j)
+		// after a JSONMember: expect ',' or '}'
+		j = SkipJSONSpace(b, j)
 		if j >= len(b) {
 			return it.fail(syntaxErr(j, "unterminated object"))
 		}
 		switch b[j] {
 		case ',':
-			j = skipWS(b, j+1)
+			j = SkipJSONSpace(b, j+1)
 		case '}':
-			it.o.close, it.done = j, true
-			return member{}, false
+			it.o.Close, it.done = j, true
+			return JSONMember{}, false
 		default:
 			return it.fail(syntaxErr(j, "want ',' or '}'"))
 		}
@@ -226,33 +226,33 @@ func (it *objectIter) next() (member, bool) {
 	if err != nil {
 		return it.fail(err)
 	}
-	k := skipWS(b, ke)
+	k := SkipJSONSpace(b, ke)
 	if k >= len(b) || b[k] != ':' {
 		return it.fail(syntaxErr(k, "want ':'"))
 	}
-	vs := skipWS(b, k+1)
+	vs := SkipJSONSpace(b, k+1)
 	ve, err := skipValue(b, vs)
 	if err != nil {
 		return it.fail(err)
 	}
-	it.o.lastEnd, it.j, it.started = ve, ve, true
-	return member{key: span{j, ke}, val: span{vs, ve}}, true
+	it.o.LastEnd, it.j, it.started = ve, ve, true
+	return JSONMember{Key: JSONSpan{j, ke}, Value: JSONSpan{vs, ve}}, true
 }
 
-func (it *objectIter) fail(err error) (member, bool) {
+func (it *objectIter) fail(err error) (JSONMember, bool) {
 	it.err, it.done = err, true
-	return member{}, false
+	return JSONMember{}, false
 }
 
-// scanArray calls fn for each element of the array at b[i] == '['.
-func scanArray(b []byte, i int, fn func(idx int, el span) error) (objectSpan, error) {
-	o := objectSpan{open: i, lastEnd: -1}
+// ScanJSONArray calls fn for each element of the array at b[i] == '['.
+func ScanJSONArray(b []byte, i int, fn func(idx int, el JSONSpan) error) (JSONObject, error) {
+	o := JSONObject{Open: i, LastEnd: -1}
 	if i >= len(b) || b[i] != '[' {
 		return o, syntaxErr(i, "want an array")
 	}
-	j := skipWS(b, i+1)
+	j := SkipJSONSpace(b, i+1)
 	if j < len(b) && b[j] == ']' {
-		o.close = j
+		o.Close = j
 		return o, nil
 	}
 	for n := 0; ; n++ {
@@ -260,19 +260,19 @@ func scanArray(b []byte, i int, fn func(idx int, el span) error) (objectSpan, er
 		if err != nil {
 			return o, err
 		}
-		if err := fn(n, span{j, ve}); err != nil {
+		if err := fn(n, JSONSpan{j, ve}); err != nil {
 			return o, err
 		}
-		o.lastEnd = ve
-		j = skipWS(b, ve)
+		o.LastEnd = ve
+		j = SkipJSONSpace(b, ve)
 		if j >= len(b) {
 			return o, syntaxErr(j, "unterminated array")
 		}
 		switch b[j] {
 		case ',':
-			j = skipWS(b, j+1)
+			j = SkipJSONSpace(b, j+1)
 		case ']':
-			o.close = j
+			o.Close = j
 			return o, nil
 		default:
 			return o, syntaxErr(j, "want ',' or ']'")
@@ -280,10 +280,10 @@ func scanArray(b []byte, i int, fn func(idx int, el span) error) (objectSpan, er
 	}
 }
 
-// keyIs reports whether the quoted key matches name the way encoding/json
+// JSONKeyIs reports whether the quoted key matches name the way encoding/json
 // matches struct fields (which the loaders use): case-insensitively.
-func keyIs(b []byte, key span, name string) bool {
-	raw := b[key.start+1 : key.end-1]
+func JSONKeyIs(b []byte, key JSONSpan, name string) bool {
+	raw := b[key.Start+1 : key.End-1]
 	// Without a backslash the key matches only at the same length; with
 	// one it cannot fold to a plain name of the same length.
 	if len(raw) == len(name) && strings.EqualFold(string(raw), name) {
@@ -292,12 +292,12 @@ func keyIs(b []byte, key span, name string) bool {
 	if bytes.IndexByte(raw, '\\') < 0 {
 		return false
 	}
-	s, ok := unquote(b[key.start:key.end])
+	s, ok := UnquoteJSON(b[key.Start:key.End])
 	return ok && strings.EqualFold(s, name)
 }
 
-// unquote decodes a JSON string; ok is false when q is not a valid one.
-func unquote(q []byte) (string, bool) {
+// UnquoteJSON decodes a JSON string; ok is false when q is not a valid one.
+func UnquoteJSON(q []byte) (string, bool) {
 	if len(q) < 2 || q[0] != '"' {
 		return "", false
 	}
@@ -320,22 +320,22 @@ func hasControl(b []byte) bool {
 	return false
 }
 
-// stringEquals reports whether the JSON string q decodes to s, without
+// JSONStringEquals reports whether the JSON string q decodes to s, without
 // allocating in the common unescaped case.
-func stringEquals(q []byte, s string) bool {
+func JSONStringEquals(q []byte, s string) bool {
 	if len(q) < 2 || q[0] != '"' {
 		return false
 	}
 	if raw := q[1 : len(q)-1]; bytes.IndexByte(raw, '\\') < 0 {
 		return string(raw) == s
 	}
-	u, ok := unquote(q)
+	u, ok := UnquoteJSON(q)
 	return ok && u == s
 }
 
-// appendJSONString appends s as a JSON string. Non-ASCII text is written
+// AppendJSONString appends s as a JSON string. Non-ASCII text is written
 // raw (valid UTF-8); control characters, quotes and backslashes escaped.
-func appendJSONString(dst []byte, s string) []byte {
+func AppendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
@@ -372,4 +372,33 @@ func appendJSONString(dst []byte, s string) []byte {
 		i += size
 	}
 	return append(dst, '"')
+}
+
+// ValidJSONValue reports whether v is one whole JSON value: a string, a
+// literal, a number in JSON's grammar, or a valid object or array. Strings
+// without escapes are checked without allocating.
+func ValidJSONValue(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	switch v[0] {
+	case '"':
+		if len(v) < 2 || v[len(v)-1] != '"' {
+			return false
+		}
+		raw := v[1 : len(v)-1]
+		if bytes.IndexByte(raw, '\\') < 0 && bytes.IndexByte(raw, '"') < 0 && utf8.Valid(raw) && !hasControl(raw) {
+			return true
+		}
+		return json.Valid(v)
+	case '{', '[':
+		return json.Valid(v)
+	}
+	switch string(v) {
+	case "true", "false", "null":
+		return true
+	}
+	p := fastParser{s: v}
+	_, _, ok := p.number()
+	return ok && p.i == len(v)
 }

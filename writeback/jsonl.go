@@ -1,7 +1,6 @@
-package dataset
+package writeback
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 
 	"github.com/apache/arrow/go/v15/arrow"
+
+	"curate.dev/dataset"
 )
 
 // ApplyJSONL merges the chosen changes into a JSONL file of Clarifai
@@ -36,16 +37,16 @@ import (
 //
 // Memory holds the changes, indexed by input id, never the file. The
 // source streams once; a change whose input never appears is reported at
-// the end as a [*ParseError] naming the suggestions line and wrapping
-// [ErrUnknownInput] (an [*ErrorList] when there are several). On any error
+// the end as a [*dataset.ParseError] naming the suggestions line and wrapping
+// [ErrUnknownInput] (an [*dataset.ErrorList] when there are several). On any error
 // dst holds partial output: write to a temporary file and commit it only
 // on success. A line whose id cannot be found (not an object, or no
-// string "id") is a [*ParseError] naming the source line.
+// string "id") is a [*dataset.ParseError] naming the source line.
 //
 // changes has the columns of [ChangesSchema] (input_id, concept_id and
 // value are required); nil means no changes.
-func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts ApplyOptions) (ApplySummary, error) {
-	var sum ApplySummary
+func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts Options) (Summary, error) {
+	var sum Summary
 	cs, err := loadChanges(changes, &opts)
 	if err != nil {
 		return sum, err
@@ -126,43 +127,11 @@ func writeEdited(w io.Writer, line []byte, edits []edit) error {
 	return err
 }
 
-// rawLineReader returns lines with their line endings, so unchanged lines
-// are copied exactly.
-type rawLineReader struct {
-	br  *bufio.Reader
-	max int
-	buf []byte
-}
-
-// next returns the next line including its ending; the slice is valid
-// until the next call.
-func (l *rawLineReader) next() ([]byte, error) {
-	frag, err := l.br.ReadSlice('\n')
-	if err == nil {
-		return frag, nil
-	}
-	l.buf = append(l.buf[:0], frag...)
-	for errors.Is(err, bufio.ErrBufferFull) {
-		if len(l.buf) > l.max+2 {
-			return nil, fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, l.max)
-		}
-		frag, err = l.br.ReadSlice('\n')
-		l.buf = append(l.buf, frag...)
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	if len(l.buf) == 0 {
-		return nil, io.EOF
-	}
-	return l.buf, nil
-}
-
 // jsonMerger edits one input line at a time.
 type jsonMerger struct {
 	cs    *changeSet
-	opts  *ApplyOptions
-	sum   *ApplySummary
+	opts  *Options
+	sum   *Summary
 	edits []edit
 	found []conceptHit
 	added []byte
@@ -172,8 +141,8 @@ type jsonMerger struct {
 type conceptHit struct {
 	change int32 // index into changeSet.all
 	value  float32
-	val    span // the value's span; start < 0 when the entry has no "value"
-	objEnd int  // end of the entry's last member, where a value is inserted
+	valAt  dataset.JSONSpan // the value's span; Start < 0 when the entry has no "value"
+	objEnd int              // end of the entry's last member, where a value is inserted
 	// inAnnotation: the entry is in a user's annotations[] record. It
 	// counts for "present" and conflicts but is never edited.
 	inAnnotation bool
@@ -182,31 +151,31 @@ type conceptHit struct {
 // parsedLine is what parse finds in a line with changes. It only reads
 // the change set, so the scanning goroutine can do it ahead of the caller.
 type parsedLine struct {
-	err    error         // the line cannot be read: report it before anything else
-	ic     *inputChanges // the changes for the line's (last) id; nil: none
-	late   error         // reported only if the line is claimed for ic
-	add    span          // where new entries go (replacing add.start:add.end)
-	prefix string        // text before the new entries
-	suffix string        // text after them
-	found  []conceptHit  // existing entries for changed concepts
+	err    error            // the line cannot be read: report it before anything else
+	ic     *inputChanges    // the changes for the line's (last) id; nil: none
+	late   error            // reported only if the line is claimed for ic
+	add    dataset.JSONSpan // where new entries go (replacing add.Start:add.End)
+	prefix string           // text before the new entries
+	suffix string           // text after them
+	found  []conceptHit     // existing entries for changed concepts
 }
 
 // parse scans a line whose leading id has changes. found is appended to
 // p.found's storage, which the caller owns.
 func (m *jsonMerger) parse(b []byte, start int, p *parsedLine) {
-	id, data, anns := span{-1, -1}, member{val: span{-1, -1}}, span{-1, -1}
+	id, data, anns := noSpan, dataset.JSONMember{Value: noSpan}, noSpan
 	nData := 0
-	top, err := scanObject(b, start, func(mb member) error {
+	top, err := dataset.ScanJSONObject(b, start, func(mb dataset.JSONMember) error {
 		// Member keys are case-insensitive, and the last one wins, as in
 		// encoding/json which the loaders use.
 		switch {
-		case keyIs(b, mb.key, "id"):
-			id = mb.val
-		case keyIs(b, mb.key, "data"):
+		case dataset.JSONKeyIs(b, mb.Key, "id"):
+			id = mb.Value
+		case dataset.JSONKeyIs(b, mb.Key, "data"):
 			data = mb
 			nData++
-		case keyIs(b, mb.key, "annotations"):
-			anns = mb.val
+		case dataset.JSONKeyIs(b, mb.Key, "annotations"):
+			anns = mb.Value
 		}
 		return nil
 	})
@@ -214,51 +183,44 @@ func (m *jsonMerger) parse(b []byte, start int, p *parsedLine) {
 		p.err = err
 		return
 	}
-	if id.start < 0 || b[id.start] != '"' {
-		p.err = &fieldError{"id", fmt.Errorf("%w: missing input id", ErrShape)}
+	if id.Start < 0 || b[id.Start] != '"' {
+		p.err = &fieldError{"id", fmt.Errorf("%w: missing input id", dataset.ErrShape)}
 		return
 	}
-	ic := m.lookup(b[id.start:id.end])
+	ic := m.lookup(b[id.Start:id.End])
 	if ic == nil {
 		return
 	}
 	p.ic = ic
 	if nData > 1 {
-		p.late = &fieldError{"data", fmt.Errorf("%w: the key appears %d times", ErrShape, nData)}
+		p.late = &fieldError{"data", fmt.Errorf("%w: the key appears %d times", dataset.ErrShape, nData)}
 		return
 	}
 	m.found = p.found[:0]
 	defer func() { p.found = m.found }()
-	// New entries go at add (replacing add.start:add.end, a null, when
+	// New entries go at add (replacing add.Start:add.End, a null, when
 	// that is not empty), wrapped in prefix and suffix.
 	switch {
 	case nData == 0:
-		p.add.start, p.prefix = insertPoint(top, `"data":{"concepts":[`)
-		p.add.end, p.suffix = p.add.start, "]}"
-	case bytes.Equal(b[data.val.start:data.val.end], []byte("null")):
-		p.add, p.prefix, p.suffix = data.val, `{"concepts":[`, "]}"
-	case b[data.val.start] == '{':
-		p.add, p.prefix, p.suffix, err = m.concepts(b, data.val.start, ic)
+		p.add.Start, p.prefix = insertPoint(top, `"data":{"concepts":[`)
+		p.add.End, p.suffix = p.add.Start, "]}"
+	case bytes.Equal(b[data.Value.Start:data.Value.End], []byte("null")):
+		p.add, p.prefix, p.suffix = data.Value, `{"concepts":[`, "]}"
+	case b[data.Value.Start] == '{':
+		p.add, p.prefix, p.suffix, err = m.concepts(b, data.Value.Start, ic)
 		if err != nil {
 			p.late = err
 			return
 		}
 	default:
-		p.late = &fieldError{"data", fmt.Errorf("%w: want an object", ErrShape)}
+		p.late = &fieldError{"data", fmt.Errorf("%w: want an object", dataset.ErrShape)}
 		return
 	}
-	if anns.start >= 0 && b[anns.start] == '[' {
-		if err := m.annotations(b, anns.start, ic); err != nil {
+	if anns.Start >= 0 && b[anns.Start] == '[' {
+		if err := m.annotations(b, anns.Start, ic); err != nil {
 			p.late = err
 		}
 	}
-}
-
-// line returns the edits for one line (nil: copy it as it is).
-func (m *jsonMerger) line(b []byte, start int, lineNo int64) ([]edit, error) {
-	var p parsedLine
-	m.parse(b, start, &p)
-	return m.apply(b, &p, lineNo)
 }
 
 // apply claims a parsed line for its input and returns its edits.
@@ -279,18 +241,18 @@ func (m *jsonMerger) apply(b []byte, p *parsedLine, lineNo int64) ([]edit, error
 	if len(m.added) > 0 {
 		text := make([]byte, 0, len(p.prefix)+len(m.added)+len(p.suffix))
 		text = append(append(append(text, p.prefix...), m.added...), p.suffix...)
-		m.edits = append(m.edits, edit{at: p.add.start, end: p.add.end, text: text})
+		m.edits = append(m.edits, edit{at: p.add.Start, end: p.add.End, text: text})
 	}
 	return m.edits, nil
 }
 
 // insertPoint returns where a new member or element goes in o, and the
 // separator that must precede it.
-func insertPoint(o objectSpan, text string) (int, string) {
-	if o.lastEnd < 0 {
-		return o.open + 1, text
+func insertPoint(o dataset.JSONObject, text string) (int, string) {
+	if o.LastEnd < 0 {
+		return o.Open + 1, text
 	}
-	return o.lastEnd, "," + text
+	return o.LastEnd, "," + text
 }
 
 func (m *jsonMerger) lookup(q []byte) *inputChanges { return m.cs.lookupQuoted(q) }
@@ -302,7 +264,7 @@ func (cs *changeSet) lookupQuoted(q []byte) *inputChanges {
 	if raw := q[1 : len(q)-1]; bytes.IndexByte(raw, '\\') < 0 {
 		return cs.get(raw)
 	}
-	s, ok := unquote(q)
+	s, ok := dataset.UnquoteJSON(q)
 	if !ok {
 		return nil
 	}
@@ -312,11 +274,11 @@ func (cs *changeSet) lookupQuoted(q []byte) *inputChanges {
 // concepts finds the data.concepts array in the data object at b[i],
 // records the entries of changed concepts, and returns where new entries
 // go with the text around them.
-func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add span, prefix, suffix string, err error) {
-	arr := member{val: span{-1, -1}}
+func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add dataset.JSONSpan, prefix, suffix string, err error) {
+	arr := dataset.JSONMember{Value: noSpan}
 	n := 0
-	obj, err := scanObject(b, i, func(mb member) error {
-		if keyIs(b, mb.key, "concepts") {
+	obj, err := dataset.ScanJSONObject(b, i, func(mb dataset.JSONMember) error {
+		if dataset.JSONKeyIs(b, mb.Key, "concepts") {
 			arr = mb
 			n++
 		}
@@ -327,17 +289,17 @@ func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add span, pref
 	}
 	switch {
 	case n > 1:
-		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: the key appears %d times", ErrShape, n)}
+		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: the key appears %d times", dataset.ErrShape, n)}
 	case n == 0:
-		add.start, prefix = insertPoint(obj, `"concepts":[`)
-		add.end = add.start
+		add.Start, prefix = insertPoint(obj, `"concepts":[`)
+		add.End = add.Start
 		return add, prefix, "]", nil
-	case bytes.Equal(b[arr.val.start:arr.val.end], []byte("null")):
-		return arr.val, "[", "]", nil
-	case b[arr.val.start] != '[':
-		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: want an array", ErrShape)}
+	case bytes.Equal(b[arr.Value.Start:arr.Value.End], []byte("null")):
+		return arr.Value, "[", "]", nil
+	case b[arr.Value.Start] != '[':
+		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: want an array", dataset.ErrShape)}
 	}
-	list, err := scanArray(b, arr.val.start, func(k int, el span) error {
+	list, err := dataset.ScanJSONArray(b, arr.Value.Start, func(k int, el dataset.JSONSpan) error {
 		return m.entry(b, "data.concepts", k, el, ic, false)
 	})
 	if err != nil {
@@ -347,46 +309,41 @@ func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add span, pref
 		}
 		return add, "", "", &fieldError{"data.concepts", err}
 	}
-	add.start, prefix = insertPoint(list, "")
-	add.end = add.start
+	add.Start, prefix = insertPoint(list, "")
+	add.End = add.Start
 	return add, prefix, "", nil
 }
 
 // entry records a data.concepts element if it is for a changed concept.
-func (m *jsonMerger) entry(b []byte, path string, k int, el span, ic *inputChanges, inAnnotation bool) error {
-	if b[el.start] != '{' {
-		return &fieldError{fmt.Sprintf("%s[%d]", path, k), fmt.Errorf("%w: want an object", ErrShape)}
+func (m *jsonMerger) entry(b []byte, path string, k int, el dataset.JSONSpan, ic *inputChanges, inAnnotation bool) error {
+	if b[el.Start] != '{' {
+		return &fieldError{fmt.Sprintf("%s[%d]", path, k), fmt.Errorf("%w: want an object", dataset.ErrShape)}
 	}
-	id, val := span{-1, -1}, span{-1, -1}
-	it := newObjectIter(b, el.start)
-	for {
-		mb, ok := it.next()
-		if !ok {
-			break
-		}
+	id, val := noSpan, noSpan
+	o, err := dataset.ScanJSONObject(b, el.Start, func(mb dataset.JSONMember) error {
 		switch {
-		case keyIs(b, mb.key, "id"):
-			id = mb.val
-		case keyIs(b, mb.key, "value"):
-			val = mb.val
+		case dataset.JSONKeyIs(b, mb.Key, "id"):
+			id = mb.Value
+		case dataset.JSONKeyIs(b, mb.Key, "value"):
+			val = mb.Value
 		}
-	}
-	o, err := it.o, it.err
+		return nil
+	})
 	if err != nil {
 		return &fieldError{fmt.Sprintf("%s[%d]", path, k), err}
 	}
-	if id.start < 0 {
+	if id.Start < 0 {
 		return nil // the loader reports it; nothing here can match
 	}
 	for _, ci := range ic.idx {
-		if !stringEquals(b[id.start:id.end], m.cs.all[ci].conceptID) {
+		if !dataset.JSONStringEquals(b[id.Start:id.End], m.cs.all[ci].conceptID) {
 			continue
 		}
-		h := conceptHit{change: ci, value: Positive, val: val, objEnd: o.lastEnd, inAnnotation: inAnnotation}
-		if val.start >= 0 && !bytes.Equal(b[val.start:val.end], []byte("null")) {
-			f, err := strconv.ParseFloat(string(b[val.start:val.end]), 64)
+		h := conceptHit{change: ci, value: dataset.Positive, valAt: val, objEnd: o.LastEnd, inAnnotation: inAnnotation}
+		if val.Start >= 0 && !bytes.Equal(b[val.Start:val.End], []byte("null")) {
+			f, err := strconv.ParseFloat(string(b[val.Start:val.End]), 64)
 			if err != nil {
-				return &fieldError{fmt.Sprintf("%s[%d].value", path, k), valueError("a number", string(b[val.start:val.end]))}
+				return &fieldError{fmt.Sprintf("%s[%d].value", path, k), valueError("a number", string(b[val.Start:val.End]))}
 			}
 			h.value = float32(f)
 		}
@@ -399,25 +356,25 @@ func (m *jsonMerger) entry(b []byte, path string, k int, el span, ic *inputChang
 // users in the top-level annotations array (model and workflow records
 // carry scores, not labels, and are ignored, as the loaders treat them).
 func (m *jsonMerger) annotations(b []byte, i int, ic *inputChanges) error {
-	_, err := scanArray(b, i, func(k int, el span) error {
-		if b[el.start] != '{' {
+	_, err := dataset.ScanJSONArray(b, i, func(k int, el dataset.JSONSpan) error {
+		if b[el.Start] != '{' {
 			return nil
 		}
-		data := span{-1, -1}
+		data := noSpan
 		hasModelVersion, workerUser, workerAuto := false, false, false
-		_, err := scanObject(b, el.start, func(mb member) error {
+		_, err := dataset.ScanJSONObject(b, el.Start, func(mb dataset.JSONMember) error {
 			switch {
-			case keyIs(b, mb.key, "data"):
-				data = mb.val
-			case keyIs(b, mb.key, "model_version_id"):
-				v := b[mb.val.start:mb.val.end]
+			case dataset.JSONKeyIs(b, mb.Key, "data"):
+				data = mb.Value
+			case dataset.JSONKeyIs(b, mb.Key, "model_version_id"):
+				v := b[mb.Value.Start:mb.Value.End]
 				hasModelVersion = len(v) > 2 && v[0] == '"'
-			case keyIs(b, mb.key, "worker") && b[mb.val.start] == '{':
-				scanObject(b, mb.val.start, func(w member) error {
+			case dataset.JSONKeyIs(b, mb.Key, "worker") && b[mb.Value.Start] == '{':
+				dataset.ScanJSONObject(b, mb.Value.Start, func(w dataset.JSONMember) error {
 					switch {
-					case keyIs(b, w.key, "user"):
+					case dataset.JSONKeyIs(b, w.Key, "user"):
 						workerUser = true
-					case keyIs(b, w.key, "model"), keyIs(b, w.key, "workflow"):
+					case dataset.JSONKeyIs(b, w.Key, "model"), dataset.JSONKeyIs(b, w.Key, "workflow"):
 						workerAuto = true
 					}
 					return nil
@@ -428,15 +385,15 @@ func (m *jsonMerger) annotations(b []byte, i int, ic *inputChanges) error {
 		// The loaders' precedence: worker.user, then worker.model or
 		// workflow, then model_version_id.
 		label := workerUser || (!workerAuto && !hasModelVersion)
-		if err != nil || !label || data.start < 0 || b[data.start] != '{' {
+		if err != nil || !label || data.Start < 0 || b[data.Start] != '{' {
 			return err
 		}
 		path := fmt.Sprintf("annotations[%d].data.concepts", k)
-		_, err = scanObject(b, data.start, func(mb member) error {
-			if !keyIs(b, mb.key, "concepts") || b[mb.val.start] != '[' {
+		_, err = dataset.ScanJSONObject(b, data.Start, func(mb dataset.JSONMember) error {
+			if !dataset.JSONKeyIs(b, mb.Key, "concepts") || b[mb.Value.Start] != '[' {
 				return nil
 			}
-			_, err := scanArray(b, mb.val.start, func(j int, c span) error {
+			_, err := dataset.ScanJSONArray(b, mb.Value.Start, func(j int, c dataset.JSONSpan) error {
 				return m.entry(b, path, j, c, ic, true)
 			})
 			return err
@@ -486,10 +443,10 @@ func (m *jsonMerger) decide(b []byte, ic *inputChanges, lineNo int64) {
 				m.added = append(m.added, ',')
 			}
 			m.added = append(m.added, `{"id":`...)
-			m.added = appendJSONString(m.added, c.conceptID)
+			m.added = dataset.AppendJSONString(m.added, c.conceptID)
 			if c.conceptName != "" {
 				m.added = append(m.added, `,"name":`...)
-				m.added = appendJSONString(m.added, c.conceptName)
+				m.added = dataset.AppendJSONString(m.added, c.conceptName)
 			}
 			m.added = append(m.added, `,"value":`...)
 			m.added = appendValue(m.added, c.value)
@@ -504,8 +461,8 @@ func (m *jsonMerger) decide(b []byte, ic *inputChanges, lineNo int64) {
 				if h.change != ci || h.value == c.value || h.inAnnotation {
 					continue
 				}
-				if h.val.start >= 0 {
-					m.edits = append(m.edits, edit{at: h.val.start, end: h.val.end, text: appendValue(nil, c.value)})
+				if h.valAt.Start >= 0 {
+					m.edits = append(m.edits, edit{at: h.valAt.Start, end: h.valAt.End, text: appendValue(nil, c.value)})
 				} else {
 					m.edits = append(m.edits, edit{at: h.objEnd, end: h.objEnd, text: appendValue([]byte(`,"value":`), c.value)})
 				}
@@ -516,7 +473,7 @@ func (m *jsonMerger) decide(b []byte, ic *inputChanges, lineNo int64) {
 }
 
 func appendValue(dst []byte, v float32) []byte {
-	if v == Positive {
+	if v == dataset.Positive {
 		return append(dst, '1')
 	}
 	return append(dst, '0')

@@ -1,4 +1,4 @@
-package dataset_test
+package writeback_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"curate.dev/dataset"
+	"curate.dev/writeback"
 )
 
 func TestChosenChanges(t *testing.T) {
@@ -21,24 +22,24 @@ func TestChosenChanges(t *testing.T) {
 {"input_id":"d","concept_id":"fox","value":1,"score":0.7}
 {"input_id":"a","concept_id":"wolf","value":0,"score":0.9}
 `
-	tbl, err := dataset.ReadChanges(context.Background(), strings.NewReader(src), "s.jsonl", dataset.WithAllocator(mem))
+	tbl, err := writeback.ReadChanges(context.Background(), strings.NewReader(src), writeback.ReadOptions{Name: "s.jsonl", Allocator: mem})
 	require.NoError(t, err)
 	defer tbl.Release()
 
 	tests := []struct {
 		name string
-		opts dataset.ApplyOptions
+		opts writeback.Options
 		want []string
 	}{
-		{"all accepted, repeats dropped", dataset.ApplyOptions{}, []string{"a/wolf=0", "b/wolf=0", "d/fox=1"}},
-		{"min score", dataset.ApplyOptions{MinScore: 0.6}, []string{"a/wolf=0", "d/fox=1"}},
-		{"concepts", dataset.ApplyOptions{Concepts: []string{"fox"}}, []string{"d/fox=1"}},
-		{"top per concept", dataset.ApplyOptions{TopPerConcept: 1}, []string{"a/wolf=0", "d/fox=1"}},
+		{"all accepted, repeats dropped", writeback.Options{}, []string{"a/wolf=0", "b/wolf=0", "d/fox=1"}},
+		{"min score", writeback.Options{MinScore: 0.6}, []string{"a/wolf=0", "d/fox=1"}},
+		{"concepts", writeback.Options{Concepts: []string{"fox"}}, []string{"d/fox=1"}},
+		{"top per concept", writeback.Options{TopPerConcept: 1}, []string{"a/wolf=0", "d/fox=1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.opts.Annotator = "curate"
-			got, err := dataset.ChosenChanges(tbl, tt.opts)
+			got, err := writeback.ChosenChanges(tbl, tt.opts)
 			require.NoError(t, err)
 			var keys []string
 			for _, a := range got {
@@ -54,9 +55,9 @@ func TestChosenChanges(t *testing.T) {
 	bad := `{"input_id":"a","concept_id":"wolf","value":0}
 {"input_id":"a","concept_id":"wolf","value":1}
 `
-	tbl2, err := dataset.ReadChanges(context.Background(), strings.NewReader(bad), "s.jsonl", dataset.WithAllocator(mem))
+	tbl2, err := writeback.ReadChanges(context.Background(), strings.NewReader(bad), writeback.ReadOptions{Name: "s.jsonl", Allocator: mem})
 	require.NoError(t, err)
 	defer tbl2.Release()
-	_, err = dataset.ChosenChanges(tbl2, dataset.ApplyOptions{})
-	assert.ErrorIs(t, err, dataset.ErrConflict)
+	_, err = writeback.ChosenChanges(tbl2, writeback.Options{})
+	assert.ErrorIs(t, err, writeback.ErrConflict)
 }

@@ -1,4 +1,4 @@
-package dataset_test
+package writeback_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"curate.dev/dataset"
+	"curate.dev/writeback"
 )
 
 // ExampleApplyJSONL reads a reviewed suggestions file and merges it into a
@@ -17,7 +17,7 @@ func ExampleApplyJSONL() {
 	suggestions := `{"input_id":"i1","concept_id":"wolf","value":0,"score":0.83,"source_concept_id":"husky","reason":"positive for husky"}
 {"input_id":"i2","concept_id":"wolf","value":0,"score":0.41,"accept":false}
 `
-	changes, err := dataset.ReadChanges(ctx, strings.NewReader(suggestions), "wolf.jsonl")
+	changes, err := writeback.ReadChanges(ctx, strings.NewReader(suggestions), writeback.ReadOptions{Name: "wolf.jsonl"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -27,7 +27,7 @@ func ExampleApplyJSONL() {
 	source := `{"id":"i1", "data":{"concepts":[{"id":"husky","value":1}]}, "custom":{"x":"\u00e9"}}
 {"id":"i2","data":{"concepts":[{"id":"husky"}]}}
 `
-	sum, err := dataset.ApplyJSONL(ctx, strings.NewReader(source), os.Stdout, changes, dataset.ApplyOptions{})
+	sum, err := writeback.ApplyJSONL(ctx, strings.NewReader(source), os.Stdout, changes, writeback.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,4 +1,4 @@
-package dataset
+package writeback
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"io"
 	"runtime"
 	"sync"
+
+	"curate.dev/dataset"
 )
 
 // JSONL write-back runs in stages so that on a machine with two cores the
@@ -20,11 +22,11 @@ import (
 // scannedLine is a line of a batch that needs the caller: its id has
 // changes, or it could not be scanned.
 type scannedLine struct {
-	n          int  // index of the line in its batch
-	start, end int  // in lineBatch.buf; end includes the line ending
-	body       int  // end of the line without its ending
-	from       int  // first byte of the JSON value (after a BOM and white space)
-	id         span // the top-level id's quoted value, relative to start; start < 0 for a blank line
+	n          int              // index of the line in its batch
+	start, end int              // in lineBatch.buf; end includes the line ending
+	body       int              // end of the line without its ending
+	from       int              // first byte of the JSON value (after a BOM and white space)
+	id         dataset.JSONSpan // the top-level id's quoted value, relative to start; start < 0 for a blank line
 	ic         *inputChanges
 	err        error      // the line could not be scanned
 	parsed     parsedLine // for a line with changes
@@ -186,7 +188,7 @@ func (b *lineBatch) scan(cs *changeSet, maxLine int) {
 		pos = end
 	}
 	if b.tooLong {
-		b.lines = append(b.lines, scannedLine{n: b.count, start: b.whole, end: b.whole, err: fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, maxLine)})
+		b.lines = append(b.lines, scannedLine{n: b.count, start: b.whole, end: b.whole, err: fmt.Errorf("%w: longer than %d bytes", dataset.ErrLineTooLong, maxLine)})
 		b.count++
 	}
 }
@@ -199,10 +201,10 @@ func (b *lineBatch) add(cs *changeSet, start, end int, first bool) {
 	b.count++
 	b.end = end
 	if l.err == nil {
-		if l.id.start < 0 {
+		if l.id.Start < 0 {
 			return
 		}
-		if l.ic = cs.lookupQuoted(b.buf[start+l.id.start : start+l.id.end]); l.ic == nil {
+		if l.ic = cs.lookupQuoted(b.buf[start+l.id.Start : start+l.id.End]); l.ic == nil {
 			return
 		}
 		// Parse the line here, ahead of the caller, which only settles
@@ -219,7 +221,7 @@ func (b *lineBatch) add(cs *changeSet, start, end int, first bool) {
 
 // scanLine finds a line's top-level id.
 func scanLine(buf []byte, start, end int, first bool) scannedLine {
-	l := scannedLine{start: start, end: end, id: span{-1, -1}}
+	l := scannedLine{start: start, end: end, id: noSpan}
 	line := buf[start:end]
 	body := trimLineEnd(line)
 	l.body = len(body)
@@ -227,7 +229,7 @@ func scanLine(buf []byte, start, end int, first bool) scannedLine {
 	if first && bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
 		from = 3
 	}
-	from = skipWS(body, from)
+	from = dataset.SkipJSONSpace(body, from)
 	l.from = from
 	if from == len(body) {
 		return l
@@ -241,52 +243,52 @@ func scanLine(buf []byte, start, end int, first bool) scannedLine {
 }
 
 // leadingID is the fast path for the common line that starts {"id":"…":
-// it returns the id's span without scanning the rest of the line. That is
+// it returns the id's dataset.JSONSpan without scanning the rest of the line. That is
 // safe for lines without changes, which are copied untouched; a line whose
 // leading id has changes is scanned in full (a later "id" key would win,
 // as in encoding/json), and a change whose input hides behind a second id
 // key on a skipped line is still found elsewhere or reported as unknown,
 // never applied to the wrong input.
-func leadingID(b []byte, from int) (span, bool) {
-	i := skipWS(b, from+1)
+func leadingID(b []byte, from int) (dataset.JSONSpan, bool) {
+	i := dataset.SkipJSONSpace(b, from+1)
 	if from >= len(b) || b[from] != '{' || !bytes.HasPrefix(b[i:], []byte(`"id"`)) {
-		return span{}, false
+		return dataset.JSONSpan{}, false
 	}
-	i = skipWS(b, i+4)
+	i = dataset.SkipJSONSpace(b, i+4)
 	if i >= len(b) || b[i] != ':' {
-		return span{}, false
+		return dataset.JSONSpan{}, false
 	}
-	i = skipWS(b, i+1)
+	i = dataset.SkipJSONSpace(b, i+1)
 	if i >= len(b) || b[i] != '"' {
-		return span{}, false
+		return dataset.JSONSpan{}, false
 	}
 	for j := i + 1; j < len(b); j++ {
 		switch b[j] {
 		case '"':
-			return span{i, j + 1}, true
+			return dataset.JSONSpan{Start: i, End: j + 1}, true
 		case '\\':
-			return span{}, false
+			return dataset.JSONSpan{}, false
 		}
 	}
-	return span{}, false
+	return dataset.JSONSpan{}, false
 }
 
-// topLevelID returns the span of the line's top-level "id" string. Keys
+// topLevelID returns the dataset.JSONSpan of the line's top-level "id" string. Keys
 // match case-insensitively and the last wins, as in encoding/json which
 // the loaders use.
-func topLevelID(b []byte, from int) (span, error) {
-	id := span{-1, -1}
-	_, err := scanObject(b, from, func(mb member) error {
-		if keyIs(b, mb.key, "id") {
-			id = mb.val
+func topLevelID(b []byte, from int) (dataset.JSONSpan, error) {
+	id := noSpan
+	_, err := dataset.ScanJSONObject(b, from, func(mb dataset.JSONMember) error {
+		if dataset.JSONKeyIs(b, mb.Key, "id") {
+			id = mb.Value
 		}
 		return nil
 	})
 	if err != nil {
 		return id, err
 	}
-	if id.start < 0 || b[id.start] != '"' {
-		return id, &fieldError{"id", fmt.Errorf("%w: missing input id", ErrShape)}
+	if id.Start < 0 || b[id.Start] != '"' {
+		return id, &fieldError{"id", fmt.Errorf("%w: missing input id", dataset.ErrShape)}
 	}
 	return id, nil
 }

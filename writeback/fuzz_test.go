@@ -1,4 +1,4 @@
-package dataset_test
+package writeback_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"curate.dev/dataset"
+	"curate.dev/writeback"
 )
 
 // FuzzApplyJSONLLine applies a "not wolf" for input "a" to one arbitrary
@@ -39,7 +40,7 @@ func FuzzApplyJSONLLine(f *testing.F) {
 		}
 		src := line + "\n"
 		var out bytes.Buffer
-		sum, err := dataset.ApplyJSONL(context.Background(), strings.NewReader(src), &out, tbl, dataset.ApplyOptions{Force: true})
+		sum, err := writeback.ApplyJSONL(context.Background(), strings.NewReader(src), &out, tbl, writeback.Options{Force: true})
 		if err != nil {
 			return
 		}
@@ -93,7 +94,7 @@ func FuzzReadChanges(f *testing.F) {
 		}
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
-		tbl, err := dataset.ReadChanges(context.Background(), strings.NewReader(line), "s.jsonl", dataset.WithAllocator(mem))
+		tbl, err := writeback.ReadChanges(context.Background(), strings.NewReader(line), writeback.ReadOptions{Name: "s.jsonl", Allocator: mem})
 		if err != nil {
 			return
 		}

@@ -1,4 +1,4 @@
-package dataset_test
+package writeback_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"curate.dev/dataset"
+	"curate.dev/writeback"
 )
 
 // BenchmarkReadChanges reads a suggestions file of 100k lines.
@@ -19,7 +19,7 @@ func BenchmarkReadChanges(b *testing.B) {
 	}
 	b.SetBytes(int64(buf.Len()))
 	for b.Loop() {
-		tbl, err := dataset.ReadChanges(context.Background(), bytes.NewReader(buf.Bytes()), "s.jsonl")
+		tbl, err := writeback.ReadChanges(context.Background(), bytes.NewReader(buf.Bytes()), writeback.ReadOptions{Name: "s.jsonl"})
 		require.NoError(b, err)
 		tbl.Release()
 	}

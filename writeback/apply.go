@@ -1,22 +1,15 @@
-package dataset
+package writeback
 
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 
 	"github.com/apache/arrow/go/v15/arrow"
-)
 
-// Sentinel causes of write-back errors; test them with errors.Is.
-var (
-	// ErrUnknownInput: a change names an input id the source does not hold.
-	ErrUnknownInput = errors.New("input not in the source")
-	// ErrConflict: two changes, or a change and the source, disagree.
-	ErrConflict = errors.New("conflicting annotations")
+	"curate.dev/dataset"
 )
 
 // Action is what write-back did, or would do, with one change.
@@ -48,8 +41,8 @@ func (a Action) String() string {
 	return "unknown"
 }
 
-// Change is one decided change, as reported in [ApplySummary] and to
-// [ApplyOptions.OnChange].
+// Change is one decided change, as reported in [Summary] and to
+// [Options.OnChange].
 type Change struct {
 	Line        int64 // line in the suggestions file (0: none)
 	SourceLine  int64 // line of the source file that holds the input (0: appended to CSV)
@@ -65,9 +58,9 @@ type Change struct {
 	Action Action
 }
 
-// ApplyOptions configure write-back. The zero value applies every accepted
+// Options configure write-back. The zero value applies every accepted
 // change and refuses conflicts.
-type ApplyOptions struct {
+type Options struct {
 	// Name is the source's name for errors; ChangesName the suggestions
 	// file's.
 	Name, ChangesName string
@@ -89,7 +82,7 @@ type ApplyOptions struct {
 	// Annotator is written to the annotator column of appended CSV rows
 	// when the file has one.
 	Annotator string
-	// MaxLineBytes bounds a source line (default [DefaultMaxLineBytes]).
+	// MaxLineBytes bounds a source line (default [dataset.DefaultMaxLineBytes]).
 	MaxLineBytes int
 	// OnChange, if set, is called for each change that was written
 	// (added or updated): in source order for JSONL, in changes-table
@@ -98,18 +91,18 @@ type ApplyOptions struct {
 	OnChange func(Change)
 }
 
-func (o *ApplyOptions) changesName() string {
+func (o *Options) changesName() string {
 	if o.ChangesName == "" {
 		return "<changes>"
 	}
 	return o.ChangesName
 }
 
-func (o *ApplyOptions) maxLine() int {
+func (o *Options) maxLine() int {
 	if o.MaxLineBytes > 0 {
 		return o.MaxLineBytes
 	}
-	return DefaultMaxLineBytes
+	return dataset.DefaultMaxLineBytes
 }
 
 // ConceptCounts counts the changes of one concept by outcome.
@@ -117,23 +110,23 @@ type ConceptCounts struct {
 	Added, Updated, Present, Skipped, Refused int64
 }
 
-// ApplySummary says what a write-back did.
-type ApplySummary struct {
+// Summary says what a write-back did.
+type Summary struct {
 	Lines   int64 // source lines read
 	Changes int64 // rows in the changes table
 	// Outcomes over all concepts. Skipped includes duplicates.
 	Added, Updated, Present, Skipped, Refused int64
 	PerConcept                                map[string]*ConceptCounts
-	// Preview holds the first ApplyOptions.Preview written changes in
+	// Preview holds the first Options.Preview written changes in
 	// source order; Refusals the first refused ones.
 	Preview, Refusals []Change
 }
 
 // Written is the number of annotations written (added or updated).
-func (s *ApplySummary) Written() int64 { return s.Added + s.Updated }
+func (s *Summary) Written() int64 { return s.Added + s.Updated }
 
 // Concepts returns the concept ids of PerConcept, sorted.
-func (s *ApplySummary) Concepts() []string {
+func (s *Summary) Concepts() []string {
 	ids := make([]string, 0, len(s.PerConcept))
 	for id := range s.PerConcept {
 		ids = append(ids, id)
@@ -144,24 +137,24 @@ func (s *ApplySummary) Concepts() []string {
 
 // Apply writes the changes into src and streams the result to dst. The
 // format is recognised from the first bytes: JSONL ([ApplyJSONL]) or CSV
-// long form ([ApplyCSV]); other formats are an error wrapping [ErrFormat].
-func Apply(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts ApplyOptions) (ApplySummary, error) {
+// long form ([ApplyCSV]); other formats are an error wrapping [dataset.ErrFormat].
+func Apply(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts Options) (Summary, error) {
 	br := bufio.NewReaderSize(src, 1<<20)
-	f, err := sniff(br)
+	f, err := dataset.DetectFormat(br)
 	if err != nil {
-		return ApplySummary{}, &ParseError{File: opts.Name, Line: 1, Err: err}
+		return Summary{}, &dataset.ParseError{File: opts.Name, Line: 1, Err: err}
 	}
 	switch f {
-	case FormatJSONL:
+	case dataset.FormatJSONL:
 		return ApplyJSONL(ctx, br, dst, changes, opts)
-	case FormatCSV:
+	case dataset.FormatCSV:
 		return ApplyCSV(ctx, br, dst, changes, opts)
 	}
-	return ApplySummary{}, &ParseError{File: opts.Name, Err: fmt.Errorf("%w: write-back supports JSONL and CSV long form, not %s", ErrFormat, f)}
+	return Summary{}, &dataset.ParseError{File: opts.Name, Err: fmt.Errorf("%w: write-back supports JSONL and CSV long form, not %s", dataset.ErrFormat, f)}
 }
 
 // tally records a decided change in the summary.
-func (s *ApplySummary) tally(c *change, opts *ApplyOptions, srcLine int64) {
+func (s *Summary) tally(c *change, opts *Options, srcLine int64) {
 	if s.PerConcept == nil {
 		s.PerConcept = make(map[string]*ConceptCounts)
 	}
@@ -203,7 +196,7 @@ func (s *ApplySummary) tally(c *change, opts *ApplyOptions, srcLine int64) {
 }
 
 // begin counts the changes that were not chosen.
-func (s *ApplySummary) begin(cs *changeSet, opts *ApplyOptions) {
+func (s *Summary) begin(cs *changeSet, opts *Options) {
 	s.Changes = int64(len(cs.all))
 	for i := range cs.all {
 		if c := &cs.all[i]; !c.chosen {
@@ -214,7 +207,7 @@ func (s *ApplySummary) begin(cs *changeSet, opts *ApplyOptions) {
 
 // unknownInputs reports the chosen changes whose input never appeared, in
 // suggestions file order.
-func (cs *changeSet) unknownInputs(opts *ApplyOptions) error {
+func (cs *changeSet) unknownInputs(opts *Options) error {
 	const limit = 20
 	var errs []error
 	truncated := false
@@ -231,7 +224,7 @@ func (cs *changeSet) unknownInputs(opts *ApplyOptions) error {
 		if src == "" {
 			src = "the source"
 		}
-		errs = append(errs, &ParseError{File: opts.changesName(), Line: int(c.line), Field: ColInputID,
+		errs = append(errs, &dataset.ParseError{File: opts.changesName(), Line: int(c.line), Field: dataset.ColInputID,
 			Err: fmt.Errorf("%w: %q is not in %s", ErrUnknownInput, c.inputID, src)})
 	}
 	switch len(errs) {
@@ -240,5 +233,5 @@ func (cs *changeSet) unknownInputs(opts *ApplyOptions) error {
 	case 1:
 		return errs[0]
 	}
-	return &ErrorList{Errs: errs, Truncated: truncated}
+	return &dataset.ErrorList{Errs: errs, Truncated: truncated}
 }

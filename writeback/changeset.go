@@ -1,4 +1,4 @@
-package dataset
+package writeback
 
 import (
 	"cmp"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"curate.dev/dataset"
 )
 
 // change is one row of a changes table, held as Go values while a source
@@ -20,11 +22,10 @@ type change struct {
 	accept                          bool
 	line                            int64 // suggestions file line (0: none)
 
-	state   Action // ActionSkipped until decided
-	old     float32
-	hadOld  bool
-	chosen  bool
-	written bool
+	state  Action // ActionSkipped until decided
+	old    float32
+	hadOld bool
+	chosen bool
 }
 
 // changeSet indexes the chosen changes by input id.
@@ -109,7 +110,7 @@ func getter(arr arrow.Array) columnGetter {
 
 // loadChanges copies a changes table into Go values, checks each row and
 // applies the filters in opts.
-func loadChanges(tbl arrow.Table, opts *ApplyOptions) (*changeSet, error) {
+func loadChanges(tbl arrow.Table, opts *Options) (*changeSet, error) {
 	if tbl == nil {
 		return &changeSet{byInput: map[string]*inputChanges{}}, nil
 	}
@@ -120,21 +121,21 @@ func loadChanges(tbl arrow.Table, opts *ApplyOptions) (*changeSet, error) {
 		}
 		return -1
 	}
-	cIn, cCon, cVal := col(ColInputID), col(ColConceptID), col(ColValue)
+	cIn, cCon, cVal := col(dataset.ColInputID), col(dataset.ColConceptID), col(dataset.ColValue)
 	for _, c := range []struct {
 		name string
 		i    int
-	}{{ColInputID, cIn}, {ColConceptID, cCon}, {ColValue, cVal}} {
+	}{{dataset.ColInputID, cIn}, {dataset.ColConceptID, cCon}, {dataset.ColValue, cVal}} {
 		if c.i < 0 {
-			return nil, fmt.Errorf("dataset: changes table has no %q column: %w", c.name, ErrShape)
+			return nil, fmt.Errorf("dataset: changes table has no %q column: %w", c.name, dataset.ErrShape)
 		}
 	}
-	cName, cScore, cAcc, cLine := col(ColConceptName), col(ColScore), col(ColAccept), col(ColLine)
+	cName, cScore, cAcc, cLine := col(dataset.ColConceptName), col(dataset.ColScore), col(dataset.ColAccept), col(dataset.ColLine)
 	errAt := func(line int64, row int, field string, err error) error {
 		if line == 0 {
 			line = int64(row + 1)
 		}
-		return &ParseError{File: opts.changesName(), Line: int(line), Field: field, Err: err}
+		return &dataset.ParseError{File: opts.changesName(), Line: int(line), Field: field, Err: err}
 	}
 
 	cs := &changeSet{all: make([]change, 0, tbl.NumRows()), byInput: make(map[string]*inputChanges)}
@@ -145,7 +146,7 @@ func loadChanges(tbl arrow.Table, opts *ApplyOptions) (*changeSet, error) {
 		rec := tr.Record()
 		gIn, gCon, gVal := getter(rec.Column(cIn)), getter(rec.Column(cCon)), getter(rec.Column(cVal))
 		if gIn.str == nil || gCon.str == nil || gVal.num == nil {
-			return nil, fmt.Errorf("dataset: changes table: input_id and concept_id must be strings and value a number: %w", ErrShape)
+			return nil, fmt.Errorf("dataset: changes table: input_id and concept_id must be strings and value a number: %w", dataset.ErrShape)
 		}
 		var gName, gScore, gAcc, gLine columnGetter
 		if cName >= 0 {
@@ -172,14 +173,14 @@ func loadChanges(tbl arrow.Table, opts *ApplyOptions) (*changeSet, error) {
 				c.conceptName, _ = gName.str(i)
 			}
 			if c.inputID == "" {
-				return nil, errAt(c.line, row, ColInputID, fmt.Errorf("%w: missing input id", ErrShape))
+				return nil, errAt(c.line, row, dataset.ColInputID, fmt.Errorf("%w: missing input id", dataset.ErrShape))
 			}
 			if c.conceptID == "" {
-				return nil, errAt(c.line, row, ColConceptID, fmt.Errorf("%w: missing concept id", ErrShape))
+				return nil, errAt(c.line, row, dataset.ColConceptID, fmt.Errorf("%w: missing concept id", dataset.ErrShape))
 			}
 			v, ok := gVal.num(i)
 			if !ok || (v != 0 && v != 1) {
-				return nil, errAt(c.line, row, ColValue, valueError("0 or 1", fmt.Sprint(v)))
+				return nil, errAt(c.line, row, dataset.ColValue, valueError("0 or 1", fmt.Sprint(v)))
 			}
 			c.value = float32(v)
 			if gScore.num != nil {
@@ -204,7 +205,7 @@ func loadChanges(tbl arrow.Table, opts *ApplyOptions) (*changeSet, error) {
 
 // choose marks the changes that pass the reviewer's verdict and the
 // filters, drops repeats and indexes the rest by input.
-func (cs *changeSet) choose(opts *ApplyOptions) error {
+func (cs *changeSet) choose(opts *Options) error {
 	var only map[string]bool
 	if len(opts.Concepts) > 0 {
 		only = make(map[string]bool, len(opts.Concepts))
@@ -260,7 +261,7 @@ func (cs *changeSet) choose(opts *ApplyOptions) error {
 		k := key{c.inputID, c.conceptID}
 		if j, dup := first[k]; dup {
 			if cs.all[j].value != c.value {
-				return &ParseError{File: opts.changesName(), Line: int(c.line), Field: ColValue,
+				return &dataset.ParseError{File: opts.changesName(), Line: int(c.line), Field: dataset.ColValue,
 					Err: fmt.Errorf("%w: %s on input %q is %v here but %v on line %d", ErrConflict, c.conceptID, c.inputID, c.value, cs.all[j].value, cs.all[j].line)}
 			}
 			c.state = ActionDuplicate

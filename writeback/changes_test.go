@@ -1,4 +1,4 @@
-package dataset_test
+package writeback_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"curate.dev/dataset"
+	"curate.dev/writeback"
 )
 
 func TestReadChanges(t *testing.T) {
@@ -21,7 +22,7 @@ func TestReadChanges(t *testing.T) {
 {"input_id":"i2","concept_id":"wolf","concept_name":"Wolf","value":1,"accept":false}
 {"Input_ID":"i\u0033","concept_id":"fox","value":0,"score":null,"accept":null}
 `
-	tbl, err := dataset.ReadChanges(context.Background(), strings.NewReader(in), "s.jsonl", dataset.WithAllocator(mem), dataset.WithBatchSize(2))
+	tbl, err := writeback.ReadChanges(context.Background(), strings.NewReader(in), writeback.ReadOptions{Name: "s.jsonl", Allocator: mem, BatchSize: 2})
 	require.NoError(t, err)
 	defer tbl.Release()
 	require.True(t, tbl.Schema().Equal(dataset.ChangesSchema()))
@@ -80,7 +81,7 @@ func TestReadChangesErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
-			_, err := dataset.ReadChanges(context.Background(), strings.NewReader(ok+ok+tt.line+"\n"+ok), "s.jsonl", dataset.WithAllocator(mem), dataset.WithBatchSize(1))
+			_, err := writeback.ReadChanges(context.Background(), strings.NewReader(ok+ok+tt.line+"\n"+ok), writeback.ReadOptions{Name: "s.jsonl", Allocator: mem, BatchSize: 1})
 			var pe *dataset.ParseError
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, "s.jsonl", pe.File)

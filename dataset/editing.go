@@ -1,0 +1,99 @@
+package dataset
+
+import (
+	"bufio"
+	"encoding/csv"
+	"io"
+)
+
+// The loaders' own reading of lines, values and formats, for packages that
+// edit a source in place (curate.dev/writeback): an editor must read a
+// file exactly as the loaders will read it afterwards, so it calls these
+// rather than keeping copies of the rules.
+
+// DetectFormat recognises the format of br from its first bytes, without
+// consuming them, as [NewReader] does when no [WithFormat] is given.
+func DetectFormat(br *bufio.Reader) (Format, error) { return sniff(br) }
+
+// LineReader reads lines as the JSONL loader does: any length up to a
+// limit, CR LF or LF endings, line numbers counted from 1.
+type LineReader struct{ l *lineReader }
+
+// NewLineReader returns a LineReader over r; maxLineBytes <= 0 means
+// [DefaultMaxLineBytes].
+func NewLineReader(r io.Reader, maxLineBytes int) *LineReader {
+	if maxLineBytes <= 0 {
+		maxLineBytes = DefaultMaxLineBytes
+	}
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 1<<16)
+	}
+	return &LineReader{newLineReader(br, maxLineBytes)}
+}
+
+// Next returns the next line without its ending. The slice is valid until
+// the next call. At the end it returns [io.EOF]; a line longer than the
+// limit is consumed and reported as an error wrapping [ErrLineTooLong].
+func (r *LineReader) Next() ([]byte, error) { return r.l.next() }
+
+// Line is the 1-based number of the line Next returned last.
+func (r *LineReader) Line() int { return r.l.line }
+
+// ParseJSONValue reads a concept's "value" as the JSON loaders do: raw is
+// its JSON text, empty when the key is absent. An omitted or null value is
+// a positive from Clarifai's HTTP default ([ValueHTTPDefault]) unless
+// strict, which makes it an error wrapping [ErrImplicitValue]; soft allows
+// any value in [0, 1]. Other values are errors wrapping [ErrValue].
+func ParseJSONValue(raw []byte, strict, soft bool) (float32, ValueSource, error) {
+	return parseJSONValue(raw, strict, soft)
+}
+
+// ParseCSVValue reads a CSV value field as the CSV loader does (soft: any
+// value in [0, 1]). A bad value is an error wrapping [ErrValue].
+func ParseCSVValue(s string, soft bool) (float32, error) { return parseCSVValue(s, soft) }
+
+// NewCSVReader returns an encoding/csv Reader with the CSV loader's
+// grammar: strict quoting, the header fixing the number of fields, the
+// record's slice reused by the next Read. Turn its errors into the
+// loader's with [CSVError].
+func NewCSVReader(r io.Reader) *csv.Reader { return newCSVReader(r) }
+
+// CSVError turns an error of a reader from [NewCSVReader] into the
+// loader's [*ParseError] for the file name (wrapping [ErrSyntax]); other
+// errors are returned as they are.
+func CSVError(name string, err error) error { return csvError(name, err) }
+
+// CSVHeader maps the column names of a long-form header (input_id,
+// concept_id, value, …) to their indices as the CSV loader does; a header
+// without one of the three required columns is a [*ParseError].
+func CSVHeader(header []string, name string) (map[string]int, error) {
+	return csvColumns(header, FormatCSV, name)
+}
+
+// CSVRow decodes one long-form row, whose columns header maps (see
+// [CSVHeader]), into the annotation the CSV loader reads from it. line
+// places errors; [WithName] and [WithSoftValues] apply.
+func CSVRow(rec []string, header map[string]int, line int, opts ...Option) (Annotation, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return csvLongForm(rec, header, line, &cfg)
+}
+
+// DecodeJSONInput decodes one Clarifai input object (a JSONL line) into in
+// as the JSON loaders do: the same key matching, null handling and value
+// rules. in's annotations are appended to. A problem is a [*ParseError]
+// naming line and the field. [WithName], [WithSoftValues] and
+// [WithStrictValues] apply.
+func DecodeJSONInput(b []byte, line int, in *Input, opts ...Option) error {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := decodeInputJSON(b, in, &cfg); err != nil {
+		return toParseError(cfg.name, line, err)
+	}
+	return nil
+}
