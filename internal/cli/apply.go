@@ -18,8 +18,6 @@ import (
 	"curate.dev/writeback"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdApply(f, nil) }) }
-
 // ApplyOptions are the inputs of curate apply.
 type ApplyOptions struct {
 	IO      *IOStreams

@@ -14,8 +14,6 @@ import (
 	"curate.dev/export"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdExport(f, nil) }) }
-
 // ExportOptions are the flags and streams of `curate export`.
 type ExportOptions struct {
 	IO   *IOStreams

@@ -17,8 +17,6 @@ import (
 	"curate.dev/label"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdOverlap(f, nil) }) }
-
 // OverlapFlags are the overlap tuning flags `overlap` and `suggest` share.
 type OverlapFlags struct {
 	CooccurThreshold float64

@@ -13,8 +13,6 @@ import (
 	"curate.dev/dataset"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdPull(f, nil) }) }
-
 // PullOptions are the flags of `curate pull`.
 type PullOptions struct {
 	IO            *IOStreams

@@ -9,8 +9,6 @@ import (
 	"curate.dev/clarifai"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdPush(f, nil) }) }
-
 // PushOptions are the flags of `curate push`.
 type PushOptions struct {
 	IO      *IOStreams

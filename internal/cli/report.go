@@ -12,8 +12,6 @@ import (
 	"curate.dev/dataset"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdReport(f, nil) }) }
-
 // ReportOptions are the flags and arguments of `curate report`.
 type ReportOptions struct {
 	IO      *IOStreams

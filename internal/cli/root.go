@@ -67,17 +67,18 @@ the chosen annotations back and exports training-ready Parquet.`,
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
 	addProfileFlag(root)
-	for _, add := range commands {
-		root.AddCommand(add(f))
-	}
+	root.AddCommand(
+		NewCmdReport(f, nil),
+		NewCmdOverlap(f, nil),
+		NewCmdSuggest(f, nil),
+		NewCmdApply(f, nil),
+		NewCmdExport(f, nil),
+		NewCmdPull(f, nil),
+		NewCmdPush(f, nil),
+		NewCmdSynth(f, nil),
+	)
 	return root
 }
-
-// commands lists the constructors of the subcommands; each command's file
-// adds its own with register in an init function.
-var commands []func(*Factory) *cobra.Command
-
-func register(newCmd func(*Factory) *cobra.Command) { commands = append(commands, newCmd) }
 
 // Main runs curate with the process's arguments and streams.
 func Main() ExitCode {

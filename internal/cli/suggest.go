@@ -20,8 +20,6 @@ import (
 	"curate.dev/internal/atomicfile"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdSuggest(f, nil) }) }
-
 // SuggestOptions are the flags of `curate suggest`.
 type SuggestOptions struct {
 	IO            *IOStreams

@@ -11,8 +11,6 @@ import (
 	"curate.dev/internal/synth"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdSynth(f, nil) }) }
-
 // SynthOptions are the flags of `curate synth`.
 type SynthOptions struct {
 	IO     *IOStreams
