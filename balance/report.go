@@ -96,7 +96,7 @@ type ConceptStats struct {
 // Summary totals a report.
 type Summary struct {
 	// Inputs: distinct inputs with at least one annotation (counted or
-	// not), plus those reported through [Counter.AddUnannotated].
+	// not), plus those without any ([Counter.AddIDs]); each counted once.
 	Inputs int
 	// Annotations: annotation rows counted (model rows left out are not).
 	Annotations int
