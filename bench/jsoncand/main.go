@@ -3,7 +3,7 @@
 // decoder's structs (valyala/fastjson: parsed and walked), on one core.
 // It is its own module so that curate does not depend on the candidates.
 //
-//	cd dataset/testdata/jsoncand && go run . /tmp/synth-1m.jsonl
+//	cd bench/jsoncand && go run . /tmp/synth-1m.jsonl
 package main
 
 import (
