@@ -349,25 +349,6 @@ func (d *dictCache) indexer(a arrow.Array, lookup func(string) int32) (func(int)
 	}, nil
 }
 
-// stringPredicate evaluates pred once per dictionary entry.
-func stringPredicate(a arrow.Array, pred func(string) bool) (func(int) bool, error) {
-	switch a := a.(type) {
-	case *array.Dictionary:
-		dict, ok := a.Dictionary().(*array.String)
-		if !ok {
-			return nil, fmt.Errorf("export: dictionary of %s, want utf8", a.Dictionary().DataType())
-		}
-		m := make([]bool, dict.Len())
-		for k := range m {
-			m[k] = pred(dict.Value(k))
-		}
-		return func(i int) bool { return a.IsValid(i) && m[a.GetValueIndex(i)] }, nil
-	case *array.String:
-		return func(i int) bool { return a.IsValid(i) && pred(a.Value(i)) }, nil
-	}
-	return nil, fmt.Errorf("export: column type %s, want utf8 or dictionary<utf8>", a.DataType())
-}
-
 // stringGetter returns the string at row i of a string or dictionary column.
 func stringGetter(a arrow.Array) (func(int) string, error) {
 	switch a := a.(type) {
