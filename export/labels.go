@@ -237,6 +237,8 @@ func (c *LabelCollector) Labels() *Labels {
 	n := set.NumInputs()
 	w := set.Walker()
 	l.off = make([]int64, n+1)
+	l.conc = make([]int32, 0, set.NumEntries())
+	l.cell = make([]int8, 0, set.NumEntries())
 	type pair struct {
 		c    int32
 		cell int8

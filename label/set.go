@@ -126,6 +126,16 @@ func (s *Set) ConceptID(k int) string { return s.conceptID[k] }
 // ConceptName returns the first name a source gave concept k ("" when none).
 func (s *Set) ConceptName(k int) string { return s.conceptName[k] }
 
+// NumEntries returns the number of (input, concept) entries, before the
+// closure.
+func (s *Set) NumEntries() int {
+	n := 0
+	for _, sp := range s.spans {
+		n += int(sp.n)
+	}
+	return n
+}
+
 // Concept returns the index of the concept with id.
 func (s *Set) Concept(id string) (int, bool) {
 	k, ok := s.conceptIDs[id]
