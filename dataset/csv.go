@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 )
 
@@ -159,17 +158,4 @@ func (d *csvDecoder) openImages(rec []string, line int, in *Input) error {
 	in.Kind = "image"
 	in.Annotations = append(in.Annotations, a)
 	return nil
-}
-
-func parseCSVValue(s string, soft bool) (float32, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, valueError("0 or 1", `""`)
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || strings.ContainsAny(t, "xXnN") { // no hex, NaN or Inf spellings
-		return 0, valueError("0 or 1", strconv.Quote(s))
-	}
-	v, _, err := checkValue(f, s, soft)
-	return v, err
 }

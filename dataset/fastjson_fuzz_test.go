@@ -257,6 +257,22 @@ var fastSeeds = []string{
 	`{"id":"in-44","data":{"embeddings":[{"vector":[1,2,3,4,5e0]}],"concepts":[{"id":"x","value":1}]}}`,
 	`{"id":"in-45","dataset_ids":null,"data":{"image":{"url":"x"}}}`,
 	`{"id":"in-46","data":{"image":{"url":"i"},"text":{"raw":"r"},"metadata":{"deep":[[[{"a":[-0.5e-3,1E+2]}]]]},"embeddings":[{"vector":[0.1,0.2,0.3,0.4,0.5]},{"vector":["x"]}]}}`,
+	// Ids that would merge two inputs or concepts, values that would read
+	// as 0: refused by both paths.
+	"{\"id\":\"in-47\xff\",\"data\":{\"concepts\":[{\"id\":\"c\",\"value\":1}]}}",
+	`{"id":"in-48\ud800","data":{"concepts":[{"id":"c","value":1}]}}`,
+	`{"id":"in-49","data":{"concepts":[{"id":"c\udc00x","value":1}]}}`,
+	`{"id":"in-50 \ud83d\ude00 \ufffd","data":{"concepts":[{"id":"c","value":1}]}}`,
+	"{\"id\":\"in-51 \xef\xbf\xbd\",\"data\":{\"concepts\":[{\"id\":\"\xef\xbf\xbd\",\"value\":1}]}}",
+	`{"id":"   ","data":{"concepts":[{"id":"c","value":1}]}}`,
+	`{"id":"in-53","data":{"concepts":[{"id":" \t","value":1}]}}`,
+	"{\"id\":\"in-54\",\"data\":{\"concepts\":[{\"id\":\"\u3000\",\"value\":1}]}}",
+	`{"id":"in-55","data":{"concepts":[{"id":"c","value":1e-400},{"id":"d","value":0e5}]}}`,
+	`{"id":"in-56","data":{"concepts":[{"id":"c","value":1e-50},{"id":"d","value":-0}]}}`,
+	`{"id":"in-57","annotations":[{"user_id":"u\udfff","data":{"concepts":[{"id":"c","value":1}]}}]}`,
+	`{"id":"in-58","dataset_ids":["ds\ud800"],"data":{"concepts":[{"id":"c","value":1}]}}`,
+	`{"id":"in-59","data":{"concepts":[{"id":"c","name":"n\ud800","value":1}]}}`,
+	`{"id":" in-60","data":{"concepts":[{"id":"c ","value":"1"}]}}`,
 }
 
 // inputSeeds are the seeds from in-35 on that read without error.

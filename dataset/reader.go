@@ -128,7 +128,7 @@ func sniff(br *bufio.Reader) (Format, error) {
 		return FormatJSON, nil
 	case t[0] == '{':
 		key := firstKey(t[1:])
-		if key == "inputs" || key == "status" {
+		if key == "inputs" || key == "status" || key == "hits" {
 			return FormatJSON, nil
 		}
 		return FormatJSONL, nil
