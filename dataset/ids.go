@@ -155,7 +155,7 @@ func hex4(b []byte, i int) (rune, bool) {
 // U+FFFD is looked up in raw when raw has lossy text: if its token is
 // lossy (or cannot be found), it is refused.
 type idCheck struct {
-	raw    []byte
+	raw   []byte
 	lossy int8 // 0 unknown, 1 raw has lossy text, -1 it has none
 }
 

@@ -266,8 +266,8 @@ type jsonDecoder struct {
 	cfg     *config
 	started bool
 	ended   bool
-	line    int    // line of the element last decoded
-	object  bool   // the array sits in a response object
+	line    int      // line of the element last decoded
+	object  bool     // the array sits in a response object
 	lists   []string // the members of a response that may hold the array
 	list    string   // the one that does ("inputs", "hits")
 }
