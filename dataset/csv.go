@@ -19,6 +19,7 @@ type csvDecoder struct {
 	cfg    *config
 	format Format
 	col    map[string]int
+	ids    []bool // by column: it holds input or concept ids
 	header bool
 	line   int  // line where the record last read starts
 	failed bool // the header was bad: nothing more can be read
@@ -46,7 +47,16 @@ func (d *csvDecoder) readHeader() error {
 	}
 	d.col = make(map[string]int, len(rec))
 	for i, h := range rec {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\xef\xbb\xbf"))
+		h = strings.TrimSpace(h)
+		if strings.Contains(h, "\ufeff") {
+			return &ParseError{File: d.cfg.name, Line: 1, Field: h, Err: fmt.Errorf("%w: a byte order mark inside the header (files joined together?)", ErrSyntax)}
+		}
+		if h == "" {
+			continue // an unnamed column (a spreadsheet's empty trailing ones): ignored
+		}
+		if j, dup := d.col[h]; dup {
+			return &ParseError{File: d.cfg.name, Line: 1, Field: h, Err: fmt.Errorf("%w: the header names %s twice (columns %d and %d)", ErrShape, quoteID(h), j+1, i+1)}
+		}
 		d.col[h] = i
 	}
 	required := []string{"input_id", "concept_id", "value"}
@@ -56,6 +66,12 @@ func (d *csvDecoder) readHeader() error {
 	for _, c := range required {
 		if _, ok := d.col[c]; !ok {
 			return &ParseError{File: d.cfg.name, Line: 1, Field: c, Err: fmt.Errorf("%w: header has no %q column", ErrShape, c)}
+		}
+	}
+	d.ids = make([]bool, len(rec))
+	for _, c := range []string{"input_id", "concept_id", "ImageID", "LabelName"} {
+		if i, ok := d.col[c]; ok {
+			d.ids[i] = true
 		}
 	}
 	d.header = true
@@ -68,6 +84,36 @@ func (d *csvDecoder) csvErr(err error) error {
 		return &ParseError{File: d.cfg.name, Line: pe.Line, Err: fmt.Errorf("%w: %v", ErrSyntax, pe.Err)}
 	}
 	return err
+}
+
+// checkFields refuses a byte order mark inside a row (files joined
+// together), text that is not UTF-8, and ids of white space only.
+func (d *csvDecoder) checkFields(rec []string, line int) error {
+	for i, f := range rec {
+		var err error
+		switch {
+		case strings.Contains(f, "\ufeff"):
+			err = fmt.Errorf("%w: a byte order mark inside a row (files joined together?)", ErrSyntax)
+		case d.ids[i]:
+			err = checkID(f)
+		default:
+			err = checkText(f)
+		}
+		if err != nil {
+			return &ParseError{File: d.cfg.name, Line: line, Field: d.name(i), Err: err}
+		}
+	}
+	return nil
+}
+
+// name returns the header's name of column i, or its number.
+func (d *csvDecoder) name(i int) string {
+	for n, j := range d.col {
+		if j == i {
+			return n
+		}
+	}
+	return fmt.Sprintf("column %d", i+1)
 }
 
 func (d *csvDecoder) get(rec []string, name string) string {
@@ -93,6 +139,9 @@ func (d *csvDecoder) decode(in *Input) error {
 	}
 	line, _ := d.r.FieldPos(0)
 	d.line = line
+	if err := d.checkFields(rec, line); err != nil {
+		return err
+	}
 	if d.format == FormatOpenImages {
 		return d.openImages(rec, line, in)
 	}
