@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/pgzip"
@@ -33,13 +34,13 @@ func decompress(r io.Reader, name string) (io.Reader, io.Closer, error) {
 	case bytes.HasPrefix(head, gzipMagic):
 		z, err := pgzip.NewReaderN(br, 1<<20, 2*runtime.GOMAXPROCS(0))
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: not a readable gzip file: %w", name, err)
+			return nil, nil, fmt.Errorf("%s: starts like a gzip file but is not one (%s)", name, strings.TrimPrefix(err.Error(), "gzip: "))
 		}
 		return &decompressed{r: z, name: name, format: "gzip"}, z, nil
 	case bytes.HasPrefix(head, zstdMagic):
 		z, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(runtime.GOMAXPROCS(0)))
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: not a readable zstd file: %w", name, err)
+			return nil, nil, fmt.Errorf("%s: starts like a zstd file but is not one (%s)", name, strings.TrimPrefix(err.Error(), "zstd: "))
 		}
 		return &decompressed{r: z, name: name, format: "zstd"}, closerFunc(func() error { z.Close(); return nil }), nil
 	}
@@ -60,7 +61,7 @@ func (d *decompressed) Read(p []byte) (int, error) {
 		if err == io.ErrUnexpectedEOF {
 			err = fmt.Errorf("%s: the %s stream ends early (a truncated file?)", d.name, d.format)
 		} else {
-			err = fmt.Errorf("%s: cannot decompress (%s): %w", d.name, d.format, err)
+			err = fmt.Errorf("%s: the %s stream is damaged (%s)", d.name, d.format, strings.TrimPrefix(err.Error(), d.format+": "))
 		}
 	}
 	return n, err
