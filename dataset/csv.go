@@ -3,7 +3,6 @@ package dataset
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +14,12 @@ import (
 // Images label file (ImageID,Source,LabelName,Confidence). Each row is one
 // annotation.
 type csvDecoder struct {
-	r      *csv.Reader
+	r      *CSVScanner
 	cfg    *config
 	format Format
 	col    map[string]int
 	ids    []bool // by column: it holds input or concept ids
+	width  int    // the header's number of fields
 	header bool
 	line   int  // line where the record last read starts
 	failed bool // the header was bad: nothing more can be read
@@ -29,22 +29,33 @@ func newCSVDecoder(br *bufio.Reader, cfg *config, f Format) (*csvDecoder, error)
 	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
 		_, _ = br.Discard(3)
 	}
-	r := csv.NewReader(newLineGuard(br, cfg))
-	r.ReuseRecord = true
-	r.FieldsPerRecord = 0 // the header fixes the count
-	return &csvDecoder{r: r, cfg: cfg, format: f}, nil
+	return &csvDecoder{r: newCSVScanner(newLineReader(br, cfg.maxLineBytes)), cfg: cfg, format: f}, nil
 }
 
 func (d *csvDecoder) grouped() bool { return false }
 
+// read scans the next record: its fields, or io.EOF at the end, a
+// *ParseError for a bad record (reading may go on) or a read failure.
+func (d *csvDecoder) read() ([]string, error) {
+	if d.r.Scan() {
+		return d.r.Fields(), nil
+	}
+	err := d.r.Err()
+	switch {
+	case err == nil:
+		return nil, io.EOF
+	case errors.Is(err, ErrSyntax), errors.Is(err, ErrLineTooLong):
+		return nil, &ParseError{File: d.cfg.name, Line: d.r.Line(), Err: err}
+	}
+	return nil, err
+}
+
 func (d *csvDecoder) readHeader() error {
-	rec, err := d.r.Read()
-	if errors.Is(err, io.EOF) {
-		return io.EOF
-	}
+	rec, err := d.read()
 	if err != nil {
-		return d.csvErr(err)
+		return err
 	}
+	d.width = len(rec)
 	d.col = make(map[string]int, len(rec))
 	for i, h := range rec {
 		h = strings.TrimSpace(h)
@@ -76,14 +87,6 @@ func (d *csvDecoder) readHeader() error {
 	}
 	d.header = true
 	return nil
-}
-
-func (d *csvDecoder) csvErr(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &ParseError{File: d.cfg.name, Line: pe.Line, Err: fmt.Errorf("%w: %v", ErrSyntax, pe.Err)}
-	}
-	return err
 }
 
 // checkFields refuses a byte order mark inside a row (files joined
@@ -133,12 +136,15 @@ func (d *csvDecoder) decode(in *Input) error {
 			return err
 		}
 	}
-	rec, err := d.r.Read()
+	rec, err := d.read()
 	if err != nil {
-		return d.csvErr(err)
+		return err
 	}
-	line, _ := d.r.FieldPos(0)
+	line := d.r.Line()
 	d.line = line
+	if len(rec) != d.width {
+		return &ParseError{File: d.cfg.name, Line: line, Err: fmt.Errorf("%w: wrong number of fields (%d, the header has %d)", ErrSyntax, len(rec), d.width)}
+	}
 	if err := d.checkFields(rec, line); err != nil {
 		return err
 	}

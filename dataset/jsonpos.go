@@ -234,15 +234,6 @@ func (r *Reader) lastLine() int {
 // trackerReadSize is the most a lineTracker reads at once.
 const trackerReadSize = 64 << 10
 
-// checked fails a complete line longer than the limit; the read loop
-// allows a line ending's worth of slack while it accumulates.
-func (l *lineReader) checked(b []byte) ([]byte, error) {
-	if len(b) > l.max {
-		return nil, fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, l.max)
-	}
-	return b, nil
-}
-
 // isInputError reports whether a json.Decoder error is the input's fault
 // rather than a failure to read it.
 func isInputError(err error) bool {

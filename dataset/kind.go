@@ -17,7 +17,11 @@ func otherKind(br *bufio.Reader, format Format) error {
 	if format != FormatJSONL && format != FormatJSON {
 		return nil
 	}
-	head, _ := br.Peek(64 << 10)
+	// Only what one read brings: never wait for more of a slow stream.
+	if br.Buffered() == 0 {
+		_, _ = br.Peek(1)
+	}
+	head, _ := br.Peek(br.Buffered())
 	head = bytes.TrimPrefix(head, bom)
 	head = bytes.TrimLeft(head, " \t\r\n")
 	if len(head) > 0 && head[0] == '[' {
