@@ -56,21 +56,23 @@ func (o *Overlap) addAnnotations(rec arrow.Record) error {
 	if rec == nil || rec.NumRows() == 0 {
 		return nil
 	}
-	if rec.NumCols() <= dataset.AnnValue {
-		return fmt.Errorf("balance: annotations record has %d columns, want the dataset annotation schema", rec.NumCols())
+	for _, name := range []string{dataset.ColInputID, dataset.ColConceptID, dataset.ColValue} {
+		if dataset.Column(rec, name) == nil {
+			return fmt.Errorf("balance: annotations record has no %s column, want the dataset annotation schema", name)
+		}
 	}
-	inCol, inMap, err := dictMap(rec.Column(dataset.AnnInputID))
+	inCol, inMap, err := dictMap(dataset.Column(rec, dataset.ColInputID))
 	if err != nil {
 		return err
 	}
-	cCol, cMap, err := dictMap(rec.Column(dataset.AnnConceptID))
+	cCol, cMap, err := dictMap(dataset.Column(rec, dataset.ColConceptID))
 	if err != nil {
 		return err
 	}
-	nameCol, _ := rec.Column(dataset.AnnConceptName).(*array.Dictionary)
-	vals, ok := rec.Column(dataset.AnnValue).(*array.Float32)
+	nameCol, _ := dataset.Column(rec, dataset.ColConceptName).(*array.Dictionary)
+	vals, ok := dataset.Column(rec, dataset.ColValue).(*array.Float32)
 	if !ok {
-		return fmt.Errorf("balance: value column is %s, want float32", rec.Column(dataset.AnnValue).DataType())
+		return fmt.Errorf("balance: value column is %s, want float32", dataset.Column(rec, dataset.ColValue).DataType())
 	}
 	inDict := inCol.Dictionary().(*array.String)
 	cDict := cCol.Dictionary().(*array.String)
@@ -185,9 +187,10 @@ func (o *Overlap) addEmbeddings(rec arrow.Record, unit []float32) ([]float32, er
 	if len(unit) != dim {
 		unit = make([]float32, dim)
 	}
-	ids, ok := rec.Column(dataset.InInputID).(*array.String)
+	col := dataset.Column(rec, dataset.ColInputID)
+	ids, ok := col.(*array.String)
 	if !ok {
-		return unit, fmt.Errorf("balance: inputs column %s is %s, want utf8", dataset.ColInputID, rec.Column(dataset.InInputID).DataType())
+		return unit, fmt.Errorf("balance: inputs column %s is %v, want utf8", dataset.ColInputID, dataType(col))
 	}
 	for i := 0; i < int(rec.NumRows()); i++ {
 		emb := rowEmbedding(fsl, vals, dim, i)

@@ -117,14 +117,14 @@ func recordRows(t testing.TB, rec arrow.Record) []Annotation {
 	}
 	rows := make([]Annotation, rec.NumRows())
 	for i := range rows {
-		src, ok := ParseValueSource(str(AnnValueSource, i))
+		src, ok := ParseValueSource(str(annValueSource, i))
 		require.True(t, ok)
-		kind, ok := ParseAnnotatorKind(str(AnnAnnotatorKind, i))
+		kind, ok := ParseAnnotatorKind(str(annAnnotatorKind, i))
 		require.True(t, ok)
 		rows[i] = Annotation{
-			InputID: str(AnnInputID, i), ConceptID: str(AnnConceptID, i), ConceptName: str(AnnConceptName, i),
-			Value: rec.Column(AnnValue).(*array.Float32).Value(i), Source: src,
-			AnnotationID: str(AnnAnnotationID, i), Annotator: str(AnnAnnotator, i), AnnotatorKind: kind,
+			InputID: str(annInputID, i), ConceptID: str(annConceptID, i), ConceptName: str(annConceptName, i),
+			Value: rec.Column(annValue).(*array.Float32).Value(i), Source: src,
+			AnnotationID: str(annAnnotationID, i), Annotator: str(annAnnotator, i), AnnotatorKind: kind,
 		}
 	}
 	return rows
@@ -144,22 +144,22 @@ func inputTableRows(t testing.TB, rec arrow.Record) []inputRow {
 		}
 		return c.(*array.String).Value(i), false
 	}
-	ds := rec.Column(InDatasetIDs).(*array.List)
+	ds := rec.Column(inDatasetIDs).(*array.List)
 	dsv := ds.ListValues().(*array.String)
 	for i := range rows {
 		x := &rows[i]
-		x.ID, _ = str(InInputID, i)
-		x.Kind, x.Null[0] = str(InKind, i)
-		x.URL, x.Null[1] = str(InURL, i)
-		x.Text, x.Null[2] = str(InText, i)
-		x.Metadata, x.Null[3] = str(InMetadata, i)
+		x.ID, _ = str(inInputID, i)
+		x.Kind, x.Null[0] = str(inKind, i)
+		x.URL, x.Null[1] = str(inURL, i)
+		x.Text, x.Null[2] = str(inText, i)
+		x.Metadata, x.Null[3] = str(inMetadata, i)
 		require.False(t, ds.IsNull(i))
 		from, to := ds.ValueOffsets(i)
 		for j := from; j < to; j++ {
 			x.DatasetIDs = append(x.DatasetIDs, dsv.Value(int(j)))
 		}
-		if rec.NumCols() > InEmbedding {
-			emb := rec.Column(InEmbedding).(*array.FixedSizeList)
+		if rec.NumCols() > inEmbedding {
+			emb := rec.Column(inEmbedding).(*array.FixedSizeList)
 			if emb.IsValid(i) {
 				x.HasEmbedding = true
 				vals := emb.ListValues().(*array.Float32)
