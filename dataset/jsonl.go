@@ -210,9 +210,25 @@ func appendConcepts(in *Input, path string, cs []jsonConcept, annID string, kind
 func jsonFieldError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &fieldError{te.Field, fmt.Errorf("%w: want %s, got %s", ErrShape, jsonTypeName(te.Type), te.Value)}
+		return &fieldError{te.Field, fmt.Errorf("%w: want %s, got %s", ErrShape, jsonTypeName(te.Type), jsonValueName(te.Value))}
 	}
-	return &fieldError{"", fmt.Errorf("%w: %v", ErrSyntax, err)}
+	return &fieldError{"", fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(err.Error(), "json: "))}
+}
+
+// jsonValueName turns encoding/json's name of a JSON value ("number",
+// "number 5", "bool") into words: a number, the number 5, a boolean.
+func jsonValueName(v string) string {
+	switch {
+	case v == "array" || v == "object":
+		return "an " + v
+	case v == "bool":
+		return "a boolean"
+	case v == "string" || v == "number":
+		return "a " + v
+	case strings.HasPrefix(v, "number "):
+		return "the " + v
+	}
+	return v
 }
 
 // jsonlDecoder reads one input per line; blank lines are skipped.

@@ -194,13 +194,13 @@ func TestJSONShapeErrors(t *testing.T) {
 		line string
 		want wantErr
 	}{
-		{"not an object", `[1,2]`, wantErr{field: "", is: ErrShape, msg: "dataset: in.jsonl:2: unexpected shape: want an object, got array"}},
+		{"not an object", `[1,2]`, wantErr{field: "", is: ErrShape, msg: "dataset: in.jsonl:2: unexpected shape: want an object, got an array"}},
 		{"string input", `"in-1"`, wantErr{is: ErrShape}},
 		{"data a string", `{"id":"x","data":"img.jpg"}`, wantErr{field: "data", is: ErrShape,
-			msg: `dataset: in.jsonl:2: field "data": unexpected shape: want an object, got string`}},
+			msg: `dataset: in.jsonl:2: field "data": unexpected shape: want an object, got a string`}},
 		{"concepts an object", `{"id":"x","data":{"concepts":{"id":"c"}}}`, wantErr{field: "data.concepts", is: ErrShape}},
 		{"id a number", `{"id":7}`, wantErr{field: "id", is: ErrShape,
-			msg: `dataset: in.jsonl:2: field "id": unexpected shape: want a string, got number`}},
+			msg: `dataset: in.jsonl:2: field "id": unexpected shape: want a string, got a number`}},
 		{"missing id", `{"data":{}}`, wantErr{field: "id", is: ErrShape}},
 		{"empty concept id", `{"id":"x","data":{"concepts":[{"id":"a"},{"id":""}]}}`, wantErr{field: "data.concepts[1].id", is: ErrShape}},
 		{"concept id a number", `{"id":"x","data":{"concepts":[{"id":1}]}}`, wantErr{field: "data.concepts.id", is: ErrShape}},
