@@ -81,9 +81,10 @@ func (o *Overlap) addEmbeddings(rec arrow.Record, unit []float32) ([]float32, er
 	if len(unit) != dim {
 		unit = make([]float32, dim)
 	}
-	ids, ok := rec.Column(dataset.InInputID).(*array.String)
+	col := dataset.Column(rec, dataset.ColInputID)
+	ids, ok := col.(*array.String)
 	if !ok {
-		return unit, fmt.Errorf("balance: inputs column %s is %s, want utf8", dataset.ColInputID, rec.Column(dataset.InInputID).DataType())
+		return unit, fmt.Errorf("balance: inputs column %s is %v, want utf8", dataset.ColInputID, dataType(col))
 	}
 	for i := 0; i < int(rec.NumRows()); i++ {
 		emb := rowEmbedding(fsl, vals, dim, i)

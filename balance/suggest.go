@@ -250,9 +250,10 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 		if fsl != nil && dim != o.dim {
 			return fmt.Errorf("%w: %d in the first pass, %d in the second", ErrEmbeddingDim, o.dim, dim)
 		}
-		ids, ok := rec.Column(dataset.InInputID).(*array.String)
+		col := dataset.Column(rec, dataset.ColInputID)
+		ids, ok := col.(*array.String)
 		if !ok {
-			return fmt.Errorf("balance: inputs column %s is %s, want utf8", dataset.ColInputID, rec.Column(dataset.InInputID).DataType())
+			return fmt.Errorf("balance: inputs column %s is %v, want utf8", dataset.ColInputID, dataType(col))
 		}
 		for i := 0; i < int(rec.NumRows()); i++ {
 			in, ok := o.set.Lookup(ids.Value(i))
@@ -491,3 +492,11 @@ func (b bitset) has(i int32) bool { return b[i>>6]&(1<<(uint(i)&63)) != 0 }
 // own reports a positive annotated on the input itself, not one that came
 // only through a relation.
 func own(x label.Entry) bool { return x.Flags.IsPositive() && x.Flags&label.ViaPositive == 0 }
+
+// dataType is a's type, or "missing" for no array.
+func dataType(a arrow.Array) any {
+	if a == nil {
+		return "missing"
+	}
+	return a.DataType()
+}

@@ -32,14 +32,14 @@ func NewAnnotationBuilder(mem memory.Allocator) *AnnotationBuilder {
 	rb := array.NewRecordBuilder(mem, annotationSchema)
 	return &AnnotationBuilder{
 		rb:          rb,
-		inputID:     rb.Field(AnnInputID).(*array.BinaryDictionaryBuilder),
-		conceptID:   rb.Field(AnnConceptID).(*array.BinaryDictionaryBuilder),
-		conceptName: rb.Field(AnnConceptName).(*array.BinaryDictionaryBuilder),
-		value:       rb.Field(AnnValue).(*array.Float32Builder),
-		source:      rb.Field(AnnValueSource).(*array.BinaryDictionaryBuilder),
-		annID:       rb.Field(AnnAnnotationID).(*array.StringBuilder),
-		annotator:   rb.Field(AnnAnnotator).(*array.BinaryDictionaryBuilder),
-		kind:        rb.Field(AnnAnnotatorKind).(*array.BinaryDictionaryBuilder),
+		inputID:     rb.Field(annInputID).(*array.BinaryDictionaryBuilder),
+		conceptID:   rb.Field(annConceptID).(*array.BinaryDictionaryBuilder),
+		conceptName: rb.Field(annConceptName).(*array.BinaryDictionaryBuilder),
+		value:       rb.Field(annValue).(*array.Float32Builder),
+		source:      rb.Field(annValueSource).(*array.BinaryDictionaryBuilder),
+		annID:       rb.Field(annAnnotationID).(*array.StringBuilder),
+		annotator:   rb.Field(annAnnotator).(*array.BinaryDictionaryBuilder),
+		kind:        rb.Field(annAnnotatorKind).(*array.BinaryDictionaryBuilder),
 	}
 }
 
@@ -116,16 +116,16 @@ func NewInputBuilder(mem memory.Allocator, dim int) *InputBuilder {
 	b := &InputBuilder{
 		rb:     rb,
 		dim:    dim,
-		id:     rb.Field(InInputID).(*array.StringBuilder),
-		kind:   rb.Field(InKind).(*array.BinaryDictionaryBuilder),
-		url:    rb.Field(InURL).(*array.StringBuilder),
-		text:   rb.Field(InText).(*array.StringBuilder),
-		meta:   rb.Field(InMetadata).(*array.StringBuilder),
-		dsList: rb.Field(InDatasetIDs).(*array.ListBuilder),
+		id:     rb.Field(inInputID).(*array.StringBuilder),
+		kind:   rb.Field(inKind).(*array.BinaryDictionaryBuilder),
+		url:    rb.Field(inURL).(*array.StringBuilder),
+		text:   rb.Field(inText).(*array.StringBuilder),
+		meta:   rb.Field(inMetadata).(*array.StringBuilder),
+		dsList: rb.Field(inDatasetIDs).(*array.ListBuilder),
 	}
 	b.dsValues = b.dsList.ValueBuilder().(*array.StringBuilder)
 	if dim > 0 {
-		b.embList = rb.Field(InEmbedding).(*array.FixedSizeListBuilder)
+		b.embList = rb.Field(inEmbedding).(*array.FixedSizeListBuilder)
 		b.embValues = b.embList.ValueBuilder().(*array.Float32Builder)
 	}
 	return b

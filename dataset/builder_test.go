@@ -34,8 +34,8 @@ func TestAnnotationBuilderDictionariesPerRecord(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{"a", "b"}, dict(first.Column(dataset.AnnInputID)))
-	assert.Equal(t, []string{"c"}, dict(second.Column(dataset.AnnInputID)))
-	assert.Equal(t, []string{"fox"}, dict(second.Column(dataset.AnnConceptID)))
-	assert.Equal(t, "fox", second.Column(dataset.AnnConceptID).(*array.Dictionary).Dictionary().(*array.String).Value(0))
+	assert.Equal(t, []string{"a", "b"}, dict(dataset.Column(first, dataset.ColInputID)))
+	assert.Equal(t, []string{"c"}, dict(dataset.Column(second, dataset.ColInputID)))
+	assert.Equal(t, []string{"fox"}, dict(dataset.Column(second, dataset.ColConceptID)))
+	assert.Equal(t, "fox", dataset.Column(second, dataset.ColConceptID).(*array.Dictionary).Dictionary().(*array.String).Value(0))
 }

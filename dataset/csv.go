@@ -3,11 +3,9 @@ package dataset
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 )
 
@@ -16,10 +14,12 @@ import (
 // Images label file (ImageID,Source,LabelName,Confidence). Each row is one
 // annotation.
 type csvDecoder struct {
-	r      *csv.Reader
+	r      *CSVScanner
 	cfg    *config
 	format Format
 	col    map[string]int
+	ids    []bool // by column: it holds input or concept ids
+	width  int    // the header's number of fields
 	header bool
 	line   int  // line where the record last read starts
 	failed bool // the header was bad: nothing more can be read
@@ -29,40 +29,25 @@ func newCSVDecoder(br *bufio.Reader, cfg *config, f Format) (*csvDecoder, error)
 	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
 		_, _ = br.Discard(3)
 	}
-	return &csvDecoder{r: newCSVReader(newLineGuard(br, cfg)), cfg: cfg, format: f}, nil
+	return &csvDecoder{r: newCSVScanner(newLineReader(br, cfg.maxLineBytes)), cfg: cfg, format: f}, nil
 }
 
-// newCSVReader is the loaders' CSV grammar: encoding/csv's, the header
-// fixing the number of fields.
-func newCSVReader(r io.Reader) *csv.Reader {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = 0 // the header fixes the count
-	return cr
-}
-
-func (d *csvDecoder) grouped() bool { return false }
-
-func (d *csvDecoder) readHeader() error {
-	rec, err := d.r.Read()
-	if errors.Is(err, io.EOF) {
-		return io.EOF
-	}
-	if err != nil {
-		return d.csvErr(err)
-	}
-	if d.col, err = csvColumns(rec, d.format, d.cfg.name); err != nil {
-		return err
-	}
-	d.header = true
-	return nil
-}
-
-// csvColumns maps the header's column names to their indices.
+// csvColumns maps a header's column names to their indices: a repeated
+// name or a byte order mark inside it is an error, unnamed columns are
+// ignored, and the format's required columns must be there.
 func csvColumns(rec []string, f Format, name string) (map[string]int, error) {
 	col := make(map[string]int, len(rec))
 	for i, h := range rec {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\xef\xbb\xbf"))
+		h = strings.TrimSpace(h)
+		if strings.Contains(h, "\ufeff") {
+			return nil, &ParseError{File: name, Line: 1, Field: h, Err: fmt.Errorf("%w: a byte order mark inside the header (files joined together?)", ErrSyntax)}
+		}
+		if h == "" {
+			continue // an unnamed column (a spreadsheet's empty trailing ones): ignored
+		}
+		if j, dup := col[h]; dup {
+			return nil, &ParseError{File: name, Line: 1, Field: h, Err: fmt.Errorf("%w: the header names %s twice (columns %d and %d)", ErrShape, quoteID(h), j+1, i+1)}
+		}
 		col[h] = i
 	}
 	required := []string{"input_id", "concept_id", "value"}
@@ -77,14 +62,71 @@ func csvColumns(rec []string, f Format, name string) (map[string]int, error) {
 	return col, nil
 }
 
-func (d *csvDecoder) csvErr(err error) error { return csvError(d.cfg.name, err) }
+func (d *csvDecoder) grouped() bool { return false }
 
-func csvError(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &ParseError{File: name, Line: pe.Line, Err: fmt.Errorf("%w: %v", ErrSyntax, pe.Err)}
+// read scans the next record: its fields, or io.EOF at the end, a
+// *ParseError for a bad record (reading may go on) or a read failure.
+func (d *csvDecoder) read() ([]string, error) {
+	if d.r.Scan() {
+		return d.r.Fields(), nil
 	}
-	return err
+	err := d.r.Err()
+	switch {
+	case err == nil:
+		return nil, io.EOF
+	case errors.Is(err, ErrSyntax), errors.Is(err, ErrLineTooLong):
+		return nil, &ParseError{File: d.cfg.name, Line: d.r.Line(), Err: err}
+	}
+	return nil, err
+}
+
+func (d *csvDecoder) readHeader() error {
+	rec, err := d.read()
+	if err != nil {
+		return err
+	}
+	d.width = len(rec)
+	if d.col, err = csvColumns(rec, d.format, d.cfg.name); err != nil {
+		return err
+	}
+	d.ids = make([]bool, len(rec))
+	for _, c := range []string{"input_id", "concept_id", "ImageID", "LabelName"} {
+		if i, ok := d.col[c]; ok {
+			d.ids[i] = true
+		}
+	}
+	d.header = true
+	return nil
+}
+
+// checkFields refuses a byte order mark inside a row (files joined
+// together), text that is not UTF-8, and ids of white space only.
+func (d *csvDecoder) checkFields(rec []string, line int) error {
+	for i, f := range rec {
+		var err error
+		switch {
+		case strings.Contains(f, "\ufeff"):
+			err = fmt.Errorf("%w: a byte order mark inside a row (files joined together?)", ErrSyntax)
+		case d.ids[i]:
+			err = checkID(f)
+		default:
+			err = checkText(f)
+		}
+		if err != nil {
+			return &ParseError{File: d.cfg.name, Line: line, Field: d.name(i), Err: err}
+		}
+	}
+	return nil
+}
+
+// name returns the header's name of column i, or its number.
+func (d *csvDecoder) name(i int) string {
+	for n, j := range d.col {
+		if j == i {
+			return n
+		}
+	}
+	return fmt.Sprintf("column %d", i+1)
 }
 
 func (d *csvDecoder) get(rec []string, name string) string { return csvGet(rec, d.col, name) }
@@ -106,12 +148,18 @@ func (d *csvDecoder) decode(in *Input) error {
 			return err
 		}
 	}
-	rec, err := d.r.Read()
+	rec, err := d.read()
 	if err != nil {
-		return d.csvErr(err)
+		return err
 	}
-	line, _ := d.r.FieldPos(0)
+	line := d.r.Line()
 	d.line = line
+	if len(rec) != d.width {
+		return &ParseError{File: d.cfg.name, Line: line, Err: fmt.Errorf("%w: wrong number of fields (%d, the header has %d)", ErrSyntax, len(rec), d.width)}
+	}
+	if err := d.checkFields(rec, line); err != nil {
+		return err
+	}
 	if d.format == FormatOpenImages {
 		return d.openImages(rec, line, in)
 	}
@@ -187,17 +235,4 @@ func (d *csvDecoder) openImages(rec []string, line int, in *Input) error {
 	in.Kind = "image"
 	in.Annotations = append(in.Annotations, a)
 	return nil
-}
-
-func parseCSVValue(s string, soft bool) (float32, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, valueError("0 or 1", `""`)
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || strings.ContainsAny(t, "xXnN") { // no hex, NaN or Inf spellings
-		return 0, valueError("0 or 1", strconv.Quote(s))
-	}
-	v, _, err := checkValue(f, s, soft)
-	return v, err
 }

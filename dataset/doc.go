@@ -54,8 +54,11 @@
 // # Input formats
 //
 // JSONL holds one Clarifai input per line in the HTTP JSON shape; a JSON
-// file holds an array of such inputs or a {"inputs":[…]} response. Shown
-// pretty-printed, with what each part becomes:
+// file holds an array of such inputs, a {"inputs":[…]} list response or a
+// search response {"hits":[{"input":{…}},…]}. A response whose "status"
+// reports anything but success is refused ([ErrStatus]), and so is one
+// with two lists of inputs (one would be dropped). Shown pretty-printed,
+// with what each part becomes:
 //
 //	{"id": "in-1",                                       input_id (required)
 //	 "data": {
@@ -82,10 +85,20 @@
 // workflow's values are scores and may lie anywhere in [0, 1]; an
 // annotation's "input_id", when present, must be the input's id.
 //
-// A value must be 0 or 1 ([WithSoftValues]: anything in [0, 1]); NaN,
-// strings, booleans, objects and numbers out of range are errors. Every
+// A value must be 0 or 1 ([WithSoftValues]: anything in [0, 1]), written
+// as a JSON number in every format, CSV included ("1.0" and "1e0" are 1;
+// "+1", "0_1", "0x1", "NaN" are errors). Strings, booleans, objects and
+// numbers out of range are errors, and so is a number a float32 cannot tell
+// from 0 (1e-400): it is not a negative. [ParseValue] is this rule. Every
 // line is decoded into fresh state, so a value never carries over from one
 // concept to the next.
+//
+// Input and concept ids must be valid UTF-8 holding more than white space.
+// A JSON id whose text encoding/json would replace with U+FFFD (invalid
+// UTF-8, a lone UTF-16 surrogate such as "\ud800") is refused too, with
+// the line and field ([ErrID]): two distinct ids would load as one. Error
+// messages quote ids in Go syntax, so control characters (a terminal
+// escape sequence) are shown escaped.
 //
 // CSV long form has a header naming its columns, in any order; the first
 // three are required and the value must be stated:
@@ -95,8 +108,11 @@
 //	in-1,wolf,0,,,,
 //	in-2,dog,0.93,,general,model,
 //
-// annotator_kind is user, model or workflow (user when only annotator is
-// given). An Open Images image-level label file is recognised by its
+// The header names each column once (columns with an empty name, such as
+// a spreadsheet's trailing ones, are ignored), every row has as many
+// fields, and a byte order mark after the file's start (files joined
+// together) is an error. annotator_kind is user, model or workflow (user
+// when only annotator is given). An Open Images image-level label file is recognised by its
 // header; Source becomes the annotator, and "machine" rows are model
 // scores:
 //
@@ -110,7 +126,10 @@
 //	{"subject_concept": {"id": "husky"}, "object_concept": {"id": "dog"}, "predicate": "hyponym"}
 //
 // A UTF-8 byte order mark, CRLF line endings and blank lines are accepted;
-// an empty file is a dataset with no rows. A line (for a JSON file, an
+// an empty file is a dataset with no rows. A file of concept relations or
+// of suggestions given as a dataset is refused with [ErrRelationsFile] or
+// [ErrSuggestionsFile]. The loaders read uncompressed bytes; the curate
+// command decompresses gzip and zstd sources before they get here. A line (for a JSON file, an
 // input element) may be up to [WithMaxLineBytes] long, 64 MiB by default;
 // a longer one is a [*ParseError] wrapping [ErrLineTooLong].
 //
@@ -138,7 +157,12 @@
 // [NewFuncReader] turns any source of [Input] values (a Clarifai app, a
 // generator) into the same stream. [AnnotationBuilder] and [InputBuilder]
 // build records of the two schemas; [AppendAnnotations] reads rows back as
-// structs.
+// structs, and [Column] finds a record's column by name.
+//
+// [LineReader] and [CSVScanner] are the line reader and the CSV grammar
+// (encoding/csv's) of every loader, exported so that a tool that edits
+// these files in place splits them exactly as they are read; a CSV record
+// keeps its bytes and the span of each field.
 //
 // # Writing back
 //

@@ -21,6 +21,20 @@ var (
 	ErrShape = errors.New("unexpected shape")
 	// ErrFormat: the file's format could not be recognised.
 	ErrFormat = errors.New("unrecognised format")
+	// ErrID: an id cannot be one: only white space, invalid UTF-8, or (in
+	// JSON) a lone UTF-16 surrogate, any of which would make two distinct
+	// ids load as one.
+	ErrID = errors.New("invalid id")
+	// ErrStatus: a Clarifai response reports that the request failed.
+	ErrStatus = errors.New("failed response")
+	// ErrNotDataset: the file is of another kind curate reads, passed
+	// where a dataset is expected; [ErrRelationsFile] and
+	// [ErrSuggestionsFile] say which, and match ErrNotDataset.
+	ErrNotDataset = errors.New("not a dataset")
+	// ErrRelationsFile: the file holds concept relations ([ReadRelations]).
+	ErrRelationsFile = fmt.Errorf("%w: a file of concept relations", ErrNotDataset)
+	// ErrSuggestionsFile: the file holds suggestions or changes ([ReadChanges]).
+	ErrSuggestionsFile = fmt.Errorf("%w: a file of suggestions", ErrNotDataset)
 )
 
 // ParseError is a problem at a position in an input file. Line is 1-based;

@@ -26,10 +26,10 @@ func ExampleNewReader() {
 	defer r.Release()
 	for r.Next() {
 		rec := r.Annotations() // valid until the next call to Next
-		inputs := rec.Column(dataset.AnnInputID).(*array.Dictionary)
-		concepts := rec.Column(dataset.AnnConceptID).(*array.Dictionary)
-		values := rec.Column(dataset.AnnValue).(*array.Float32)
-		sources := rec.Column(dataset.AnnValueSource).(*array.Dictionary)
+		inputs := dataset.Column(rec, dataset.ColInputID).(*array.Dictionary)
+		concepts := dataset.Column(rec, dataset.ColConceptID).(*array.Dictionary)
+		values := dataset.Column(rec, dataset.ColValue).(*array.Float32)
+		sources := dataset.Column(rec, dataset.ColValueSource).(*array.Dictionary)
 		for i := 0; i < int(rec.NumRows()); i++ {
 			fmt.Printf("%s %s %g %s\n",
 				inputs.Dictionary().(*array.String).Value(inputs.GetValueIndex(i)),

@@ -117,14 +117,14 @@ func recordRows(t testing.TB, rec arrow.Record) []Annotation {
 	}
 	rows := make([]Annotation, rec.NumRows())
 	for i := range rows {
-		src, ok := ParseValueSource(str(AnnValueSource, i))
+		src, ok := ParseValueSource(str(annValueSource, i))
 		require.True(t, ok)
-		kind, ok := ParseAnnotatorKind(str(AnnAnnotatorKind, i))
+		kind, ok := ParseAnnotatorKind(str(annAnnotatorKind, i))
 		require.True(t, ok)
 		rows[i] = Annotation{
-			InputID: str(AnnInputID, i), ConceptID: str(AnnConceptID, i), ConceptName: str(AnnConceptName, i),
-			Value: rec.Column(AnnValue).(*array.Float32).Value(i), Source: src,
-			AnnotationID: str(AnnAnnotationID, i), Annotator: str(AnnAnnotator, i), AnnotatorKind: kind,
+			InputID: str(annInputID, i), ConceptID: str(annConceptID, i), ConceptName: str(annConceptName, i),
+			Value: rec.Column(annValue).(*array.Float32).Value(i), Source: src,
+			AnnotationID: str(annAnnotationID, i), Annotator: str(annAnnotator, i), AnnotatorKind: kind,
 		}
 	}
 	return rows
@@ -144,22 +144,22 @@ func inputTableRows(t testing.TB, rec arrow.Record) []inputRow {
 		}
 		return c.(*array.String).Value(i), false
 	}
-	ds := rec.Column(InDatasetIDs).(*array.List)
+	ds := rec.Column(inDatasetIDs).(*array.List)
 	dsv := ds.ListValues().(*array.String)
 	for i := range rows {
 		x := &rows[i]
-		x.ID, _ = str(InInputID, i)
-		x.Kind, x.Null[0] = str(InKind, i)
-		x.URL, x.Null[1] = str(InURL, i)
-		x.Text, x.Null[2] = str(InText, i)
-		x.Metadata, x.Null[3] = str(InMetadata, i)
+		x.ID, _ = str(inInputID, i)
+		x.Kind, x.Null[0] = str(inKind, i)
+		x.URL, x.Null[1] = str(inURL, i)
+		x.Text, x.Null[2] = str(inText, i)
+		x.Metadata, x.Null[3] = str(inMetadata, i)
 		require.False(t, ds.IsNull(i))
 		from, to := ds.ValueOffsets(i)
 		for j := from; j < to; j++ {
 			x.DatasetIDs = append(x.DatasetIDs, dsv.Value(int(j)))
 		}
-		if rec.NumCols() > InEmbedding {
-			emb := rec.Column(InEmbedding).(*array.FixedSizeList)
+		if rec.NumCols() > inEmbedding {
+			emb := rec.Column(inEmbedding).(*array.FixedSizeList)
 			if emb.IsValid(i) {
 				x.HasEmbedding = true
 				vals := emb.ListValues().(*array.Float32)
@@ -257,6 +257,22 @@ var fastSeeds = []string{
 	`{"id":"in-44","data":{"embeddings":[{"vector":[1,2,3,4,5e0]}],"concepts":[{"id":"x","value":1}]}}`,
 	`{"id":"in-45","dataset_ids":null,"data":{"image":{"url":"x"}}}`,
 	`{"id":"in-46","data":{"image":{"url":"i"},"text":{"raw":"r"},"metadata":{"deep":[[[{"a":[-0.5e-3,1E+2]}]]]},"embeddings":[{"vector":[0.1,0.2,0.3,0.4,0.5]},{"vector":["x"]}]}}`,
+	// Ids that would merge two inputs or concepts, values that would read
+	// as 0: refused by both paths.
+	"{\"id\":\"in-47\xff\",\"data\":{\"concepts\":[{\"id\":\"c\",\"value\":1}]}}",
+	`{"id":"in-48\ud800","data":{"concepts":[{"id":"c","value":1}]}}`,
+	`{"id":"in-49","data":{"concepts":[{"id":"c\udc00x","value":1}]}}`,
+	`{"id":"in-50 \ud83d\ude00 \ufffd","data":{"concepts":[{"id":"c","value":1}]}}`,
+	"{\"id\":\"in-51 \xef\xbf\xbd\",\"data\":{\"concepts\":[{\"id\":\"\xef\xbf\xbd\",\"value\":1}]}}",
+	`{"id":"   ","data":{"concepts":[{"id":"c","value":1}]}}`,
+	`{"id":"in-53","data":{"concepts":[{"id":" \t","value":1}]}}`,
+	"{\"id\":\"in-54\",\"data\":{\"concepts\":[{\"id\":\"\u3000\",\"value\":1}]}}",
+	`{"id":"in-55","data":{"concepts":[{"id":"c","value":1e-400},{"id":"d","value":0e5}]}}`,
+	`{"id":"in-56","data":{"concepts":[{"id":"c","value":1e-50},{"id":"d","value":-0}]}}`,
+	`{"id":"in-57","annotations":[{"user_id":"u\udfff","data":{"concepts":[{"id":"c","value":1}]}}]}`,
+	`{"id":"in-58","dataset_ids":["ds\ud800"],"data":{"concepts":[{"id":"c","value":1}]}}`,
+	`{"id":"in-59","data":{"concepts":[{"id":"c","name":"n\ud800","value":1}]}}`,
+	`{"id":" in-60","data":{"concepts":[{"id":"c ","value":"1"}]}}`,
 }
 
 // inputSeeds are the seeds from in-35 on that read without error.

@@ -159,51 +159,14 @@ func (p *fastParser) str() ([]byte, bool) {
 	return nil, false
 }
 
-// number parses a JSON number. plain is true when it has no exponent and
-// is short, so it certainly fits a float64.
+// number parses a JSON number (see scanNumber).
 func (p *fastParser) number() (raw []byte, plain bool, ok bool) {
-	s, i := p.s, p.i
-	start := i
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	default:
+	end, plain, ok := scanNumber(p.s, p.i)
+	if !ok {
 		return nil, false, false
 	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return nil, false, false
-		}
-	}
-	plain = true
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		plain = false
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return nil, false, false
-		}
-	}
-	p.i = i
-	return s[start:i], plain && i-start < 300, true
+	raw, p.i = p.s[p.i:end], end
+	return raw, plain, true
 }
 
 func (p *fastParser) ws() {

@@ -143,7 +143,7 @@ func (b *inBatch) fill(mem memory.Allocator, c *parChunk) {
 	kindValid := validity(b.kinds)
 	ds := stringArray(mem, b.dsData, b.dsStrs, nil)
 	defer ds.Release()
-	dsData := array.NewData(inputSchema0.Field(InDatasetIDs).Type, n,
+	dsData := array.NewData(inputSchema0.Field(inDatasetIDs).Type, n,
 		[]*memory.Buffer{nil, bufferOf(mem, int32Bytes(b.dsOffs))}, []arrow.ArrayData{ds.Data()}, 0, 0)
 	releaseBufs(dsData)
 	cols := []arrow.Array{

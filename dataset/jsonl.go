@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // jsonInput is the Clarifai HTTP JSON shape of an input. A fresh value is
@@ -51,16 +52,15 @@ type jsonAnnot struct {
 	UserID         string    `json:"user_id"`
 	ModelVersionID string    `json:"model_version_id"`
 	Worker         *struct {
-		User *struct {
-			ID string `json:"id"`
-		} `json:"user"`
-		Model *struct {
-			ID string `json:"id"`
-		} `json:"model"`
-		Workflow *struct {
-			ID string `json:"id"`
-		} `json:"workflow"`
+		User     *jsonRef `json:"user"`
+		Model    *jsonRef `json:"model"`
+		Workflow *jsonRef `json:"workflow"`
 	} `json:"worker"`
+}
+
+// jsonRef is a reference to a user, model or workflow: {"id":"…"}.
+type jsonRef struct {
+	ID string `json:"id"`
 }
 
 // fieldError is a problem at a JSON path inside one record.
@@ -81,6 +81,15 @@ func decodeInputJSON(b []byte, in *Input, cfg *config) error {
 	}
 	if j.ID == "" {
 		return &fieldError{"id", fmt.Errorf("%w: missing input id", ErrShape)}
+	}
+	ids := &idCheck{raw: b}
+	if err := ids.check(j.ID, true, func() string { return "id" }); err != nil {
+		return err
+	}
+	for i, d := range j.DatasetIDs {
+		if err := ids.check(d, false, func() string { return fmt.Sprintf("dataset_ids[%d]", i) }); err != nil {
+			return err
+		}
 	}
 	in.ID = j.ID
 	in.DatasetIDs = j.DatasetIDs
@@ -112,13 +121,16 @@ func decodeInputJSON(b []byte, in *Input, cfg *config) error {
 				in.Embedding[i] = float32(x)
 			}
 		}
-		if err := appendConcepts(in, "data.concepts", d.Concepts, "", AnnotatorUnknown, "", cfg); err != nil {
+		if err := appendConcepts(in, "data.concepts", d.Concepts, "", AnnotatorUnknown, "", cfg, ids); err != nil {
 			return err
 		}
 	}
 	for i, a := range j.Annots {
+		if err := annotationIDs(ids, i, &a); err != nil {
+			return err
+		}
 		if a.InputID != "" && a.InputID != in.ID {
-			return &fieldError{fmt.Sprintf("annotations[%d].input_id", i), fmt.Errorf("%w: %q is not the input's id %q", ErrShape, a.InputID, in.ID)}
+			return &fieldError{fmt.Sprintf("annotations[%d].input_id", i), fmt.Errorf("%w: %s is not the input's id %s", ErrShape, quoteID(a.InputID), quoteID(in.ID))}
 		}
 		who, kind := a.UserID, AnnotatorUser
 		if a.ModelVersionID != "" {
@@ -140,17 +152,45 @@ func decodeInputJSON(b []byte, in *Input, cfg *config) error {
 		if a.Data == nil {
 			continue
 		}
-		if err := appendConcepts(in, fmt.Sprintf("annotations[%d].data.concepts", i), a.Data.Concepts, a.ID, kind, who, cfg); err != nil {
+		if err := appendConcepts(in, fmt.Sprintf("annotations[%d].data.concepts", i), a.Data.Concepts, a.ID, kind, who, cfg, ids); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func appendConcepts(in *Input, path string, cs []jsonConcept, annID string, kind AnnotatorKind, who string, cfg *config) error {
+// annotationIDs checks the ids of annotations[i].
+func annotationIDs(ids *idCheck, i int, a *jsonAnnot) error {
+	for _, f := range [...]struct{ name, v string }{
+		{"id", a.ID}, {"input_id", a.InputID}, {"user_id", a.UserID}, {"model_version_id", a.ModelVersionID},
+	} {
+		if err := ids.check(f.v, false, func() string { return fmt.Sprintf("annotations[%d].%s", i, f.name) }); err != nil {
+			return err
+		}
+	}
+	if w := a.Worker; w != nil {
+		for _, f := range [...]struct {
+			name string
+			v    *jsonRef
+		}{{"user", w.User}, {"model", w.Model}, {"workflow", w.Workflow}} {
+			if f.v == nil {
+				continue
+			}
+			if err := ids.check(f.v.ID, false, func() string { return fmt.Sprintf("annotations[%d].worker.%s.id", i, f.name) }); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func appendConcepts(in *Input, path string, cs []jsonConcept, annID string, kind AnnotatorKind, who string, cfg *config, ids *idCheck) error {
 	for i, c := range cs {
 		if c.ID == nil || *c.ID == "" {
 			return &fieldError{fmt.Sprintf("%s[%d].id", path, i), fmt.Errorf("%w: missing concept id", ErrShape)}
+		}
+		if err := ids.check(*c.ID, true, func() string { return fmt.Sprintf("%s[%d].id", path, i) }); err != nil {
+			return err
 		}
 		// Model output carries scores, not labels: any value in [0,1].
 		soft := cfg.soft || kind == AnnotatorModel || kind == AnnotatorWorkflow
@@ -166,48 +206,29 @@ func appendConcepts(in *Input, path string, cs []jsonConcept, annID string, kind
 	return nil
 }
 
-// parseJSONValue applies Clarifai's HTTP rule: an omitted (or null) value
-// is a positive.
-func parseJSONValue(raw json.RawMessage, strict, soft bool) (float32, ValueSource, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		if strict {
-			return 0, 0, ErrImplicitValue
-		}
-		return Positive, ValueHTTPDefault, nil
-	}
-	if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
-		return 0, 0, valueError("0 or 1", string(raw))
-	}
-	f, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil {
-		return 0, 0, valueError("0 or 1", string(raw))
-	}
-	return checkValue(f, string(raw), soft)
-}
-
-// checkValue enforces 0 or 1 (or [0,1] when soft).
-func checkValue(f float64, text string, soft bool) (float32, ValueSource, error) {
-	switch {
-	case math.IsNaN(f):
-		return 0, 0, valueError("0 or 1", text)
-	case f == 0 || f == 1:
-		return float32(f), ValueExplicit, nil
-	case soft && f >= 0 && f <= 1:
-		return float32(f), ValueExplicit, nil
-	case soft:
-		return 0, 0, valueError("a value from 0 to 1", text)
-	}
-	return 0, 0, valueError("0 or 1", strconv.Quote(text))
-}
-
 // jsonFieldError turns encoding/json's errors into a fieldError.
 func jsonFieldError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &fieldError{te.Field, fmt.Errorf("%w: want %s, got %s", ErrShape, jsonTypeName(te.Type), te.Value)}
+		return &fieldError{te.Field, fmt.Errorf("%w: want %s, got %s", ErrShape, jsonTypeName(te.Type), jsonValueName(te.Value))}
 	}
-	return &fieldError{"", fmt.Errorf("%w: %v", ErrSyntax, err)}
+	return &fieldError{"", fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(err.Error(), "json: "))}
+}
+
+// jsonValueName turns encoding/json's name of a JSON value ("number",
+// "number 5", "bool") into words: a number, the number 5, a boolean.
+func jsonValueName(v string) string {
+	switch {
+	case v == "array" || v == "object":
+		return "an " + v
+	case v == "bool":
+		return "a boolean"
+	case v == "string" || v == "number":
+		return "a " + v
+	case strings.HasPrefix(v, "number "):
+		return "the " + v
+	}
+	return v
 }
 
 // jsonlDecoder reads one input per line; blank lines are skipped.
@@ -253,15 +274,18 @@ func toParseError(name string, line int, err error) *ParseError {
 }
 
 // jsonDecoder reads an array of inputs, or a {"inputs":[…]} response,
-// one element at a time.
+// or a search response {"hits":[{"input":{…}},…]}, one element at a time.
+// A response's status must report success.
 type jsonDecoder struct {
 	t       *lineTracker
 	dec     *json.Decoder
 	cfg     *config
 	started bool
 	ended   bool
-	line    int  // line of the element last decoded
-	object  bool // the array sits in a {"inputs":[…]} object
+	line    int      // line of the element last decoded
+	object  bool     // the array sits in a response object
+	lists   []string // the members of a response that may hold the array
+	list    string   // the one that does ("inputs", "hits")
 }
 
 func newJSONDecoder(br *bufio.Reader, cfg *config) *jsonDecoder {
@@ -271,7 +295,7 @@ func newJSONDecoder(br *bufio.Reader, cfg *config) *jsonDecoder {
 	t := &lineTracker{r: br, max: cfg.maxLineBytes}
 	dec := json.NewDecoder(t)
 	dec.UseNumber()
-	return &jsonDecoder{t: t, dec: dec, cfg: cfg}
+	return &jsonDecoder{t: t, dec: dec, cfg: cfg, lists: inputLists}
 }
 
 func (d *jsonDecoder) grouped() bool { return true }
@@ -279,6 +303,9 @@ func (d *jsonDecoder) grouped() bool { return true }
 func (d *jsonDecoder) errAt(err error) *ParseError {
 	return toParseError(d.cfg.name, d.t.lineAt(d.dec.InputOffset()), err)
 }
+
+// inputLists are the members of a response object that hold inputs.
+var inputLists = []string{"inputs", "hits"}
 
 // start consumes everything up to the first element of the inputs array.
 func (d *jsonDecoder) start() error {
@@ -294,28 +321,91 @@ func (d *jsonDecoder) start() error {
 	case json.Delim('['):
 		return nil
 	case json.Delim('{'):
-		for d.dec.More() {
-			key, err := d.dec.Token()
-			if err != nil {
-				return d.errAt(fmt.Errorf("%w: %v", ErrSyntax, err))
+		d.object = true
+		found, err := d.members(d.lists)
+		if err != nil || !found {
+			// An object without "inputs" (a list response with no
+			// inputs leaves it out): no inputs, once the rest is checked.
+			d.ended = true
+			if err == nil {
+				err = d.finishStream()
 			}
-			if key == "inputs" {
-				tok, err := d.dec.Token()
-				if err != nil || tok != json.Delim('[') {
-					return d.errAt(&fieldError{"inputs", fmt.Errorf("%w: want an array", ErrShape)})
-				}
-				d.object = true
-				return nil
+			if errors.Is(err, io.EOF) {
+				err = nil
 			}
-			var skip json.RawMessage
-			if err := d.dec.Decode(&skip); err != nil {
-				return d.errAt(fmt.Errorf("%w: %v", ErrSyntax, err))
-			}
+			return err
 		}
-		d.ended = true // an object without "inputs": no inputs
 		return nil
 	}
 	return d.errAt(fmt.Errorf("%w: want an array of inputs or an object with \"inputs\"", ErrShape))
+}
+
+// members reads the members of a response object. At the first of lists
+// it consumes the array's '[' and reports true, remembering the key in
+// d.list; when one was read before, that key is an error (a second array
+// would be dropped). A "status" must report success; other members are
+// skipped. At the end of the object it consumes the '}' and reports false.
+func (d *jsonDecoder) members(lists []string) (bool, error) {
+	for d.dec.More() {
+		tok, err := d.dec.Token()
+		if err != nil {
+			return false, d.endError(err)
+		}
+		key, _ := tok.(string)
+		if slices.Contains(lists, key) {
+			if d.list != "" {
+				what := fmt.Sprintf("a second %q", key)
+				if key != d.list {
+					what = fmt.Sprintf("both %q and %q", d.list, key)
+				}
+				return false, d.errAt(&fieldError{key, fmt.Errorf("%w: the response has %s; reading one would drop the other", ErrShape, what)})
+			}
+			if tok, err := d.dec.Token(); err != nil || tok != json.Delim('[') {
+				return false, d.errAt(&fieldError{key, fmt.Errorf("%w: want an array", ErrShape)})
+			}
+			d.list = key
+			return true, nil
+		}
+		line := d.t.lineAt(d.dec.InputOffset())
+		var raw json.RawMessage
+		if err := d.dec.Decode(&raw); err != nil {
+			return false, d.endError(err)
+		}
+		if key == "status" {
+			if err := checkStatus(raw); err != nil {
+				return false, toParseError(d.cfg.name, line, err)
+			}
+		}
+	}
+	if _, err := d.dec.Token(); err != nil { // the '}'
+		return false, d.endError(err)
+	}
+	return false, nil
+}
+
+// checkStatus refuses a Clarifai status that reports anything but
+// success (code 10000, written as a number or as "SUCCESS").
+func checkStatus(raw json.RawMessage) error {
+	var st struct {
+		Code        json.RawMessage `json:"code"`
+		Description string          `json:"description"`
+		Details     string          `json:"details"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return &fieldError{"status", fmt.Errorf("%w: want an object with a code", ErrShape)}
+	}
+	code := string(bytes.TrimSpace(st.Code))
+	switch code {
+	case "", "null", "10000", `"SUCCESS"`:
+		return nil
+	}
+	msg := "code " + strings.Trim(code, `"`)
+	for _, s := range []string{st.Description, st.Details} {
+		if s != "" {
+			msg += ": " + strconv.Quote(s)
+		}
+	}
+	return &fieldError{"status", fmt.Errorf("%w: the response reports %s, so it holds no complete list", ErrStatus, msg)}
 }
 
 func (d *jsonDecoder) decode(in *Input) error {
@@ -343,8 +433,29 @@ func (d *jsonDecoder) decode(in *Input) error {
 	if len(raw) > d.cfg.maxLineBytes {
 		return &ParseError{File: d.cfg.name, Line: line, Err: fmt.Errorf("%w: an element is longer than %d bytes", ErrLineTooLong, d.cfg.maxLineBytes)}
 	}
+	prefix := ""
+	if d.list == "hits" {
+		// A search hit: {"score":…,"input":{…}}.
+		var hit struct {
+			Input json.RawMessage `json:"input"`
+		}
+		if err := json.Unmarshal(raw, &hit); err != nil {
+			return toParseError(d.cfg.name, line, jsonFieldError(err))
+		}
+		if len(hit.Input) == 0 || string(hit.Input) == "null" {
+			return &ParseError{File: d.cfg.name, Line: line, Field: "input", Err: fmt.Errorf("%w: a search hit without an input", ErrShape)}
+		}
+		if off := locate(raw, "input"); off > 0 {
+			line += bytes.Count(raw[:off], []byte{'\n'})
+		}
+		raw, prefix = hit.Input, "input."
+	}
 	if err := decodeInputJSON(raw, in, d.cfg); err != nil {
-		return toParseError(d.cfg.name, line+errLineOffset(raw, err, new(jsonInput)), err)
+		pe := toParseError(d.cfg.name, line+errLineOffset(raw, err, new(jsonInput)), err)
+		if prefix != "" {
+			pe.Field = strings.TrimSuffix(prefix+pe.Field, ".")
+		}
+		return pe
 	}
 	return nil
 }

@@ -48,8 +48,8 @@ func TestWriteInputJSONLRoundTrip(t *testing.T) {
 		rec := r.Inputs()
 		for i := 0; i < int(rec.NumRows()); i++ {
 			var row [5]string
-			for k, col := range []int{dataset.InInputID, dataset.InKind, dataset.InURL, dataset.InText, dataset.InMetadata} {
-				row[k] = jwCell(rec.Column(col), i)
+			for k, col := range []string{dataset.ColInputID, dataset.ColKind, dataset.ColURL, dataset.ColText, dataset.ColMetadata} {
+				row[k] = jwCell(dataset.Column(rec, col), i)
 			}
 			inputs = append(inputs, row)
 		}

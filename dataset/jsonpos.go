@@ -63,9 +63,11 @@ func errLineOffset(raw []byte, err error, into any) int {
 }
 
 // locate returns the offset in raw of the value at path (such as
-// "annotations[0].data.concepts[1].value"), or -1.
+// "annotations[0].data.concepts[1].value"), or -1. Keys match as
+// encoding/json matches them to fields: case-insensitively, the last
+// match winning.
 func locate(raw []byte, path string) int {
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	off := 0
 	for _, seg := range strings.Split(path, ".") {
 		name, idx := seg, []int(nil)
 		if i := strings.IndexByte(seg, '['); i >= 0 {
@@ -78,55 +80,72 @@ func locate(raw []byte, path string) int {
 				idx = append(idx, n)
 			}
 		}
-		if name != "" && !seekKey(dec, name) {
-			return -1
+		if name != "" {
+			if off = seekKey(raw, off, name); off < 0 {
+				return -1
+			}
 		}
 		for _, n := range idx {
-			if !seekIndex(dec, n) {
+			if off = seekIndex(raw, off, n); off < 0 {
 				return -1
 			}
 		}
 	}
-	off := int(dec.InputOffset())
+	return skipSpace(raw, off)
+}
+
+// skipSpace returns the offset of the first byte at or after off that is
+// not white space or a separator.
+func skipSpace(raw []byte, off int) int {
 	for off < len(raw) && strings.IndexByte(" \t\r\n:,", raw[off]) >= 0 {
 		off++
 	}
 	return off
 }
 
-// seekKey reads an object's opening brace and skips members up to key.
-func seekKey(dec *json.Decoder, key string) bool {
+// seekKey returns the offset of the value of key in the object at
+// raw[off:], or -1.
+func seekKey(raw []byte, off int, key string) int {
+	off = skipSpace(raw, off)
+	dec := json.NewDecoder(bytes.NewReader(raw[off:]))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return false
+		return -1
 	}
+	found := -1
 	for dec.More() {
 		k, err := dec.Token()
 		if err != nil {
-			return false
+			return found
 		}
-		if k == key {
-			return true
+		if s, _ := k.(string); strings.EqualFold(s, key) {
+			found = off + int(dec.InputOffset())
 		}
 		var skip json.RawMessage
 		if dec.Decode(&skip) != nil {
-			return false
+			return found
 		}
 	}
-	return false
+	return found
 }
 
-// seekIndex reads an array's opening bracket and skips n elements.
-func seekIndex(dec *json.Decoder, n int) bool {
+// seekIndex returns the offset of element n of the array at raw[off:], or
+// -1.
+func seekIndex(raw []byte, off int, n int) int {
+	off = skipSpace(raw, off)
+	dec := json.NewDecoder(bytes.NewReader(raw[off:]))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return false
+		return -1
 	}
 	for ; n > 0; n-- {
 		var skip json.RawMessage
 		if !dec.More() || dec.Decode(&skip) != nil {
-			return false
+			return -1
 		}
 	}
-	return dec.More()
+	if !dec.More() {
+		return -1
+	}
+	return off + int(dec.InputOffset())
 }
 
 // finish checks what follows the last element: the closing bracket, the
@@ -137,19 +156,16 @@ func (d *jsonDecoder) finish() error {
 		return d.endError(err)
 	}
 	if d.object {
-		for d.dec.More() {
-			if _, err := d.dec.Token(); err != nil {
-				return d.endError(err)
-			}
-			var skip json.RawMessage
-			if err := d.dec.Decode(&skip); err != nil {
-				return d.endError(err)
-			}
-		}
-		if _, err := d.dec.Token(); err != nil { // the '}'
-			return d.endError(err)
+		// Any other member naming a list is an error: it would be dropped.
+		if _, err := d.members(d.lists); err != nil {
+			return err
 		}
 	}
+	return d.finishStream()
+}
+
+// finishStream checks that nothing follows the top-level value.
+func (d *jsonDecoder) finishStream() error {
 	tok, err := d.dec.Token()
 	if errors.Is(err, io.EOF) {
 		return io.EOF
@@ -217,15 +233,6 @@ func (r *Reader) lastLine() int {
 
 // trackerReadSize is the most a lineTracker reads at once.
 const trackerReadSize = 64 << 10
-
-// checked fails a complete line longer than the limit; the read loop
-// allows a line ending's worth of slack while it accumulates.
-func (l *lineReader) checked(b []byte) ([]byte, error) {
-	if len(b) > l.max {
-		return nil, fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, l.max)
-	}
-	return b, nil
-}
 
 // isInputError reports whether a json.Decoder error is the input's fault
 // rather than a failure to read it.

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -105,6 +106,28 @@ func TestCSVErrorPositions(t *testing.T) {
 			nil, wantErr{line: 2, field: "LabelName", is: ErrShape}},
 		{"open images empty image", "ImageID,Source,LabelName,Confidence\n,verification,/m/1,1\n",
 			nil, wantErr{line: 2, field: "ImageID", is: ErrShape}},
+		// Values follow JSON's number grammar, not Go's.
+		{"underscore", "input_id,concept_id,value\na,dog,0_1\n", nil, wantErr{line: 2, field: "value", is: ErrValue,
+			msg: `dataset: labels.csv:2: field "value": want 0 or 1, got "0_1"`}},
+		{"underflow", "input_id,concept_id,value\na,dog,1e-400\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"underflow soft", "input_id,concept_id,value\na,dog,1e-400\n", []Option{WithSoftValues(true)}, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"plus sign", "input_id,concept_id,value\na,dog,+1\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"leading dot", "input_id,concept_id,value\na,dog,.5\n", []Option{WithSoftValues(true)}, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"trailing dot", "input_id,concept_id,value\na,dog,1.\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"leading zeros", "input_id,concept_id,value\na,dog,01\n", nil, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"hex float", "input_id,concept_id,value\na,dog,0x1p-2\n", []Option{WithSoftValues(true)}, wantErr{line: 2, field: "value", is: ErrValue}},
+		{"repeated column", "input_id,concept_id,value,value\na,dog,1,0\n", nil, wantErr{line: 1, field: "value", is: ErrShape,
+			msg: `dataset: labels.csv:1: field "value": unexpected shape: the header names "value" twice (columns 3 and 4)`}},
+		{"white space id", "input_id,concept_id,value\na,dog,1\n  ,dog,1\n", nil, wantErr{line: 3, field: "input_id", is: ErrID}},
+		{"white space concept", "input_id,concept_id,value\na,\t,1\n", nil, wantErr{line: 2, field: "concept_id", is: ErrID}},
+		{"byte order mark in a row", "input_id,concept_id,value\na,dog,1\n\ufeffinput_id,concept_id,value\n", nil,
+			wantErr{line: 3, field: "input_id", is: ErrSyntax, msg: `dataset: labels.csv:3: field "input_id": syntax error: a byte order mark inside a row (files joined together?)`}},
+		{"byte order mark in the header", "input_id,\ufeffconcept_id,value\na,dog,1\n", nil, wantErr{line: 1, field: "\ufeffconcept_id", is: ErrSyntax}},
+		{"invalid UTF-8 id", "input_id,concept_id,value\na\xff,dog,1\n", nil, wantErr{line: 2, field: "input_id", is: ErrID,
+			msg: `dataset: labels.csv:2: field "input_id": invalid id: "a\xff" is not valid UTF-8`}},
+		{"invalid UTF-8 name", "input_id,concept_id,value,concept_name\na,dog,1,D\xffg\n", nil, wantErr{line: 2, field: "concept_name", is: ErrID}},
+		{"open images white space label", "ImageID,Source,LabelName,Confidence\nimg,verification, ,1\n",
+			nil, wantErr{line: 2, field: "LabelName", is: ErrID}},
 		{"open images forced without header", "img,verification,/m/1,1\n", []Option{WithFormat(FormatOpenImages)},
 			wantErr{line: 1, field: "ImageID", is: ErrShape}},
 	} {
@@ -113,6 +136,31 @@ func TestCSVErrorPositions(t *testing.T) {
 			checkParseError(t, err, "labels.csv", tc.want)
 		})
 	}
+}
+
+func TestCSVNumberGrammar(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  float32
+	}{
+		{"1", 1}, {"0", 0}, {"1.0", 1}, {"1e0", 1}, {"10E-1", 1}, {"0.000", 0}, {"-0", 0}, {"0e-400", 0},
+		{" 1 ", 1}, {"\"1\"", 1}, {"0.25", 0.25}, {"2.5e-1", 0.25},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			got, err := load(t, "input_id,concept_id,value\na,dog,"+tc.value+"\n", WithSoftValues(true))
+			require.NoError(t, err)
+			require.Len(t, got.anns, 1)
+			assert.Equal(t, tc.want, got.anns[0].Value)
+			assert.False(t, math.Signbit(float64(got.anns[0].Value)), "no negative zero")
+		})
+	}
+}
+
+func TestCSVUnnamedColumns(t *testing.T) {
+	// A spreadsheet's empty trailing columns name nothing and are ignored.
+	got, err := load(t, "input_id,concept_id,value,,\na,dog,1,,\n")
+	require.NoError(t, err)
+	assert.Equal(t, []Annotation{{InputID: "a", ConceptID: "dog", Value: 1}}, got.anns)
 }
 
 func TestCSVSoftValues(t *testing.T) {
@@ -124,4 +172,33 @@ func TestCSVSoftValues(t *testing.T) {
 	require.Len(t, got.anns, 1)
 	assert.Equal(t, float32(0.25), got.anns[0].Value)
 	assert.Equal(t, ValueExplicit, got.anns[0].Source)
+}
+
+func TestParseValue(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		soft bool
+		want float32
+		msg  string // the error, if any
+	}{
+		{text: "1", want: 1}, {text: "0", want: 0}, {text: " 1.0 ", want: 1}, {text: "0.25", soft: true, want: 0.25},
+		{text: "0.25", msg: "want 0 or 1, got 0.25"},
+		{text: `"1"`, msg: `want 0 or 1, got the string "1"`},
+		{text: "true", msg: "want 0 or 1, got the boolean true"},
+		{text: "null", msg: "want 0 or 1, got null"},
+		{text: "0_1", msg: `want 0 or 1, got "0_1"`},
+		{text: "1e-400", soft: true, msg: "want a value from 0 to 1, got 1e-400 (too close to 0 to store; write 0 or a larger score)"},
+		{text: "", msg: `want 0 or 1, got ""`},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			got, err := ParseValue([]byte(tc.text), tc.soft)
+			if tc.msg != "" {
+				require.ErrorIs(t, err, ErrValue)
+				assert.Equal(t, tc.msg, err.Error())
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }

@@ -70,18 +70,18 @@ func annotationRows(t testing.TB, rec arrow.Record) []Annotation {
 	t.Helper()
 	out := make([]Annotation, rec.NumRows())
 	for i := range out {
-		src, ok := ParseValueSource(dictString(rec.Column(AnnValueSource), i))
+		src, ok := ParseValueSource(dictString(rec.Column(annValueSource), i))
 		require.True(t, ok, "value_source")
-		kind, ok := ParseAnnotatorKind(dictString(rec.Column(AnnAnnotatorKind), i))
+		kind, ok := ParseAnnotatorKind(dictString(rec.Column(annAnnotatorKind), i))
 		require.True(t, ok, "annotator_kind")
 		out[i] = Annotation{
-			InputID:       dictString(rec.Column(AnnInputID), i),
-			ConceptID:     dictString(rec.Column(AnnConceptID), i),
-			ConceptName:   dictString(rec.Column(AnnConceptName), i),
-			Value:         rec.Column(AnnValue).(*array.Float32).Value(i),
+			InputID:       dictString(rec.Column(annInputID), i),
+			ConceptID:     dictString(rec.Column(annConceptID), i),
+			ConceptName:   dictString(rec.Column(annConceptName), i),
+			Value:         rec.Column(annValue).(*array.Float32).Value(i),
 			Source:        src,
-			AnnotationID:  plainString(rec.Column(AnnAnnotationID), i),
-			Annotator:     dictString(rec.Column(AnnAnnotator), i),
+			AnnotationID:  plainString(rec.Column(annAnnotationID), i),
+			Annotator:     dictString(rec.Column(annAnnotator), i),
 			AnnotatorKind: kind,
 		}
 	}
@@ -92,24 +92,24 @@ func annotationRows(t testing.TB, rec arrow.Record) []Annotation {
 func inputRows(t testing.TB, rec arrow.Record) []Input {
 	t.Helper()
 	out := make([]Input, rec.NumRows())
-	ds := rec.Column(InDatasetIDs).(*array.List)
+	ds := rec.Column(inDatasetIDs).(*array.List)
 	dsVals := ds.ListValues().(*array.String)
 	for i := range out {
 		in := Input{
-			ID:   plainString(rec.Column(InInputID), i),
-			Kind: dictString(rec.Column(InKind), i),
-			URL:  plainString(rec.Column(InURL), i),
-			Text: plainString(rec.Column(InText), i),
+			ID:   plainString(rec.Column(inInputID), i),
+			Kind: dictString(rec.Column(inKind), i),
+			URL:  plainString(rec.Column(inURL), i),
+			Text: plainString(rec.Column(inText), i),
 		}
-		if m := plainString(rec.Column(InMetadata), i); m != "" {
+		if m := plainString(rec.Column(inMetadata), i); m != "" {
 			in.Metadata = []byte(m)
 		}
 		start, end := ds.ValueOffsets(i)
 		for j := start; j < end; j++ {
 			in.DatasetIDs = append(in.DatasetIDs, dsVals.Value(int(j)))
 		}
-		if int(rec.NumCols()) > InEmbedding {
-			emb := rec.Column(InEmbedding).(*array.FixedSizeList)
+		if int(rec.NumCols()) > inEmbedding {
+			emb := rec.Column(inEmbedding).(*array.FixedSizeList)
 			if !emb.IsNull(i) {
 				vals := emb.ListValues().(*array.Float32)
 				s, e := emb.ValueOffsets(i)

@@ -139,7 +139,7 @@ func TestJSONValues(t *testing.T) {
 			err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrImplicitValue}},
 		{name: "soft rejected", value: `,"value":0.5`,
 			err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue,
-				msg: `dataset: in.jsonl:2: field "data.concepts[0].value": want 0 or 1, got "0.5"`}},
+				msg: `dataset: in.jsonl:2: field "data.concepts[0].value": want 0 or 1, got 0.5`}},
 		{name: "soft accepted", value: `,"value":0.5`, opts: []Option{WithSoftValues(true)}, want: 0.5},
 		{name: "soft out of range", value: `,"value":1.5`, opts: []Option{WithSoftValues(true)},
 			err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue}},
@@ -147,7 +147,21 @@ func TestJSONValues(t *testing.T) {
 		{name: "minus one", value: `,"value":-1`, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue}},
 		{name: "huge", value: `,"value":1e999`, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue}},
 		{name: "string", value: `,"value":"1"`, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue,
-			msg: `dataset: in.jsonl:2: field "data.concepts[0].value": want 0 or 1, got "1"`}},
+			msg: `dataset: in.jsonl:2: field "data.concepts[0].value": want 0 or 1, got the string "1"`}},
+		{name: "soft string", value: `,"value":"0.5"`, opts: []Option{WithSoftValues(true)}, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue,
+			msg: `dataset: in.jsonl:2: field "data.concepts[0].value": want a value from 0 to 1, got the string "0.5"`}},
+		{name: "true said so", value: `,"value":true`, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue,
+			msg: `dataset: in.jsonl:2: field "data.concepts[0].value": want 0 or 1, got the boolean true`}},
+		{name: "object said so", value: `,"value":{"v":1}`, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue,
+			msg: `dataset: in.jsonl:2: field "data.concepts[0].value": want 0 or 1, got an object`}},
+		// Numbers a float32 cannot tell from 0 are not negatives.
+		{name: "underflow", value: `,"value":1e-400`, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue}},
+		{name: "underflow soft", value: `,"value":1e-400`, opts: []Option{WithSoftValues(true)}, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue,
+			msg: `dataset: in.jsonl:2: field "data.concepts[0].value": want a value from 0 to 1, got 1e-400 (too close to 0 to store; write 0 or a larger score)`}},
+		{name: "float32 underflow soft", value: `,"value":1e-50`, opts: []Option{WithSoftValues(true)}, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue}},
+		{name: "smallest float32 soft", value: `,"value":1e-45`, opts: []Option{WithSoftValues(true)}, want: 1e-45},
+		{name: "zero with exponent", value: `,"value":0e-400`, want: 0},
+		{name: "minus zero", value: `,"value":-0.0`, want: 0},
 		{name: "string NaN", value: `,"value":"NaN"`, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue}},
 		{name: "bare NaN", value: `,"value":NaN`, err: &wantErr{line: 2, is: ErrSyntax}},
 		{name: "true", value: `,"value":true`, err: &wantErr{line: 2, field: "data.concepts[0].value", is: ErrValue}},
@@ -180,13 +194,13 @@ func TestJSONShapeErrors(t *testing.T) {
 		line string
 		want wantErr
 	}{
-		{"not an object", `[1,2]`, wantErr{field: "", is: ErrShape, msg: "dataset: in.jsonl:2: unexpected shape: want an object, got array"}},
+		{"not an object", `[1,2]`, wantErr{field: "", is: ErrShape, msg: "dataset: in.jsonl:2: unexpected shape: want an object, got an array"}},
 		{"string input", `"in-1"`, wantErr{is: ErrShape}},
 		{"data a string", `{"id":"x","data":"img.jpg"}`, wantErr{field: "data", is: ErrShape,
-			msg: `dataset: in.jsonl:2: field "data": unexpected shape: want an object, got string`}},
+			msg: `dataset: in.jsonl:2: field "data": unexpected shape: want an object, got a string`}},
 		{"concepts an object", `{"id":"x","data":{"concepts":{"id":"c"}}}`, wantErr{field: "data.concepts", is: ErrShape}},
 		{"id a number", `{"id":7}`, wantErr{field: "id", is: ErrShape,
-			msg: `dataset: in.jsonl:2: field "id": unexpected shape: want a string, got number`}},
+			msg: `dataset: in.jsonl:2: field "id": unexpected shape: want a string, got a number`}},
 		{"missing id", `{"data":{}}`, wantErr{field: "id", is: ErrShape}},
 		{"empty concept id", `{"id":"x","data":{"concepts":[{"id":"a"},{"id":""}]}}`, wantErr{field: "data.concepts[1].id", is: ErrShape}},
 		{"concept id a number", `{"id":"x","data":{"concepts":[{"id":1}]}}`, wantErr{field: "data.concepts.id", is: ErrShape}},
@@ -267,6 +281,9 @@ func TestJSONResponseShapes(t *testing.T) {
 		{"no inputs", `{"status":{"code":10000}}`, nil},
 		{"empty array", `[]`, nil},
 		{"empty inputs", `{"inputs":[]}`, nil},
+		{"status by name", `{"status":{"code":"SUCCESS"},"inputs":[{"id":"a"}]}`, []string{"a"}},
+		{"search hits", `{"status":{"code":10000},"hits":[{"score":0.9,"input":{"id":"a","data":{"concepts":[{"id":"c","value":1}]}}},{"score":0.5,"input":{"id":"b"}}]}`, []string{"a", "b"}},
+		{"hits first", `{"hits":[{"input":{"id":"a"}}]}`, []string{"a"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := load(t, tc.src)
@@ -276,6 +293,98 @@ func TestJSONResponseShapes(t *testing.T) {
 				ids = append(ids, in.ID)
 			}
 			assert.Equal(t, tc.ids, ids)
+		})
+	}
+}
+
+func TestJSONIDs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		line string
+		want *wantErr // nil: loads, with the ids in ids
+		ids  []string // input id, then concept ids
+	}{
+		{name: "invalid UTF-8", line: "{\"id\":\"a\xff\",\"data\":{\"concepts\":[{\"id\":\"c\"}]}}",
+			want: &wantErr{field: "id", is: ErrID}},
+		{name: "lone high surrogate", line: `{"id":"a\ud800","data":{"concepts":[{"id":"c"}]}}`,
+			want: &wantErr{field: "id", is: ErrID,
+				msg: `dataset: in.jsonl:2: field "id": invalid id: "a�" holds invalid UTF-8 or a lone UTF-16 surrogate (\ud800-\udfff), which would read as U+FFFD`}},
+		{name: "lone low surrogate in a concept", line: `{"id":"a","data":{"concepts":[{"id":"x"},{"id":"\udc00"}]}}`,
+			want: &wantErr{field: "data.concepts[1].id", is: ErrID}},
+		{name: "high surrogate then a letter", line: `{"id":"a","data":{"concepts":[{"id":"\ud83dx"}]}}`,
+			want: &wantErr{field: "data.concepts[0].id", is: ErrID}},
+		{name: "annotation user", line: `{"id":"a","annotations":[{"user_id":"u\ud800","data":{"concepts":[{"id":"c","value":1}]}}]}`,
+			want: &wantErr{field: "annotations[0].user_id", is: ErrID}},
+		{name: "worker", line: `{"id":"a","annotations":[{"worker":{"model":{"id":"m\udfff"}},"data":{"concepts":[{"id":"c","value":1}]}}]}`,
+			want: &wantErr{field: "annotations[0].worker.model.id", is: ErrID}},
+		{name: "dataset id", line: `{"id":"a","dataset_ids":["ok","d\ud800"]}`, want: &wantErr{field: "dataset_ids[1]", is: ErrID}},
+		{name: "repeated key, the last lossy", line: `{"id":"a\ufffd","id":"a\ud800"}`, want: &wantErr{field: "id", is: ErrID}},
+		{name: "white space only", line: `{"id":"  ","data":{"concepts":[{"id":"c"}]}}`,
+			want: &wantErr{field: "id", is: ErrID, msg: `dataset: in.jsonl:2: field "id": invalid id: "  " is only white space`}},
+		{name: "concept white space only", line: "{\"id\":\"a\",\"data\":{\"concepts\":[{\"id\":\"\u00a0\"}]}}",
+			want: &wantErr{field: "data.concepts[0].id", is: ErrID}},
+		{name: "escape sequence quoted", line: `{"id":"a","annotations":[{"input_id":"\u001b[31mb","data":{"concepts":[{"id":"c","value":1}]}}]}`,
+			want: &wantErr{field: "annotations[0].input_id", is: ErrShape,
+				msg: `dataset: in.jsonl:2: field "annotations[0].input_id": unexpected shape: "\x1b[31mb" is not the input's id "a"`}},
+		// What is not lossy loads as written.
+		{name: "surrogate pair", line: `{"id":"a\ud83d\ude00","data":{"concepts":[{"id":"c"}]}}`, ids: []string{"a😀", "c"}},
+		{name: "U+FFFD escaped", line: `{"id":"a\ufffd","data":{"concepts":[{"id":"\uFFFD"}]}}`, ids: []string{"a\ufffd", "\ufffd"}},
+		{name: "U+FFFD beside a lossy name", line: `{"id":"a\ufffd","data":{"concepts":[{"id":"c","name":"\ud800"}]}}`, ids: []string{"a\ufffd", "c"}},
+		{name: "spaces around", line: `{"id":" a ","data":{"concepts":[{"id":"c d"}]}}`, ids: []string{" a ", "c d"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "{\"id\":\"ok\"}\n" + tc.line + "\n"
+			for _, serial := range []bool{false, true} {
+				opts := []Option{WithName("in.jsonl"), WithFormat(FormatJSONL)}
+				if serial {
+					opts = append(opts, withSerial())
+				}
+				got, err := load(t, src, opts...)
+				if tc.want != nil {
+					w := *tc.want
+					w.line = 2
+					checkParseError(t, err, "in.jsonl", w)
+					continue
+				}
+				require.NoError(t, err)
+				require.Len(t, got.inputs, 2)
+				ids := []string{got.inputs[1].ID}
+				for _, a := range got.anns {
+					ids = append(ids, a.ConceptID)
+				}
+				assert.Equal(t, tc.ids, ids)
+			}
+		})
+	}
+}
+
+func TestJSONResponseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		src  string
+		want wantErr
+	}{
+		{"failed status", "{\"status\": {\"code\": 11102, \"description\": \"Invalid request\", \"details\": \"bad page\"}}",
+			wantErr{line: 1, field: "status", is: ErrStatus,
+				msg: `dataset: resp.json:1: field "status": failed response: the response reports code 11102: "Invalid request": "bad page", so it holds no complete list`}},
+		{"failed status by name", "{\n \"status\": {\"code\": \"CONN_THROTTLED\"},\n \"inputs\": [{\"id\": \"a\"}]}",
+			wantErr{line: 2, field: "status", is: ErrStatus}},
+		{"failed status after the inputs", "{\"inputs\": [{\"id\": \"a\"}],\n\"status\": {\"code\": 21200}}",
+			wantErr{line: 2, field: "status", is: ErrStatus}},
+		{"repeated inputs", "{\"inputs\": [{\"id\": \"a\"}],\n \"inputs\": [{\"id\": \"b\"}]}",
+			wantErr{line: 2, field: "inputs", is: ErrShape,
+				msg: `dataset: resp.json:2: field "inputs": unexpected shape: the response has a second "inputs"; reading one would drop the other`}},
+		{"inputs and hits", "{\"hits\": [],\n \"inputs\": []}", wantErr{line: 2, field: "inputs", is: ErrShape}},
+		{"status not an object", `{"status": 7, "inputs": []}`, wantErr{line: 1, field: "status", is: ErrShape}},
+		{"hit without input", "{\"hits\": [\n{\"score\": 1, \"input\": {\"id\": \"a\"}},\n{\"score\": 0.5}]}",
+			wantErr{line: 3, field: "input", is: ErrShape}},
+		{"hit with a bad value", "{\"hits\": [\n{\"score\": 1,\n \"input\": {\"id\": \"a\",\n  \"data\": {\"concepts\": [{\"id\": \"c\",\n \"value\": 2}]}}}]}",
+			wantErr{line: 5, field: "input.data.concepts[0].value", is: ErrValue}},
+		{"hit not an object", `{"hits": [7]}`, wantErr{line: 1, is: ErrShape}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(t, tc.src, WithName("resp.json"))
+			checkParseError(t, err, "resp.json", tc.want)
 		})
 	}
 }

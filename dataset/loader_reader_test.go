@@ -406,3 +406,33 @@ func TestReadFailureEndsStream(t *testing.T) {
 	}
 	var _ io.Reader = (*errReader)(nil)
 }
+
+func TestOtherKindsOfFile(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		opts      []Option
+		want      string // in the message; "" when the file loads
+	}{
+		{"relations JSONL", `{"subject_concept":{"id":"husky"},"object_concept":{"id":"dog"},"predicate":"hyponym"}` + "\n", nil, "concept relations"},
+		{"relations array", "[\n" + `{"id":"r1","subject_concept":{"id":"husky"},"predicate":"hyponym","object_concept":{"id":"dog"}}]`, nil, ""},
+		{"relations array without ids", `[{"subject_concept":{"id":"husky"},"predicate":"hyponym","object_concept":{"id":"dog"}}]`, nil, "concept relations"},
+		{"relations response", `{"status":{"code":10000},"concept_relations":[]}`, nil, "concept relations"},
+		{"suggestions", `{"input_id":"in-1","concept_id":"wolf","value":0,"score":0.4,"reason":"often with dog"}` + "\n", nil, "suggestions"},
+		{"suggestions forced as JSONL", `{"input_id":"in-1","concept_id":"wolf","value":0}`, []Option{WithFormat(FormatJSONL)}, "suggestions"},
+		{"a dataset", `{"id":"in-1","data":{"concepts":[{"id":"dog","value":1}]}}`, nil, ""},
+		{"CSV with input_id", "input_id,concept_id,value\na,dog,1\n", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(t, tc.src, append([]Option{WithName("f")}, tc.opts...)...)
+			if tc.want == "" {
+				if err != nil {
+					assert.NotErrorIs(t, err, ErrNotDataset)
+				}
+				return
+			}
+			require.ErrorIs(t, err, ErrNotDataset)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.True(t, strings.HasPrefix(err.Error(), "dataset: f: "), err.Error())
+		})
+	}
+}

@@ -7,13 +7,14 @@ type Format int
 
 const (
 	// FormatAuto recognises the format from the first bytes: '[' or a
-	// response object ({"status":…} or {"inputs":…}) is JSON, another '{' is
+	// response object ({"status":…}, {"inputs":…} or {"hits":…}) is JSON, another '{' is
 	// JSONL, text is CSV, and a header starting ImageID,Source,LabelName is
 	// an Open Images label file.
 	FormatAuto Format = iota
 	// FormatJSONL is one Clarifai input per line in the HTTP JSON shape.
 	FormatJSONL
-	// FormatJSON is an array of inputs or a {"inputs":[…]} response.
+	// FormatJSON is an array of inputs, a {"inputs":[…]} response or a
+	// search response {"hits":[{"input":{…}},…]}.
 	FormatJSON
 	// FormatCSV is the long form input_id,concept_id,value[,concept_name,annotator].
 	FormatCSV

@@ -701,7 +701,7 @@ func (r *Reader) cutChunk(c *parChunk) {
 
 // implicitRows counts the rows in [from, to) whose value was not stated.
 func implicitRows(rec arrow.Record, from, to int64) int64 {
-	col := rec.Column(AnnValueSource).(*array.Dictionary)
+	col := rec.Column(annValueSource).(*array.Dictionary)
 	dict := col.Dictionary().(*array.String)
 	var n int64
 	for i := from; i < to; i++ {
@@ -757,7 +757,7 @@ func (r *Reader) withEmbedding(c *parChunk) arrow.Record {
 	}
 	child := array.NewData(arrow.PrimitiveTypes.Float32, n*dim, []*memory.Buffer{nil, values}, nil, 0, 0)
 	values.Release()
-	d := array.NewData(p.schema.Field(InEmbedding).Type, n, []*memory.Buffer{vb}, []arrow.ArrayData{child}, nulls, 0)
+	d := array.NewData(p.schema.Field(inEmbedding).Type, n, []*memory.Buffer{vb}, []arrow.ArrayData{child}, nulls, 0)
 	child.Release()
 	if vb != nil {
 		vb.Release()

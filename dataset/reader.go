@@ -78,8 +78,11 @@ func NewReader(ctx context.Context, r io.Reader, opts ...Option) (*Reader, error
 	if format == FormatAuto {
 		var err error
 		if format, err = sniff(br); err != nil {
-			return nil, &ParseError{File: cfg.name, Line: 1, Err: err}
+			return nil, err // a read failure, not the file's fault
 		}
+	}
+	if err := otherKind(br, format); err != nil {
+		return nil, &ParseError{File: cfg.name, Err: err}
 	}
 	rd := &Reader{ctx: ctx, cfg: cfg, first: true}
 	if format == FormatJSONL && !cfg.serial {
@@ -130,7 +133,7 @@ func sniff(br *bufio.Reader) (Format, error) {
 		return FormatJSON, nil
 	case t[0] == '{':
 		key := firstKey(t[1:])
-		if key == "inputs" || key == "status" {
+		if key == "inputs" || key == "status" || key == "hits" {
 			return FormatJSON, nil
 		}
 		return FormatJSONL, nil

@@ -15,7 +15,7 @@ import (
 func readRelationsArray(ctx context.Context, br *bufio.Reader, name string) ([]Relation, error) {
 	t := &lineTracker{r: br, max: DefaultMaxLineBytes}
 	dec := json.NewDecoder(t)
-	d := &jsonDecoder{t: t, dec: dec, cfg: &config{name: name}}
+	d := &jsonDecoder{t: t, dec: dec, cfg: &config{name: name}, lists: []string{"concept_relations"}}
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, d.endError(err)
@@ -24,26 +24,16 @@ func readRelationsArray(ctx context.Context, br *bufio.Reader, name string) ([]R
 	case json.Delim('['):
 	case json.Delim('{'):
 		d.object = true
-		found := false
-		for !found && dec.More() {
-			key, err := dec.Token()
-			if err != nil {
-				return nil, d.endError(err)
-			}
-			if key == "concept_relations" {
-				if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-					return nil, d.errAt(&fieldError{"concept_relations", fmt.Errorf("%w: want an array", ErrShape)})
-				}
-				found = true
-				break
-			}
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return nil, d.endError(err)
-			}
+		found, err := d.members(d.lists)
+		if err != nil {
+			return nil, err
 		}
 		if !found {
-			return nil, nil // a response without relations
+			// A response without relations.
+			if err := d.finishStream(); !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			return nil, nil
 		}
 	default:
 		return nil, d.errAt(fmt.Errorf("%w: want an array of relations or an object with \"concept_relations\"", ErrShape))

@@ -37,14 +37,14 @@ func AppendAnnotations(dst []Annotation, rec arrow.Record) ([]Annotation, error)
 		}
 		return strings.Clone(c.(*array.String).Value(i))
 	}
-	val := rec.Column(AnnValue).(*array.Float32)
+	val := rec.Column(annValue).(*array.Float32)
 	for i := 0; i < int(rec.NumRows()); i++ {
-		src, _ := ParseValueSource(str(AnnValueSource, i))
-		kind, _ := ParseAnnotatorKind(str(AnnAnnotatorKind, i))
+		src, _ := ParseValueSource(str(annValueSource, i))
+		kind, _ := ParseAnnotatorKind(str(annAnnotatorKind, i))
 		dst = append(dst, Annotation{
-			InputID: str(AnnInputID, i), ConceptID: str(AnnConceptID, i), ConceptName: str(AnnConceptName, i),
-			Value: val.Value(i), Source: src, AnnotationID: str(AnnAnnotationID, i),
-			Annotator: str(AnnAnnotator, i), AnnotatorKind: kind,
+			InputID: str(annInputID, i), ConceptID: str(annConceptID, i), ConceptName: str(annConceptName, i),
+			Value: val.Value(i), Source: src, AnnotationID: str(annAnnotationID, i),
+			Annotator: str(annAnnotator, i), AnnotatorKind: kind,
 		})
 	}
 	return dst, nil

@@ -26,28 +26,29 @@ const (
 	ColEmbedding  = "embedding"
 )
 
-// Column indices of [AnnotationSchema].
+// Positions of the columns in [AnnotationSchema]; callers find columns by
+// name ([Column]).
 const (
-	AnnInputID = iota
-	AnnConceptID
-	AnnConceptName
-	AnnValue
-	AnnValueSource
-	AnnAnnotationID
-	AnnAnnotator
-	AnnAnnotatorKind
+	annInputID = iota
+	annConceptID
+	annConceptName
+	annValue
+	annValueSource
+	annAnnotationID
+	annAnnotator
+	annAnnotatorKind
 )
 
-// Column indices of [InputSchema]; InEmbedding exists only when the schema
+// Column indices of [InputSchema]; inEmbedding exists only when the schema
 // has an embedding.
 const (
-	InInputID = iota
-	InKind
-	InURL
-	InText
-	InMetadata
-	InDatasetIDs
-	InEmbedding
+	inInputID = iota
+	inKind
+	inURL
+	inText
+	inMetadata
+	inDatasetIDs
+	inEmbedding
 )
 
 var (
@@ -65,6 +66,20 @@ var (
 		{Name: ColAnnotatorKind, Type: dictString8, Nullable: true},
 	}, nil)
 )
+
+// Column returns rec's column named name (one of the Col… names), or nil
+// when rec has none. It finds columns by name, so it serves records of
+// either schema and records that carry only some of the columns:
+//
+//	values := dataset.Column(rec, dataset.ColValue).(*array.Float32)
+//
+// The array belongs to rec, as [arrow.Record.Column]'s does.
+func Column(rec arrow.Record, name string) arrow.Array {
+	if i := rec.Schema().FieldIndices(name); len(i) > 0 {
+		return rec.Column(i[0])
+	}
+	return nil
+}
 
 // AnnotationSchema returns the schema of the annotations table (see the
 // package documentation). The returned schema is shared; do not modify it.

@@ -185,7 +185,11 @@ func exportLong(ctx context.Context, open Opener, sink Sink, plan *Plan, cfg *co
 // rowSplits maps each annotation row to its input's split.
 func rowSplits(rec arrow.Record, plan *Plan, cache *dictCache) (func(int) int8, error) {
 	var missing string
-	of, err := cache.indexer(rec.Column(dataset.AnnInputID), func(id string) int32 {
+	col := dataset.Column(rec, dataset.ColInputID)
+	if col == nil {
+		return nil, fmt.Errorf("export: annotations record lacks %s", dataset.ColInputID)
+	}
+	of, err := cache.indexer(col, func(id string) int32 {
 		i, ok := plan.Labels.Index(id)
 		if !ok {
 			missing = id

@@ -259,7 +259,7 @@ func TestExportLongParquet(t *testing.T) {
 			assert.True(t, arrow.TypeEqual(denseSchema(want).Field(i).Type, got.Type), "%s: %s", f.Name, got.Type)
 		}
 		ids, cs := stringsOf(t, tbl, dataset.ColInputID), stringsOf(t, tbl, dataset.ColConceptID)
-		vals := tbl.Column(dataset.AnnValue).Data().Chunks()
+		vals := tbl.Column(tbl.Schema().FieldIndices(dataset.ColValue)[0]).Data().Chunks()
 		r := 0
 		for _, ch := range vals {
 			for _, v := range ch.(*array.Float32).Float32Values() {

@@ -69,6 +69,7 @@ func ReadChanges(ctx context.Context, r io.Reader, opts ReadOptions) (arrow.Tabl
 		if err != nil {
 			return nil, &dataset.ParseError{File: name, Line: lines.Line(), Err: err}
 		}
+		line = dataset.TrimEOL(line)
 		if lines.Line() == 1 {
 			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 		}

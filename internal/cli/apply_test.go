@@ -227,9 +227,9 @@ func countValues(t *testing.T, path string) map[string][2]int {
 	counts := map[string][2]int{}
 	for r.Next() {
 		rec := r.Annotations()
-		ids := rec.Column(dataset.AnnConceptID).(*array.Dictionary)
+		ids := dataset.Column(rec, dataset.ColConceptID).(*array.Dictionary)
 		dict := ids.Dictionary().(*array.String)
-		vals := rec.Column(dataset.AnnValue).(*array.Float32)
+		vals := dataset.Column(rec, dataset.ColValue).(*array.Float32)
 		for i := 0; i < int(rec.NumRows()); i++ {
 			c := counts[dict.Value(ids.GetValueIndex(i))]
 			if vals.Value(i) == 1 {

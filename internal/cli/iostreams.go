@@ -20,13 +20,18 @@ type IOStreams struct {
 	ErrTTY bool
 }
 
-// System returns the process's streams.
+// System returns the process's streams. On a terminal, Out shows control
+// characters in the data escaped (see terminalSafe).
 func System() *IOStreams {
-	return &IOStreams{
+	ios := &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
+	if ios.OutTTY {
+		ios.Out = terminalSafe{os.Stdout}
+	}
+	return ios
 }
 
 // Test returns streams backed by buffers: stdin, stdout, stderr.

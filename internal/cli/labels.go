@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -49,12 +47,19 @@ func (o *LabelFlags) rules(ctx context.Context) (label.Rules, error) {
 	if o.Relations == "" {
 		return r, nil
 	}
-	f, err := os.Open(o.Relations)
+	f, err := openFile(o.Relations, "relations")
 	if err != nil {
 		return r, fmt.Errorf("--relations: %w", err)
 	}
 	defer f.Close()
-	rels, err := dataset.ReadRelations(ctx, f, filepath.Base(o.Relations))
+	in, z, err := decompress(f, o.Relations)
+	if err != nil {
+		return r, err
+	}
+	if z != nil {
+		defer z.Close()
+	}
+	rels, err := dataset.ReadRelations(ctx, in, o.Relations)
 	if err != nil {
 		return r, err
 	}

@@ -2,9 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -73,10 +74,12 @@ func (s *source) Close() error {
 	return first
 }
 
-// openSource opens path ("-" is standard input) as a dataset reader. On a
-// terminal a progress bar on stderr follows the bytes read. A path
-// clarifai://USER_ID/APP_ID pulls the app instead (model and workflow
-// annotations included, marked by their annotator kind).
+// openSource opens path ("-" is standard input) as a dataset reader. A
+// gzip or zstd file (or standard input) is decompressed on the fly,
+// recognised by its first bytes. On a terminal a progress bar on stderr
+// follows the bytes read. A path clarifai://USER_ID/APP_ID pulls the app
+// instead (model and workflow annotations included, marked by their
+// annotator kind). Errors name the source as the user gave it.
 func openSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions, extra ...dataset.Option) (*source, error) {
 	if clarifai.IsAppURL(path) {
 		return openAppSource(ctx, ios, path, o, extra...)
@@ -88,13 +91,12 @@ func openSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions
 		name = "<stdin>"
 		r = ios.In
 	} else {
-		f, err := os.Open(path)
+		f, err := openFile(path, "dataset")
 		if err != nil {
 			return nil, err
 		}
 		closers = append(closers, f)
 		r = f
-		name = filepath.Base(path)
 		if ios.ErrTTY {
 			if st, err := f.Stat(); err == nil && st.Size() > 8<<20 {
 				bar := progressbar.NewOptions64(st.Size(),
@@ -110,6 +112,14 @@ func openSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions
 			}
 		}
 	}
+	r, z, err := decompress(r, name)
+	if err != nil {
+		closeAll(closers)
+		return nil, err
+	}
+	if z != nil {
+		closers = append([]io.Closer{z}, closers...)
+	}
 	opts, err := o.readerOptions(name)
 	if err != nil {
 		closeAll(closers)
@@ -118,9 +128,35 @@ func openSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions
 	rd, err := dataset.NewReader(ctx, r, append(opts, extra...)...)
 	if err != nil {
 		closeAll(closers)
-		return nil, err
+		return nil, explainKind(err)
 	}
 	return &source{Reader: rd, closers: closers}, nil
+}
+
+// openFile opens a file the user named as what ("dataset", "relations
+// file"); a folder is an error that says so, with the path as given.
+func openFile(path, what string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // *fs.PathError: "open PATH: no such file or directory"
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s is a folder; want a %s file", path, what)
+	}
+	return f, nil
+}
+
+// explainKind adds what to do when a file of another kind was given as a
+// dataset.
+func explainKind(err error) error {
+	switch {
+	case errors.Is(err, dataset.ErrRelationsFile):
+		return fmt.Errorf("%w; pass it with --relations FILE next to a dataset", err)
+	case errors.Is(err, dataset.ErrSuggestionsFile):
+		return fmt.Errorf("%w; review it, then write it back with curate apply SOURCE FILE", err)
+	}
+	return err
 }
 
 func closeAll(cs []io.Closer) {
