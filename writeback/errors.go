@@ -14,6 +14,10 @@ var (
 	ErrUnknownInput = errors.New("input not in the source")
 	// ErrConflict: two changes, or a change and the source, disagree.
 	ErrConflict = errors.New("conflicting annotations")
+	// ErrUnsafeEdit: a line can be edited only in a way the loader would
+	// read differently from what was meant (a repeated or case-folded
+	// key); it is left to the user.
+	ErrUnsafeEdit = errors.New("cannot edit the line safely")
 )
 
 // fieldError is a problem at a field of the line being read; toParseError

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 
 	"github.com/apache/arrow/go/v15/arrow"
 
@@ -52,7 +51,7 @@ func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow
 		return sum, err
 	}
 	sum.begin(cs, &opts)
-	ls := newLineScanner(src, opts.maxLine(), cs)
+	ls := newLineScanner(src, opts.maxLine(), cs, &opts)
 	defer ls.close()
 	bw := newWriteBehind(dst)
 	defer bw.Close()
@@ -71,23 +70,18 @@ func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow
 				sum.Lines = lineNo
 				return sum, toParseError(opts.Name, int(lineNo), l.err)
 			}
-			if l.ic.seen {
-				continue
-			}
-			line := batch.buf[l.start:l.end]
-			edits, err := m.apply(line[:l.body], &l.parsed, lineNo)
+			out, err := m.claim(&l.parsed, lineNo)
 			if err != nil {
 				bw.Write(batch.buf[pos:l.start])
 				sum.Lines = lineNo
 				return sum, toParseError(opts.Name, int(lineNo), err)
 			}
-			if len(edits) == 0 {
+			if out == nil {
 				continue
 			}
 			bw.Write(batch.buf[pos:l.start])
-			if err := writeEdited(bw, line, edits); err != nil {
-				return sum, err
-			}
+			bw.Write(out)
+			bw.Write(batch.buf[l.start+l.body : l.end]) // the line ending
 			pos = l.end
 		}
 		if _, err := bw.Write(batch.buf[pos:batch.end]); err != nil {
@@ -111,71 +105,78 @@ type edit struct {
 	text    []byte
 }
 
-func writeEdited(w io.Writer, line []byte, edits []edit) error {
-	if len(edits) == 0 {
-		_, err := w.Write(line)
-		return err
-	}
+// appendEdited appends line with the edits made.
+func appendEdited(dst, line []byte, edits []edit) []byte {
 	slices.SortStableFunc(edits, func(a, b edit) int { return a.at - b.at })
 	pos := 0
 	for _, e := range edits {
-		w.Write(line[pos:e.at])
-		w.Write(e.text)
+		dst = append(dst, line[pos:e.at]...)
+		dst = append(dst, e.text...)
 		pos = e.end
 	}
-	_, err := w.Write(line[pos:])
-	return err
+	return append(dst, line[pos:]...)
 }
 
-// jsonMerger edits one input line at a time.
+// jsonMerger settles the changes of one input line at a time. Lines are
+// parsed and their edits prepared by the scanning goroutines (parse, which
+// only reads the change set); the caller claims them in file order
+// (claim), which is the only step that changes state.
 type jsonMerger struct {
-	cs    *changeSet
-	opts  *Options
-	sum   *Summary
-	edits []edit
-	found []conceptHit
-	added []byte
+	cs   *changeSet
+	opts *Options
+	sum  *Summary
 }
 
-// conceptHit is an existing data.concepts entry for a changed concept.
+// conceptHit is an existing data.concepts entry for a changed concept: a
+// place write-back may edit.
 type conceptHit struct {
 	change int32 // index into changeSet.all
 	value  float32
 	valAt  dataset.JSONSpan // the value's span; Start < 0 when the entry has no "value"
 	objEnd int              // end of the entry's last member, where a value is inserted
-	// inAnnotation: the entry is in a user's annotations[] record. It
-	// counts for "present" and conflicts but is never edited.
-	inAnnotation bool
 }
 
-// parsedLine is what parse finds in a line with changes. It only reads
-// the change set, so the scanning goroutine can do it ahead of the caller.
+// outcome is the decision for one change of a line, applied when the line
+// is claimed.
+type outcome struct {
+	change int32
+	state  Action
+	old    float32
+	hadOld bool
+}
+
+// parsedLine is what parse makes of a line with changes.
 type parsedLine struct {
-	err    error            // the line cannot be read: report it before anything else
-	ic     *inputChanges    // the changes for the line's (last) id; nil: none
-	late   error            // reported only if the line is claimed for ic
-	add    dataset.JSONSpan // where new entries go (replacing add.Start:add.End)
-	prefix string           // text before the new entries
-	suffix string           // text after them
-	found  []conceptHit     // existing entries for changed concepts
+	err      error         // the line cannot be read: report it before anything else
+	ic       *inputChanges // the changes for the line's input, as the loader reads its id; nil: none
+	late     error         // reported only if the line is claimed for ic
+	out      []byte        // the edited line without its ending; nil: unchanged
+	outcomes []outcome
+	hits     []conceptHit
+	in       dataset.Input
 }
 
-// parse scans a line whose leading id has changes. found is appended to
-// p.found's storage, which the caller owns.
-func (m *jsonMerger) parse(b []byte, start int, p *parsedLine) {
-	id, data, anns := noSpan, dataset.JSONMember{Value: noSpan}, noSpan
-	nData := 0
+// parse reads a line whose leading id has changes and decides them as if
+// the line were the first for its input. What is present is what the
+// loader reads ([dataset.DecodeJSONInput]); the byte scanner only finds
+// where edits go, and the edited line is read again by the loader to make
+// sure it holds exactly what was meant, so the two can never disagree in
+// the output.
+func parse(cs *changeSet, opts *Options, b []byte, start int, p *parsedLine) {
+	out := p.out[:0]
+	p.ic, p.late, p.out, p.outcomes, p.hits = nil, nil, nil, p.outcomes[:0], p.hits[:0]
+	p.in = dataset.Input{Annotations: p.in.Annotations[:0]}
+	if p.err = dataset.DecodeJSONInput(b[start:], 0, &p.in, dataset.WithSoftValues(true)); p.err != nil {
+		return
+	}
+	if p.ic = cs.byInput[p.in.ID]; p.ic == nil {
+		return
+	}
+	data, nData := dataset.JSONMember{Value: noSpan}, 0
 	top, err := dataset.ScanJSONObject(b, start, func(mb dataset.JSONMember) error {
-		// Member keys are case-insensitive, and the last one wins, as in
-		// encoding/json which the loaders use.
-		switch {
-		case dataset.JSONKeyIs(b, mb.Key, "id"):
-			id = mb.Value
-		case dataset.JSONKeyIs(b, mb.Key, "data"):
+		if dataset.JSONKeyIs(b, mb.Key, "data") {
 			data = mb
 			nData++
-		case dataset.JSONKeyIs(b, mb.Key, "annotations"):
-			anns = mb.Value
 		}
 		return nil
 	})
@@ -183,48 +184,41 @@ func (m *jsonMerger) parse(b []byte, start int, p *parsedLine) {
 		p.err = err
 		return
 	}
-	if id.Start < 0 || b[id.Start] != '"' {
-		p.err = &fieldError{"id", fmt.Errorf("%w: missing input id", dataset.ErrShape)}
-		return
-	}
-	ic := m.lookup(b[id.Start:id.End])
-	if ic == nil {
-		return
-	}
-	p.ic = ic
-	if nData > 1 {
-		p.late = &fieldError{"data", fmt.Errorf("%w: the key appears %d times", dataset.ErrShape, nData)}
-		return
-	}
-	m.found = p.found[:0]
-	defer func() { p.found = m.found }()
 	// New entries go at add (replacing add.Start:add.End, a null, when
 	// that is not empty), wrapped in prefix and suffix.
+	var add dataset.JSONSpan
+	var prefix, suffix string
 	switch {
+	case nData > 1:
+		p.late = &fieldError{"data", fmt.Errorf("%w: the key appears %d times", dataset.ErrShape, nData)}
+		return
 	case nData == 0:
-		p.add.Start, p.prefix = insertPoint(top, `"data":{"concepts":[`)
-		p.add.End, p.suffix = p.add.Start, "]}"
+		add.Start, prefix = insertPoint(top, `"data":{"concepts":[`)
+		add.End, suffix = add.Start, "]}"
 	case bytes.Equal(b[data.Value.Start:data.Value.End], []byte("null")):
-		p.add, p.prefix, p.suffix = data.Value, `{"concepts":[`, "]}"
-	case b[data.Value.Start] == '{':
-		p.add, p.prefix, p.suffix, err = m.concepts(b, data.Value.Start, ic)
-		if err != nil {
+		add, prefix, suffix = data.Value, `{"concepts":[`, "]}"
+	default:
+		if add, prefix, suffix, err = concepts(cs, b, data.Value.Start, p); err != nil {
 			p.late = err
 			return
 		}
-	default:
-		p.late = &fieldError{"data", fmt.Errorf("%w: want an object", dataset.ErrShape)}
+	}
+	edits, added := decide(cs, opts, p)
+	if len(added) > 0 {
+		text := make([]byte, 0, len(prefix)+len(added)+len(suffix))
+		text = append(append(append(text, prefix...), added...), suffix...)
+		edits = append(edits, edit{at: add.Start, end: add.End, text: text})
+	}
+	if len(edits) == 0 {
 		return
 	}
-	if anns.Start >= 0 && b[anns.Start] == '[' {
-		if err := m.annotations(b, anns.Start, ic); err != nil {
-			p.late = err
-		}
-	}
+	p.out = appendEdited(out, b, edits)
+	p.late = verify(cs, p, start)
 }
 
-// apply claims a parsed line for its input and returns its edits.
-func (m *jsonMerger) apply(b []byte, p *parsedLine, lineNo int64) ([]edit, error) {
+// claim takes a parsed line for its input and returns its edited text
+// (nil: copy the line as it is).
+func (m *jsonMerger) claim(p *parsedLine, lineNo int64) ([]byte, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
@@ -236,14 +230,12 @@ func (m *jsonMerger) apply(b []byte, p *parsedLine, lineNo int64) ([]edit, error
 	if p.late != nil {
 		return nil, p.late
 	}
-	m.edits, m.found = m.edits[:0], p.found
-	m.decide(b, ic, lineNo)
-	if len(m.added) > 0 {
-		text := make([]byte, 0, len(p.prefix)+len(m.added)+len(p.suffix))
-		text = append(append(append(text, p.prefix...), m.added...), p.suffix...)
-		m.edits = append(m.edits, edit{at: p.add.Start, end: p.add.End, text: text})
+	for _, o := range p.outcomes {
+		c := &m.cs.all[o.change]
+		c.state, c.old, c.hadOld = o.state, o.old, o.hadOld
+		m.sum.tally(c, m.opts, lineNo)
 	}
-	return m.edits, nil
+	return p.out, nil
 }
 
 // insertPoint returns where a new member or element goes in o, and the
@@ -254,8 +246,6 @@ func insertPoint(o dataset.JSONObject, text string) (int, string) {
 	}
 	return o.LastEnd, "," + text
 }
-
-func (m *jsonMerger) lookup(q []byte) *inputChanges { return m.cs.lookupQuoted(q) }
 
 // lookupQuoted returns the changes for the input whose id is the JSON
 // string q (with its quotes), or nil. It only reads cs, so the scanning
@@ -272,9 +262,9 @@ func (cs *changeSet) lookupQuoted(q []byte) *inputChanges {
 }
 
 // concepts finds the data.concepts array in the data object at b[i],
-// records the entries of changed concepts, and returns where new entries
-// go with the text around them.
-func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add dataset.JSONSpan, prefix, suffix string, err error) {
+// records the entries of changed concepts in p.hits, and returns where new
+// entries go with the text around them.
+func concepts(cs *changeSet, b []byte, i int, p *parsedLine) (add dataset.JSONSpan, prefix, suffix string, err error) {
 	arr := dataset.JSONMember{Value: noSpan}
 	n := 0
 	obj, err := dataset.ScanJSONObject(b, i, func(mb dataset.JSONMember) error {
@@ -300,7 +290,7 @@ func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add dataset.JS
 		return add, "", "", &fieldError{"data.concepts", fmt.Errorf("%w: want an array", dataset.ErrShape)}
 	}
 	list, err := dataset.ScanJSONArray(b, arr.Value.Start, func(k int, el dataset.JSONSpan) error {
-		return m.entry(b, "data.concepts", k, el, ic, false)
+		return entry(cs, b, k, el, p)
 	})
 	if err != nil {
 		var fe *fieldError
@@ -315,9 +305,10 @@ func (m *jsonMerger) concepts(b []byte, i int, ic *inputChanges) (add dataset.JS
 }
 
 // entry records a data.concepts element if it is for a changed concept.
-func (m *jsonMerger) entry(b []byte, path string, k int, el dataset.JSONSpan, ic *inputChanges, inAnnotation bool) error {
+func entry(cs *changeSet, b []byte, k int, el dataset.JSONSpan, p *parsedLine) error {
+	path := fmt.Sprintf("data.concepts[%d]", k)
 	if b[el.Start] != '{' {
-		return &fieldError{fmt.Sprintf("%s[%d]", path, k), fmt.Errorf("%w: want an object", dataset.ErrShape)}
+		return &fieldError{path, fmt.Errorf("%w: want an object", dataset.ErrShape)}
 	}
 	id, val := noSpan, noSpan
 	o, err := dataset.ScanJSONObject(b, el.Start, func(mb dataset.JSONMember) error {
@@ -330,146 +321,148 @@ func (m *jsonMerger) entry(b []byte, path string, k int, el dataset.JSONSpan, ic
 		return nil
 	})
 	if err != nil {
-		return &fieldError{fmt.Sprintf("%s[%d]", path, k), err}
+		return &fieldError{path, err}
 	}
 	if id.Start < 0 {
 		return nil // the loader reports it; nothing here can match
 	}
-	for _, ci := range ic.idx {
-		if !dataset.JSONStringEquals(b[id.Start:id.End], m.cs.all[ci].conceptID) {
+	for _, ci := range p.ic.idx {
+		if !dataset.JSONStringEquals(b[id.Start:id.End], cs.all[ci].conceptID) {
 			continue
 		}
-		h := conceptHit{change: ci, value: dataset.Positive, valAt: val, objEnd: o.LastEnd, inAnnotation: inAnnotation}
-		if val.Start >= 0 && !bytes.Equal(b[val.Start:val.End], []byte("null")) {
-			f, err := strconv.ParseFloat(string(b[val.Start:val.End]), 64)
-			if err != nil {
-				return &fieldError{fmt.Sprintf("%s[%d].value", path, k), valueError("a number", string(b[val.Start:val.End]))}
-			}
-			h.value = float32(f)
+		var raw []byte
+		if val.Start >= 0 {
+			raw = b[val.Start:val.End]
 		}
-		m.found = append(m.found, h)
+		v, _, err := dataset.ParseJSONValue(raw, false, true)
+		if err != nil {
+			return &fieldError{path + ".value", err}
+		}
+		p.hits = append(p.hits, conceptHit{change: ci, value: v, valAt: val, objEnd: o.LastEnd})
 	}
 	return nil
 }
 
-// annotations records the entries of changed concepts in the labels of
-// users in the top-level annotations array (model and workflow records
-// carry scores, not labels, and are ignored, as the loaders treat them).
-func (m *jsonMerger) annotations(b []byte, i int, ic *inputChanges) error {
-	_, err := dataset.ScanJSONArray(b, i, func(k int, el dataset.JSONSpan) error {
-		if b[el.Start] != '{' {
-			return nil
+// decide settles each change of the input against what the loader reads
+// (p.in) and returns the edits and the text of new entries.
+func decide(cs *changeSet, opts *Options, p *parsedLine) (edits []edit, added []byte) {
+	for _, ci := range p.ic.idx {
+		c := &cs.all[ci]
+		o := outcome{change: ci, state: ActionAdded}
+		differs := false
+		for _, a := range p.in.Annotations {
+			if a.ConceptID != c.conceptID || a.AnnotatorKind == dataset.AnnotatorModel || a.AnnotatorKind == dataset.AnnotatorWorkflow {
+				continue // model output carries scores, not labels
+			}
+			if !o.hadOld {
+				o.old, o.hadOld = a.Value, true
+			}
+			differs = differs || a.Value != c.value
 		}
-		data := noSpan
-		hasModelVersion, workerUser, workerAuto := false, false, false
-		_, err := dataset.ScanJSONObject(b, el.Start, func(mb dataset.JSONMember) error {
-			switch {
-			case dataset.JSONKeyIs(b, mb.Key, "data"):
-				data = mb.Value
-			case dataset.JSONKeyIs(b, mb.Key, "model_version_id"):
-				v := b[mb.Value.Start:mb.Value.End]
-				hasModelVersion = len(v) > 2 && v[0] == '"'
-			case dataset.JSONKeyIs(b, mb.Key, "worker") && b[mb.Value.Start] == '{':
-				dataset.ScanJSONObject(b, mb.Value.Start, func(w dataset.JSONMember) error {
-					switch {
-					case dataset.JSONKeyIs(b, w.Key, "user"):
-						workerUser = true
-					case dataset.JSONKeyIs(b, w.Key, "model"), dataset.JSONKeyIs(b, w.Key, "workflow"):
-						workerAuto = true
-					}
-					return nil
-				})
+		inData, dataDiffers := false, false
+		for _, h := range p.hits {
+			if h.change == ci {
+				inData = true
+				dataDiffers = dataDiffers || h.value != c.value
 			}
-			return nil
-		})
-		// The loaders' precedence: worker.user, then worker.model or
-		// workflow, then model_version_id.
-		label := workerUser || (!workerAuto && !hasModelVersion)
-		if err != nil || !label || data.Start < 0 || b[data.Start] != '{' {
-			return err
 		}
-		path := fmt.Sprintf("annotations[%d].data.concepts", k)
-		_, err = dataset.ScanJSONObject(b, data.Start, func(mb dataset.JSONMember) error {
-			if !dataset.JSONKeyIs(b, mb.Key, "concepts") || b[mb.Value.Start] != '[' {
-				return nil
-			}
-			_, err := dataset.ScanJSONArray(b, mb.Value.Start, func(j int, c dataset.JSONSpan) error {
-				return m.entry(b, path, j, c, ic, true)
-			})
-			return err
-		})
-		return err
-	})
-	var fe *fieldError
-	if err != nil && !errors.As(err, &fe) {
-		err = &fieldError{"annotations", err}
-	}
-	return err
-}
-
-// decide settles each change of the input against the entries found, adds
-// the edits and the text of new entries, and tallies the outcomes.
-func (m *jsonMerger) decide(b []byte, ic *inputChanges, lineNo int64) {
-	m.added = m.added[:0]
-	for _, ci := range ic.idx {
-		c := &m.cs.all[ci]
-		c.state = ActionAdded
-		differs, inData, dataDiffers := false, false, false
-		for _, h := range m.found {
-			if h.change != ci {
-				continue
-			}
-			if !c.hadOld {
-				c.old, c.hadOld = h.value, true
-			}
-			if h.value != c.value {
-				differs = true
-				dataDiffers = dataDiffers || !h.inAnnotation
-			}
-			inData = inData || !h.inAnnotation
-		}
-		if c.hadOld && differs && m.opts.Force && !dataDiffers {
+		if o.hadOld && differs && opts.Force && !dataDiffers {
 			// Only a user's annotations[] record disagrees, which is left
 			// as it is: state the forced value in data.concepts, unless a
 			// forced run already did.
-			c.state = ActionPresent
+			o.state = ActionPresent
 			if !inData {
-				c.state = ActionUpdated
+				o.state = ActionUpdated
 			}
 		}
 		switch {
-		case !c.hadOld || c.state == ActionUpdated:
-			if len(m.added) > 0 {
-				m.added = append(m.added, ',')
+		case !o.hadOld || o.state == ActionUpdated:
+			if len(added) > 0 {
+				added = append(added, ',')
 			}
-			m.added = append(m.added, `{"id":`...)
-			m.added = dataset.AppendJSONString(m.added, c.conceptID)
+			added = append(added, `{"id":`...)
+			added = dataset.AppendJSONString(added, c.conceptID)
 			if c.conceptName != "" {
-				m.added = append(m.added, `,"name":`...)
-				m.added = dataset.AppendJSONString(m.added, c.conceptName)
+				added = append(added, `,"name":`...)
+				added = dataset.AppendJSONString(added, c.conceptName)
 			}
-			m.added = append(m.added, `,"value":`...)
-			m.added = appendValue(m.added, c.value)
-			m.added = append(m.added, '}')
-		case !differs || c.state == ActionPresent:
-			c.state = ActionPresent
-		case !m.opts.Force:
-			c.state = ActionRefused
+			added = append(added, `,"value":`...)
+			added = appendValue(added, c.value)
+			added = append(added, '}')
+		case !differs || o.state == ActionPresent:
+			o.state = ActionPresent
+		case !opts.Force:
+			o.state = ActionRefused
 		default:
-			c.state = ActionUpdated
-			for _, h := range m.found {
-				if h.change != ci || h.value == c.value || h.inAnnotation {
+			o.state = ActionUpdated
+			for _, h := range p.hits {
+				if h.change != ci || h.value == c.value {
 					continue
 				}
 				if h.valAt.Start >= 0 {
-					m.edits = append(m.edits, edit{at: h.valAt.Start, end: h.valAt.End, text: appendValue(nil, c.value)})
+					edits = append(edits, edit{at: h.valAt.Start, end: h.valAt.End, text: appendValue(nil, c.value)})
 				} else {
-					m.edits = append(m.edits, edit{at: h.objEnd, end: h.objEnd, text: appendValue([]byte(`,"value":`), c.value)})
+					edits = append(edits, edit{at: h.objEnd, end: h.objEnd, text: appendValue([]byte(`,"value":`), c.value)})
 				}
 			}
 		}
-		m.sum.tally(c, m.opts, lineNo)
+		p.outcomes = append(p.outcomes, o)
 	}
+	return edits, added
+}
+
+// verify reads the edited line with the loader and checks that it holds
+// what the line held, with the edited data.concepts entries at their new
+// value and the new entries added, and nothing else changed.
+func verify(cs *changeSet, p *parsedLine, start int) error {
+	var after dataset.Input
+	if err := dataset.DecodeJSONInput(p.out[start:], 0, &after, dataset.WithSoftValues(true)); err != nil {
+		return fmt.Errorf("%w: the edited line does not load: %v", ErrUnsafeEdit, err)
+	}
+	type key struct {
+		concept, annID, who string
+		kind                dataset.AnnotatorKind
+		value               float32
+	}
+	want := make(map[key]int, len(p.in.Annotations)+len(p.outcomes))
+	for _, a := range p.in.Annotations {
+		want[key{a.ConceptID, a.AnnotationID, a.Annotator, a.AnnotatorKind, a.Value}]++
+	}
+	for _, o := range p.outcomes {
+		c := &cs.all[o.change]
+		switch {
+		case o.state == ActionAdded, o.state == ActionUpdated && !hitDiffers(p, o.change, c.value):
+			want[key{c.conceptID, "", "", dataset.AnnotatorUnknown, c.value}]++
+		case o.state == ActionUpdated:
+			for _, h := range p.hits {
+				if h.change == o.change && h.value != c.value {
+					want[key{c.conceptID, "", "", dataset.AnnotatorUnknown, h.value}]--
+					want[key{c.conceptID, "", "", dataset.AnnotatorUnknown, c.value}]++
+				}
+			}
+		}
+	}
+	for _, a := range after.Annotations {
+		want[key{a.ConceptID, a.AnnotationID, a.Annotator, a.AnnotatorKind, a.Value}]--
+	}
+	for k, n := range want {
+		if n != 0 {
+			return fmt.Errorf("%w: the loader would read %s=%v %s after the edit", ErrUnsafeEdit, k.concept, k.value, map[bool]string{true: "once less", false: "once more"}[n > 0])
+		}
+	}
+	if after.ID != p.in.ID {
+		return fmt.Errorf("%w: the loader would read the id %q after the edit", ErrUnsafeEdit, after.ID)
+	}
+	return nil
+}
+
+func hitDiffers(p *parsedLine, ci int32, v float32) bool {
+	for _, h := range p.hits {
+		if h.change == ci && h.value != v {
+			return true
+		}
+	}
+	return false
 }
 
 func appendValue(dst []byte, v float32) []byte {

@@ -57,7 +57,7 @@ type lineScanner struct {
 	once sync.Once
 }
 
-func newLineScanner(r io.Reader, maxLine int, cs *changeSet) *lineScanner {
+func newLineScanner(r io.Reader, maxLine int, cs *changeSet, opts *Options) *lineScanner {
 	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
 	n := ioBuffers + 1 + workers
 	s := &lineScanner{
@@ -72,7 +72,7 @@ func newLineScanner(r io.Reader, maxLine int, cs *changeSet) *lineScanner {
 	for range workers {
 		go func() {
 			for b := range s.work {
-				b.scan(cs, maxLine)
+				b.scan(cs, opts, maxLine)
 				close(b.ready)
 			}
 		}()
@@ -175,7 +175,7 @@ func (s *lineScanner) run(r io.Reader, maxLine int) {
 }
 
 // scan splits buf[:whole] into lines and keeps those that need the caller.
-func (b *lineBatch) scan(cs *changeSet, maxLine int) {
+func (b *lineBatch) scan(cs *changeSet, opts *Options, maxLine int) {
 	b.lines, b.count, b.end = b.lines[:0], 0, 0
 	first := b.first
 	for pos := 0; pos < b.whole; {
@@ -183,7 +183,7 @@ func (b *lineBatch) scan(cs *changeSet, maxLine int) {
 		if k := bytes.IndexByte(b.buf[pos:b.whole], '\n'); k >= 0 {
 			end = pos + k + 1
 		}
-		b.add(cs, pos, end, first)
+		b.add(cs, opts, pos, end, first)
 		first = false
 		pos = end
 	}
@@ -195,7 +195,7 @@ func (b *lineBatch) scan(cs *changeSet, maxLine int) {
 
 // add counts the line buf[start:end] and keeps it if its id has changes
 // or it cannot be scanned.
-func (b *lineBatch) add(cs *changeSet, start, end int, first bool) {
+func (b *lineBatch) add(cs *changeSet, opts *Options, start, end int, first bool) {
 	l := scanLine(b.buf, start, end, first)
 	l.n = b.count
 	b.count++
@@ -209,12 +209,11 @@ func (b *lineBatch) add(cs *changeSet, start, end int, first bool) {
 		}
 		// Parse the line here, ahead of the caller, which only settles
 		// the changes and writes.
-		m := jsonMerger{cs: cs}
 		if k := len(b.lines); k < cap(b.lines) {
-			l.parsed.found = b.lines[:k+1][k].parsed.found[:0] // reuse
+			l.parsed = b.lines[:k+1][k].parsed // reuse its storage
 		}
 		line := b.buf[start:end]
-		m.parse(line[:l.body], l.from, &l.parsed)
+		parse(cs, opts, line[:l.body], l.from, &l.parsed)
 	}
 	b.lines = append(b.lines, l)
 }
