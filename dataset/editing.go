@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // The loaders' own reading of lines, values and formats, for packages that
@@ -72,18 +73,50 @@ func CSVRow(rec []string, header map[string]int, line int, opts ...Option) (Anno
 	return csvLongForm(rec, header, line, &cfg)
 }
 
-// DecodeJSONInput decodes one Clarifai input object (a JSONL line) into in
-// as the JSON loaders do: the same key matching, null handling and value
-// rules. in's annotations are appended to. A problem is a [*ParseError]
-// naming line and the field. [WithName], [WithSoftValues] and
-// [WithStrictValues] apply.
-func DecodeJSONInput(b []byte, line int, in *Input, opts ...Option) error {
+// LineAnnotations decodes one Clarifai input object (a JSONL line) as the
+// JSON loaders do, with the same fast path and reference decoder, key
+// matching, null handling and value rules, and appends the annotations
+// they read from it to dst, in the loader's order: data.concepts, then
+// each element of "annotations". It returns the input's id. A problem is
+// a [*ParseError] naming line and the field. [WithName], [WithSoftValues]
+// and [WithStrictValues] apply.
+func LineAnnotations(dst []Annotation, b []byte, line int, opts ...Option) (string, []Annotation, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if err := decodeInputJSON(b, in, &cfg); err != nil {
-		return toParseError(cfg.name, line, err)
+	p := linePool.Get().(*fastParser)
+	defer linePool.Put(p)
+	p.soft, p.strict = cfg.soft, cfg.strict
+	if p.parseLine(b) {
+		id := string(p.id)
+		add := func(c *fastConcept, a *fastAnnot) {
+			ann := Annotation{InputID: id, ConceptID: string(c.id), ConceptName: string(c.name), Value: c.value, Source: c.src}
+			if a != nil {
+				ann.AnnotationID, ann.Annotator, ann.AnnotatorKind = string(a.id), string(a.who), a.kind
+			}
+			dst = append(dst, ann)
+		}
+		for i := range p.concepts { // the order of fastParser.emit
+			if c := &p.concepts[i]; c.ann < 0 {
+				add(c, nil)
+			}
+		}
+		for j := range p.annots {
+			for i := range p.concepts {
+				if c := &p.concepts[i]; c.ann == j {
+					add(c, &p.annots[j])
+				}
+			}
+		}
+		return id, dst, nil
 	}
-	return nil
+	var in Input
+	in.Annotations = dst
+	if err := decodeInputJSON(b, &in, &cfg); err != nil {
+		return "", dst, toParseError(cfg.name, line, err)
+	}
+	return in.ID, in.Annotations, nil
 }
+
+var linePool = sync.Pool{New: func() any { return new(fastParser) }}

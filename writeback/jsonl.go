@@ -153,23 +153,23 @@ type parsedLine struct {
 	out      []byte        // the edited line without its ending; nil: unchanged
 	outcomes []outcome
 	hits     []conceptHit
-	in       dataset.Input
+	id       string               // the input's id, as the loader reads it
+	anns     []dataset.Annotation // the annotations the loader reads from the line
 }
 
 // parse reads a line whose leading id has changes and decides them as if
 // the line were the first for its input. What is present is what the
-// loader reads ([dataset.DecodeJSONInput]); the byte scanner only finds
+// loader reads ([dataset.LineAnnotations]); the byte scanner only finds
 // where edits go, and the edited line is read again by the loader to make
 // sure it holds exactly what was meant, so the two can never disagree in
 // the output.
 func parse(cs *changeSet, opts *Options, b []byte, start int, p *parsedLine) {
 	out := p.out[:0]
 	p.ic, p.late, p.out, p.outcomes, p.hits = nil, nil, nil, p.outcomes[:0], p.hits[:0]
-	p.in = dataset.Input{Annotations: p.in.Annotations[:0]}
-	if p.err = dataset.DecodeJSONInput(b[start:], 0, &p.in, dataset.WithSoftValues(true)); p.err != nil {
+	if p.id, p.anns, p.err = dataset.LineAnnotations(p.anns[:0], b[start:], 0, dataset.WithSoftValues(true)); p.err != nil {
 		return
 	}
-	if p.ic = cs.byInput[p.in.ID]; p.ic == nil {
+	if p.ic = cs.byInput[p.id]; p.ic == nil {
 		return
 	}
 	data, nData := dataset.JSONMember{Value: noSpan}, 0
@@ -344,13 +344,13 @@ func entry(cs *changeSet, b []byte, k int, el dataset.JSONSpan, p *parsedLine) e
 }
 
 // decide settles each change of the input against what the loader reads
-// (p.in) and returns the edits and the text of new entries.
+// (p.anns) and returns the edits and the text of new entries.
 func decide(cs *changeSet, opts *Options, p *parsedLine) (edits []edit, added []byte) {
 	for _, ci := range p.ic.idx {
 		c := &cs.all[ci]
 		o := outcome{change: ci, state: ActionAdded}
 		differs := false
-		for _, a := range p.in.Annotations {
+		for _, a := range p.anns {
 			if a.ConceptID != c.conceptID || a.AnnotatorKind == dataset.AnnotatorModel || a.AnnotatorKind == dataset.AnnotatorWorkflow {
 				continue // model output carries scores, not labels
 			}
@@ -415,8 +415,8 @@ func decide(cs *changeSet, opts *Options, p *parsedLine) (edits []edit, added []
 // what the line held, with the edited data.concepts entries at their new
 // value and the new entries added, and nothing else changed.
 func verify(cs *changeSet, p *parsedLine, start int) error {
-	var after dataset.Input
-	if err := dataset.DecodeJSONInput(p.out[start:], 0, &after, dataset.WithSoftValues(true)); err != nil {
+	id, after, err := dataset.LineAnnotations(nil, p.out[start:], 0, dataset.WithSoftValues(true))
+	if err != nil {
 		return fmt.Errorf("%w: the edited line does not load: %v", ErrUnsafeEdit, err)
 	}
 	type key struct {
@@ -424,8 +424,8 @@ func verify(cs *changeSet, p *parsedLine, start int) error {
 		kind                dataset.AnnotatorKind
 		value               float32
 	}
-	want := make(map[key]int, len(p.in.Annotations)+len(p.outcomes))
-	for _, a := range p.in.Annotations {
+	want := make(map[key]int, len(p.anns)+len(p.outcomes))
+	for _, a := range p.anns {
 		want[key{a.ConceptID, a.AnnotationID, a.Annotator, a.AnnotatorKind, a.Value}]++
 	}
 	for _, o := range p.outcomes {
@@ -442,7 +442,7 @@ func verify(cs *changeSet, p *parsedLine, start int) error {
 			}
 		}
 	}
-	for _, a := range after.Annotations {
+	for _, a := range after {
 		want[key{a.ConceptID, a.AnnotationID, a.Annotator, a.AnnotatorKind, a.Value}]--
 	}
 	for k, n := range want {
@@ -450,8 +450,8 @@ func verify(cs *changeSet, p *parsedLine, start int) error {
 			return fmt.Errorf("%w: the loader would read %s=%v %s after the edit", ErrUnsafeEdit, k.concept, k.value, map[bool]string{true: "once less", false: "once more"}[n > 0])
 		}
 	}
-	if after.ID != p.in.ID {
-		return fmt.Errorf("%w: the loader would read the id %q after the edit", ErrUnsafeEdit, after.ID)
+	if id != p.id {
+		return fmt.Errorf("%w: the loader would read the id %q after the edit", ErrUnsafeEdit, id)
 	}
 	return nil
 }
