@@ -120,6 +120,9 @@ type Summary struct {
 	// Preview holds the first Options.Preview written changes in
 	// source order; Refusals the first refused ones.
 	Preview, Refusals []Change
+	// Source fingerprints the source read (Name is Options.Name; Size is
+	// left to the caller, who knows the file).
+	Source Source
 }
 
 // Written is the number of annotations written (added or updated).

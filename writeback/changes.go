@@ -34,7 +34,9 @@ type ReadOptions struct {
 // [dataset.ChangesSchema], the one form every write-back function takes.
 // Blank lines are skipped and unknown fields ignored. Values must be
 // stated and be 0 or 1; "accept" is true, false, null or absent (true):
-// a reviewer's verdict. A bad line is a [*dataset.ParseError] naming the
+// a reviewer's verdict. A first line {"curate_source":{…}}, as
+// [WriteSource] writes it, records the source the suggestions were made
+// from ([SourceOf]). A bad line is a [*dataset.ParseError] naming the
 // line and field. The caller releases the table.
 func ReadChanges(ctx context.Context, r io.Reader, opts ReadOptions) (arrow.Table, error) {
 	mem := opts.Allocator
@@ -56,6 +58,8 @@ func ReadChanges(ctx context.Context, r io.Reader, opts ReadOptions) (arrow.Tabl
 			rec.Release()
 		}
 	}()
+	var src *Source
+	first := true
 	for {
 		if lines.Line()%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -76,6 +80,14 @@ func ReadChanges(ctx context.Context, r io.Reader, opts ReadOptions) (arrow.Tabl
 		if isBlank(line) {
 			continue
 		}
+		if first {
+			first = false
+			if src, err = readSourceLine(line); err != nil {
+				return nil, toParseError(name, lines.Line(), err)
+			} else if src != nil {
+				continue
+			}
+		}
 		if err := appendChange(b, line, int64(lines.Line())); err != nil {
 			return nil, toParseError(name, lines.Line(), err)
 		}
@@ -84,7 +96,7 @@ func ReadChanges(ctx context.Context, r io.Reader, opts ReadOptions) (arrow.Tabl
 		}
 	}
 	recs = append(recs, b.NewRecord())
-	return array.NewTableFromRecords(schema, recs), nil
+	return array.NewTableFromRecords(withSource(schema, src), recs), nil
 }
 
 // appendChange decodes one suggestion and appends it; nothing is appended

@@ -1,6 +1,7 @@
 package writeback_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -90,4 +91,45 @@ func TestReadChangesErrors(t *testing.T) {
 			assert.ErrorIs(t, err, tt.is)
 		})
 	}
+}
+
+// A suggestions file records its source on its first line; ReadChanges
+// keeps it with the table, and Fingerprint of the source matches it after
+// an apply changed the file (ids stay, size does not).
+func TestSuggestionsSource(t *testing.T) {
+	ctx := context.Background()
+	src := `{"id":"a"}` + "\n" + `{"id":"b","data":{"concepts":[{"id":"dog","value":1}]}}` + "\n"
+	fp, err := writeback.Fingerprint(ctx, strings.NewReader(src), "animals.jsonl")
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, fp.Inputs)
+	assert.EqualValues(t, len(src), fp.Size)
+
+	var sugg bytes.Buffer
+	require.NoError(t, writeback.WriteSource(&sugg, fp))
+	sugg.WriteString(`{"input_id":"a","concept_id":"wolf","value":0}` + "\n")
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	tbl, err := writeback.ReadChanges(ctx, &sugg, writeback.ReadOptions{Name: "s.jsonl", Allocator: mem})
+	require.NoError(t, err)
+	defer tbl.Release()
+	assert.EqualValues(t, 1, tbl.NumRows())
+	rec, ok := writeback.SourceOf(tbl)
+	require.True(t, ok)
+	assert.Equal(t, fp, rec)
+
+	var out bytes.Buffer
+	sum, err := writeback.Apply(ctx, strings.NewReader(src), &out, tbl, writeback.Options{Name: "animals.jsonl"})
+	require.NoError(t, err)
+	assert.True(t, sum.Source.Same(rec), "the source read is the one recorded")
+	after, err := writeback.Fingerprint(ctx, &out, "animals.jsonl")
+	require.NoError(t, err)
+	assert.NotEqual(t, fp.Size, after.Size)
+	assert.True(t, after.Same(rec), "an applied file is still the same source")
+
+	other, err := writeback.Fingerprint(ctx, strings.NewReader(src+`{"id":"c"}`+"\n"), "other.jsonl")
+	require.NoError(t, err)
+	assert.False(t, other.Same(rec), "overlapping ids are another source")
+	csvSrc, err := writeback.Fingerprint(ctx, strings.NewReader("input_id,concept_id,value\nb,dog,1\na,cat,0\nb,cat,1\n"), "l.csv")
+	require.NoError(t, err)
+	assert.True(t, csvSrc.Same(rec), "the same ids in CSV, repeated rows counted once")
 }

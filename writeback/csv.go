@@ -31,8 +31,7 @@ import (
 // the header has them, in the file's line ending. Idempotence, unknown
 // inputs and errors are as in [ApplyJSONL]; an input exists when some row
 // names it.
-func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts Options) (Summary, error) {
-	var sum Summary
+func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts Options) (sum Summary, err error) {
 	cs, err := loadChanges(changes, &opts)
 	if err != nil {
 		return sum, err
@@ -78,6 +77,15 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 	firstAt := make(map[int32]int64) // change -> source line of its first row
 	differs := make(map[int32]bool)
 	dopts := []dataset.Option{dataset.WithName(opts.Name), dataset.WithSoftValues(true)}
+	seen := make(map[uint64]struct{}) // hashes of the distinct input ids
+	defer func() {
+		var ids idSum
+		for h := range seen {
+			ids.n++
+			ids.sum += h
+		}
+		sum.Source = ids.source(opts.Name)
+	}()
 	for rows := 0; ; rows++ {
 		if rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -93,6 +101,7 @@ func ApplyCSV(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.T
 			return fail(err)
 		}
 		end := cr.InputOffset()
+		seen[fnv64a([]byte(rec[iIn]))] = struct{}{}
 		ic := cs.byInput[rec[iIn]]
 		if ic == nil {
 			raw.prev = end

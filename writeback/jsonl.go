@@ -44,8 +44,7 @@ import (
 //
 // changes has the columns of [ChangesSchema] (input_id, concept_id and
 // value are required); nil means no changes.
-func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts Options) (Summary, error) {
-	var sum Summary
+func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow.Table, opts Options) (sum Summary, err error) {
 	cs, err := loadChanges(changes, &opts)
 	if err != nil {
 		return sum, err
@@ -56,6 +55,8 @@ func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow
 	bw := newWriteBehind(dst)
 	defer bw.Close()
 	m := jsonMerger{cs: cs, opts: &opts, sum: &sum}
+	var ids idSum
+	defer func() { sum.Source = ids.source(opts.Name) }()
 	for batch := ls.next(); batch != nil; batch = ls.next() {
 		if err := ctx.Err(); err != nil {
 			return sum, err
@@ -88,6 +89,7 @@ func ApplyJSONL(ctx context.Context, src io.Reader, dst io.Writer, changes arrow
 			return sum, err
 		}
 		sum.Lines = base + int64(batch.count)
+		ids.merge(batch.ids)
 		if batch.err != nil {
 			return sum, fmt.Errorf("dataset: reading %s: %w", opts.Name, batch.err)
 		}

@@ -38,6 +38,7 @@ type lineBatch struct {
 	count int           // lines in the batch
 	end   int           // end of the last line in buf
 	lines []scannedLine // the lines that need the caller, in order
+	ids   idSum         // of the batch's input ids
 	err   error         // a read error after these lines (not io.EOF)
 
 	whole   int           // buf[:whole] holds the lines to scan
@@ -176,7 +177,7 @@ func (s *lineScanner) run(r io.Reader, maxLine int) {
 
 // scan splits buf[:whole] into lines and keeps those that need the caller.
 func (b *lineBatch) scan(cs *changeSet, opts *Options, maxLine int) {
-	b.lines, b.count, b.end = b.lines[:0], 0, 0
+	b.lines, b.count, b.end, b.ids = b.lines[:0], 0, 0, idSum{}
 	first := b.first
 	for pos := 0; pos < b.whole; {
 		end := b.whole
@@ -203,6 +204,12 @@ func (b *lineBatch) add(cs *changeSet, opts *Options, start, end int, first bool
 	if l.err == nil {
 		if l.id.Start < 0 {
 			return
+		}
+		q := b.buf[start+l.id.Start : start+l.id.End]
+		if raw := q[1 : len(q)-1]; bytes.IndexByte(raw, '\\') < 0 {
+			b.ids.add(raw)
+		} else if id, ok := dataset.UnquoteJSON(q); ok {
+			b.ids.add([]byte(id))
 		}
 		if l.ic = cs.lookupQuoted(b.buf[start+l.id.Start : start+l.id.End]); l.ic == nil {
 			return
