@@ -17,8 +17,8 @@
 //     hard links ([ErrHardLinks]) unless [WithForce]: replacing it would
 //     split it from its other names.
 //   - [WithLock] serialises writers: an advisory lock on a file beside the
-//     target (".NAME.lock") is held from Create to Commit or Abort, so
-//     take it before reading a file that is to be replaced. Under the lock
+//     target (".NAME.lock", removed again) is held from Create to Commit
+//     or Abort, so take it before reading a file that is to be replaced. Under the lock
 //     the leftovers of killed runs (".NAME.*.tmp", a stale "BACKUP.tmp")
 //     are removed ([File.Cleaned]).
 //   - Commit fails with [ErrChanged], and changes nothing, when the target
@@ -52,16 +52,17 @@ var (
 
 // File is a pending replacement of a file.
 type File struct {
-	f       *os.File
-	target  string // as the caller named it
-	real    string // the file replaced: target with symbolic links resolved
-	done    bool
-	backup  string
-	force   bool
-	lock    bool
-	lockF   *os.File
-	before  *identity // the target when Create ran; nil when it did not exist
-	cleaned []string
+	f        *os.File
+	target   string // as the caller named it
+	real     string // the file replaced: target with symbolic links resolved
+	done     bool
+	backup   string
+	force    bool
+	lock     bool
+	lockF    *os.File
+	lockPath string
+	before   *identity // the target when Create ran; nil when it did not exist
+	cleaned  []string
 }
 
 // Option configures Create.
@@ -179,21 +180,34 @@ func createTemp(dir, base string, perm os.FileMode) (*os.File, error) {
 	return nil, errors.New("cannot pick a temporary name")
 }
 
+// takeLock locks the file ".NAME.lock" beside the target, waiting for a
+// holder. The holder removes the lock file before it lets go, so a waiter
+// that then gets the lock checks it still holds the file of that name,
+// and tries again if not: no lock file stays behind.
 func (a *File) takeLock(dir, base string) error {
-	lf, err := os.OpenFile(filepath.Join(dir, "."+base+".lock"), os.O_RDWR|os.O_CREATE, 0o666)
-	if err != nil {
-		return a.errorf("lock: %v", unwrapPath(err))
-	}
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+	path := filepath.Join(dir, "."+base+".lock")
+	for {
+		lf, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+		if err != nil {
+			return a.errorf("lock: %v", unwrapPath(err))
+		}
+		if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+			lf.Close()
+			return a.errorf("lock: %v", err)
+		}
+		held, err1 := lf.Stat()
+		named, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			a.lockF, a.lockPath = lf, path
+			return nil
+		}
 		lf.Close()
-		return a.errorf("lock: %v", err)
 	}
-	a.lockF = lf
-	return nil
 }
 
 func (a *File) unlock() {
 	if a.lockF != nil {
+		os.Remove(a.lockPath)
 		a.lockF.Close() // releases the lock
 		a.lockF = nil
 	}

@@ -135,9 +135,14 @@ push resumes. The key comes from $CLARIFAI_PAT or --pat-file.`,
 	return cmd
 }
 
-// auditRecord is one line of the --log file.
+// auditRecord is one line of the --log file per written change. The
+// records of a run are written and synced before the file is replaced;
+// then a runRecord says whether the run's changes landed. A run without
+// one did not replace the file (it was killed before the rename, or the
+// rename's outcome is unknown: check the file).
 type auditRecord struct {
 	Time       string   `json:"time"`
+	Run        string   `json:"run"`
 	Annotator  string   `json:"annotator"`
 	Source     string   `json:"source"`
 	InputID    string   `json:"input_id"`
@@ -148,7 +153,33 @@ type auditRecord struct {
 	Suggestion int64    `json:"suggestions_line,omitempty"`
 }
 
+// runRecord closes a run in the --log file.
+type runRecord struct {
+	Time      string `json:"time"`
+	Run       string `json:"run"`
+	Source    string `json:"source"`
+	Committed bool   `json:"committed"`
+	Error     string `json:"error,omitempty"`
+}
+
 func applyRun(ctx context.Context, opts *ApplyOptions) error {
+	target := opts.Out
+	if target == "" {
+		target = opts.Source
+	}
+	// No output replaces an input of the same run but the source itself
+	// (in place is what apply is for).
+	if opts.Out != "" && !opts.DryRun {
+		if sameFile(opts.Out, opts.Suggestions) {
+			return fmt.Errorf("apply: --out %s is the suggestions file; name another file", opts.Out)
+		}
+		if opts.Log != "" && sameFile(opts.Out, opts.Log) {
+			return fmt.Errorf("apply: --out %s is the audit log; name another file", opts.Out)
+		}
+	}
+	if opts.Log != "" && !opts.DryRun && (sameFile(opts.Log, opts.Source) || sameFile(opts.Log, opts.Suggestions)) {
+		return fmt.Errorf("apply: --log %s is an input of the run; name another file", opts.Log)
+	}
 	changes, err := readSuggestions(ctx, opts.Suggestions)
 	if err != nil {
 		return err
@@ -156,7 +187,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	defer changes.Release()
 
 	var audit []writeback.Change
-	dopts := writeback.Options{
+	wopts := writeback.Options{
 		Name:          filepath.Base(opts.Source),
 		ChangesName:   filepath.Base(opts.Suggestions),
 		Concepts:      opts.Concepts,
@@ -167,16 +198,76 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		Annotator:     opts.Annotator,
 	}
 	if opts.Log != "" && !opts.DryRun {
-		dopts.OnChange = func(c writeback.Change) { audit = append(audit, c) }
+		wopts.OnChange = func(c writeback.Change) { audit = append(audit, c) }
 	}
-	sum, target, err := writeBack(ctx, opts, changes, dopts)
+
+	// Take the target (lock, checks, leftovers) before reading the
+	// source, so a concurrent writer waits and a changed file is caught.
+	var af *atomicfile.File
+	if !opts.DryRun {
+		aopts := []atomicfile.Option{atomicfile.WithLock(), atomicfile.WithForce(opts.Force)}
+		if opts.Backup {
+			aopts = append(aopts, atomicfile.WithBackup(target+".bak"))
+		}
+		if af, err = atomicfile.Create(target, 0o666, aopts...); err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+		defer af.Close() // removes the temporary file unless committed
+		for _, n := range af.Cleaned() {
+			fmt.Fprintf(opts.IO.ErrOut, "curate: removed %s, left by an interrupted run\n", n)
+		}
+	}
+	var src io.Reader = opts.IO.In
+	var size int64 = -1
+	if opts.Source != "-" {
+		f, err := os.Open(opts.Source)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		src = f
+	}
+	var dst io.Writer = io.Discard
+	if af != nil {
+		dst = af
+	}
+	sum, err := writeback.Apply(ctx, src, dst, changes, wopts)
+	if rec, ok := writeback.SourceOf(changes); ok && !opts.Force && opts.Source != "-" {
+		// Checked after the pass, which fingerprints the source; a
+		// foreign file usually also names unknown inputs, and this is
+		// the clearer message.
+		got := sum.Source
+		got.Name, got.Size = opts.Source, size
+		if !got.Same(rec) {
+			return fmt.Errorf("apply: %s was made from %s, not from %s: --force applies it anyway", opts.Suggestions, rec, got)
+		}
+	}
 	if err != nil {
 		return err
 	}
+	inPlace := sameFile(target, opts.Source)
 	printApplySummary(opts, &sum, target)
+	if opts.DryRun || inPlace && sum.Written() == 0 {
+		return nil // nothing changed: leave the file alone
+	}
+	run := fmt.Sprintf("%s-%d", opts.Now().UTC().Format("20060102T150405.000000000"), os.Getpid())
 	if len(audit) > 0 {
-		if err := writeAudit(opts, audit); err != nil {
-			return fmt.Errorf("%s was written, but the audit log failed: %w", target, err)
+		if err := writeAudit(opts, target, run, audit, nil); err != nil {
+			return fmt.Errorf("apply: the audit log %s could not be written, so %s was left unchanged: %w", opts.Log, target, err)
+		}
+	}
+	if err := af.Commit(); err != nil {
+		if len(audit) > 0 {
+			_ = writeAudit(opts, target, run, nil, err)
+		}
+		return fmt.Errorf("apply: %w", err)
+	}
+	if len(audit) > 0 {
+		if err := writeAudit(opts, target, run, nil, nil); err != nil {
+			return fmt.Errorf("apply: %s was written, but marking its %d change(s) committed in %s failed: %w", target, len(audit), opts.Log, err)
 		}
 	}
 	return nil
@@ -189,47 +280,6 @@ func readSuggestions(ctx context.Context, path string) (arrow.Table, error) {
 	}
 	defer f.Close()
 	return writeback.ReadChanges(ctx, f, writeback.ReadOptions{Name: filepath.Base(path)})
-}
-
-// writeBack is the one place that decides where the result goes: nowhere
-// (--dry-run), --out, or SOURCE in place. It returns the target's name.
-// (A Clarifai app target, --to clarifai://USER/APP, is dispatched here.)
-func writeBack(ctx context.Context, opts *ApplyOptions, changes arrow.Table, dopts writeback.Options) (writeback.Summary, string, error) {
-	var src io.Reader = opts.IO.In
-	if opts.Source != "-" {
-		f, err := os.Open(opts.Source)
-		if err != nil {
-			return writeback.Summary{}, "", err
-		}
-		defer f.Close()
-		src = f
-	}
-	target := opts.Out
-	if target == "" {
-		target = opts.Source
-	}
-	if opts.DryRun {
-		sum, err := writeback.Apply(ctx, src, io.Discard, changes, dopts)
-		return sum, target, err
-	}
-	inPlace := sameFile(target, opts.Source)
-	var aopts []atomicfile.Option
-	if opts.Backup {
-		aopts = append(aopts, atomicfile.WithBackup(target+".bak"))
-	}
-	af, err := atomicfile.Create(target, 0o644, aopts...)
-	if err != nil {
-		return writeback.Summary{}, target, err
-	}
-	defer af.Close() // removes the temporary file unless committed
-	sum, err := writeback.Apply(ctx, src, af, changes, dopts)
-	if err != nil {
-		return sum, target, err
-	}
-	if inPlace && sum.Written() == 0 {
-		return sum, target, nil // nothing changed: leave the file alone
-	}
-	return sum, target, af.Commit()
 }
 
 // sameFile reports whether a and b name the same existing file.
@@ -301,9 +351,11 @@ func join(sep string, vals ...any) string {
 	return s
 }
 
-// writeAudit appends one JSON line per written change to --log and syncs it.
-func writeAudit(opts *ApplyOptions, changes []writeback.Change) error {
-	f, err := os.OpenFile(opts.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+// writeAudit appends to --log and syncs it: one record per change of the
+// run (pending until marked), or, with no changes, the record that marks
+// the run committed (failed set: not committed).
+func writeAudit(opts *ApplyOptions, target, run string, changes []writeback.Change, failed error) error {
+	f, err := os.OpenFile(opts.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
 	if err != nil {
 		return err
 	}
@@ -311,12 +363,17 @@ func writeAudit(opts *ApplyOptions, changes []writeback.Change) error {
 	bw := bufio.NewWriter(f)
 	enc := json.NewEncoder(bw)
 	now := opts.Now().UTC().Format(time.RFC3339Nano)
-	target := opts.Out
-	if target == "" {
-		target = opts.Source
+	if changes == nil {
+		rec := runRecord{Time: now, Run: run, Source: target, Committed: failed == nil}
+		if failed != nil {
+			rec.Error = failed.Error()
+		}
+		if err := enc.Encode(&rec); err != nil {
+			return err
+		}
 	}
 	for _, c := range changes {
-		rec := auditRecord{Time: now, Annotator: opts.Annotator, Source: target, InputID: c.InputID,
+		rec := auditRecord{Time: now, Run: run, Annotator: opts.Annotator, Source: target, InputID: c.InputID,
 			ConceptID: c.ConceptID, New: c.New, Action: c.Action.String(), Suggestion: c.Line}
 		if c.HadOld {
 			old := c.Old

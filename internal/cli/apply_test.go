@@ -143,13 +143,16 @@ func TestApplyRunInPlace(t *testing.T) {
 	logData, err := os.ReadFile(logPath)
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(logData)), "\n")
-	require.Len(t, lines, 1)
-	var rec map[string]any
+	require.Len(t, lines, 2, "the change, then the record that it landed")
+	var rec, done map[string]any
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &rec))
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &done))
 	_, err = time.Parse(time.RFC3339Nano, rec["time"].(string))
 	assert.NoError(t, err)
-	assert.Equal(t, map[string]any{"time": rec["time"], "annotator": "curate", "source": src, "input_id": "a", "concept_id": "wolf",
+	assert.NotEmpty(t, rec["run"])
+	assert.Equal(t, map[string]any{"time": rec["time"], "run": rec["run"], "annotator": "curate", "source": src, "input_id": "a", "concept_id": "wolf",
 		"old": nil, "new": 0.0, "action": "added", "suggestions_line": 1.0}, rec)
+	assert.Equal(t, map[string]any{"time": done["time"], "run": rec["run"], "source": src, "committed": true}, done)
 
 	// Applying again changes nothing and leaves the file alone.
 	st1, err := os.Stat(src)
@@ -300,7 +303,7 @@ func TestApplyAuditAppends(t *testing.T) {
 	logPath := filepath.Join(dir, "audit.log")
 	code, _, errOut := runCurate(t, "apply", src, "--suggestions", sugg, "--log", logPath, "--force", "--annotator", "ana")
 	require.Equal(t, ExitOK, code, errOut)
-	assert.Equal(t, 2, lineCount(t, logPath))
+	assert.Equal(t, 3, lineCount(t, logPath), "two changes and the run's commit")
 	data, err := os.ReadFile(logPath)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `"annotator":"ana","source":"`+src+`","input_id":"c","concept_id":"wolf","old":1,"new":0,"action":"updated","suggestions_line":3}`)

@@ -72,6 +72,9 @@ The key comes from $CLARIFAI_PAT or --pat-file.`,
 }
 
 func pullRun(ctx context.Context, opts *PullOptions) error {
+	if err := checkOutputs("pull", opts.Out, opts.RelationsOut); err != nil {
+		return err
+	}
 	c, err := dialClarifai(ctx, opts.Getenv, opts.App, opts.Conn)
 	if err != nil {
 		return err

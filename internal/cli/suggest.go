@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -18,6 +19,7 @@ import (
 	"curate.dev/dataset"
 	"curate.dev/export"
 	"curate.dev/internal/atomicfile"
+	"curate.dev/writeback"
 )
 
 // SuggestOptions are the flags of `curate suggest`.
@@ -31,6 +33,7 @@ type SuggestOptions struct {
 	Seed          int64
 	Out           string
 	OutFormat     string // jsonl, csv or parquet, from Out's extension
+	Force         bool   // replace an existing --out
 }
 
 // suggestFormat maps an output file name to its format.
@@ -100,13 +103,34 @@ it must be a file, not standard input.`,
 	fs.IntVar(&opts.MaxPerConcept, "max-per-concept", 1000, "at most `N` suggestions per concept (0: no cap)")
 	fs.Int64Var(&opts.Seed, "seed", 0, "`seed` for breaking ties; the same seed gives the same suggestions")
 	fs.StringVar(&opts.Out, "out", "", "write suggestions to `FILE` (.jsonl, .csv or .parquet)")
+	fs.BoolVar(&opts.Force, "force", false, "replace --out if it exists (it may hold a reviewer's edits)")
 	return cmd
 }
 
 // errStdinTwice: embeddings need a second pass that standard input cannot give.
 var errStdinTwice = errors.New("suggest: the source has embeddings and is read twice; give a file, not standard input")
 
+// checkOut fails before any work when --out would replace an input of
+// the run or someone's edits, or cannot be written.
+func (opts *SuggestOptions) checkOut() error {
+	for _, in := range []struct{ what, path string }{{"the source", opts.Source}, {"the relations file", opts.Overlap.Labels.Relations}} {
+		if in.path != "" && sameFile(opts.Out, in.path) {
+			return fmt.Errorf("suggest: --out %s is %s; name another file", opts.Out, in.what)
+		}
+	}
+	if _, err := os.Lstat(opts.Out); err == nil && !opts.Force {
+		return fmt.Errorf("suggest: %s exists (a reviewer may have edited it); --force replaces it", opts.Out)
+	}
+	if err := atomicfile.Check(opts.Out, opts.Force); err != nil {
+		return fmt.Errorf("suggest: %w", err)
+	}
+	return nil
+}
+
 func suggestRun(ctx context.Context, opts *SuggestOptions) error {
+	if err := opts.checkOut(); err != nil {
+		return err
+	}
 	ov, err := opts.Overlap.options(ctx)
 	if err != nil {
 		return err
@@ -136,9 +160,19 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 		return err
 	}
 	printWarnings(opts.IO.ErrOut, res.Warnings)
-	f, err := atomicfile.Create(opts.Out, 0o644)
+	var from *writeback.Source
+	if opts.OutFormat == "jsonl" && opts.Source != "-" {
+		// Record the source, so apply can tell a suggestions file made
+		// from another dataset.
+		s, err := fingerprint(ctx, opts.Source)
+		if err != nil {
+			return fmt.Errorf("suggest: %w", err)
+		}
+		from = &s
+	}
+	f, err := atomicfile.Create(opts.Out, 0o666, atomicfile.WithLock(), atomicfile.WithForce(opts.Force))
 	if err != nil {
-		return err
+		return fmt.Errorf("suggest: %w", err)
 	}
 	defer f.Close()
 	switch opts.OutFormat {
@@ -147,19 +181,37 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 	case "parquet":
 		err = writeSuggestionsParquet(ctx, f, res)
 	default:
-		err = res.WriteJSONL(f)
+		if from != nil {
+			err = writeback.WriteSource(f, *from)
+		}
+		if err == nil {
+			err = res.WriteJSONL(f)
+		}
 	}
 	if err == nil {
 		err = f.Commit()
 	}
 	if err != nil {
-		return fmt.Errorf("suggest: %s: %w", opts.Out, err)
+		return fmt.Errorf("suggest: %w", err)
 	}
 	if err := writeSuggestSummary(opts.IO, res); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "wrote %d suggestions to %s (%d pass(es) over %s)\n", len(res.Suggestions), opts.Out, res.Passes, opts.Source)
 	return nil
+}
+
+// fingerprint reads the source file as apply will and returns its
+// writeback.Source.
+func fingerprint(ctx context.Context, path string) (writeback.Source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return writeback.Source{}, err
+	}
+	defer f.Close()
+	s, err := writeback.Fingerprint(ctx, f, filepath.Base(path))
+	s.Name = path
+	return s, err
 }
 
 func writeSuggestSummary(ios *IOStreams, res *balance.Suggestions) error {

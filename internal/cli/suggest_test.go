@@ -92,6 +92,13 @@ func TestSuggestRun(t *testing.T) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	n := 0
+	require.True(t, sc.Scan())
+	var head struct {
+		Source map[string]any `json:"curate_source"`
+	}
+	require.NoError(t, json.Unmarshal(sc.Bytes(), &head))
+	assert.Equal(t, data, head.Source["name"], "the first line records the source")
+	assert.Equal(t, 1500.0, head.Source["inputs"])
 	for sc.Scan() {
 		var m map[string]any
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &m))
@@ -108,7 +115,7 @@ func TestSuggestRun(t *testing.T) {
 	require.NoError(t, err)
 	ios, stdin, _, stderr := Test()
 	stdin.Write(src)
-	code = Run(context.Background(), &Factory{IO: ios}, []string{"suggest", "-", "--out", out})
+	code = Run(context.Background(), &Factory{IO: ios}, []string{"suggest", "-", "--out", out, "--force"})
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, stderr.String(), "give a file, not standard input")
 
@@ -119,7 +126,7 @@ func TestSuggestRun(t *testing.T) {
 `), 0o644))
 	before, _ := os.ReadFile(out)
 	ios, _, _, stderr = Test()
-	code = Run(context.Background(), &Factory{IO: ios}, []string{"suggest", data, "--relations", cyc, "--out", out})
+	code = Run(context.Background(), &Factory{IO: ios}, []string{"suggest", data, "--relations", cyc, "--out", out, "--force"})
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, stderr.String(), "cycle")
 	after, _ := os.ReadFile(out)
@@ -190,7 +197,7 @@ func TestSuggestParquet(t *testing.T) {
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "neg.jsonl"))
 	require.NoError(t, err)
-	counts["jsonl"] = int64(bytes.Count(b, []byte("\n")))
+	counts["jsonl"] = int64(bytes.Count(b, []byte("\n"))) - 1 // the source line
 
 	f, err := os.Open(filepath.Join(dir, "neg.parquet"))
 	require.NoError(t, err)

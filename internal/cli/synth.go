@@ -123,6 +123,9 @@ and vehicle classes; a rate of -1 turns that kind of label off.`,
 }
 
 func synthRun(ctx context.Context, opts *SynthOptions) error {
+	if err := checkOutputs("synth", opts.Out, opts.RelationsOut, opts.TruthOut, opts.CSVOut, opts.OpenImagesOut); err != nil {
+		return err
+	}
 	w, err := synth.New(opts.Config)
 	if err != nil {
 		return err
@@ -143,7 +146,7 @@ func synthRun(ctx context.Context, opts *SynthOptions) error {
 		}
 		n, err := writeOutput(ctx, opts.IO, o.path, o.write)
 		if err != nil {
-			return fmt.Errorf("synth: %s: %w", o.path, err)
+			return fmt.Errorf("synth: %w", err)
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "wrote %s (%d bytes)\n", o.path, n)
 	}
@@ -156,16 +159,38 @@ func writeOutput(ctx context.Context, ios *IOStreams, path string, write func(co
 		cw := &countingWriter{w: ios.Out}
 		return cw.n, write(ctx, cw)
 	}
-	f, err := atomicfile.Create(path, 0o644)
+	f, err := atomicfile.Create(path, 0o666, atomicfile.WithLock())
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
 	cw := &countingWriter{w: f}
 	if err := write(ctx, cw); err != nil {
-		return cw.n, err
+		return cw.n, fmt.Errorf("%s: %w", path, err)
 	}
 	return cw.n, f.Commit()
+}
+
+// checkOutputs fails, before a command does its work, when one of its
+// output files cannot be written or two name the same file. "-" (standard
+// output) and "" (not asked for) are skipped.
+func checkOutputs(cmd string, paths ...string) error {
+	var seen []string
+	for _, p := range paths {
+		if p == "" || p == "-" {
+			continue
+		}
+		for _, q := range seen {
+			if p == q || sameFile(p, q) {
+				return fmt.Errorf("%s: %s is named as two outputs", cmd, p)
+			}
+		}
+		seen = append(seen, p)
+		if err := atomicfile.Check(p, false); err != nil {
+			return fmt.Errorf("%s: %w", cmd, err)
+		}
+	}
+	return nil
 }
 
 type countingWriter struct {
