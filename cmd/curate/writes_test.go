@@ -299,4 +299,3 @@ func TestApplyUnprivileged(t *testing.T) {
 	assert.Equal(t, uint32(nobody), st.Sys().(*syscall.Stat_t).Uid)
 	assert.Equal(t, os.FileMode(0o640), st.Mode().Perm())
 }
-
