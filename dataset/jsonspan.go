@@ -284,13 +284,9 @@ func ScanJSONArray(b []byte, i int, fn func(idx int, el JSONSpan) error) (JSONOb
 // matches struct fields (which the loaders use): case-insensitively.
 func JSONKeyIs(b []byte, key JSONSpan, name string) bool {
 	raw := b[key.Start+1 : key.End-1]
-	// Without a backslash the key matches only at the same length; with
-	// one it cannot fold to a plain name of the same length.
-	if len(raw) == len(name) && strings.EqualFold(string(raw), name) {
-		return true
-	}
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return false
+		// Folding may change the length ("ſ" is "s", "K" is "k").
+		return strings.EqualFold(string(raw), name)
 	}
 	s, ok := UnquoteJSON(b[key.Start:key.End])
 	return ok && strings.EqualFold(s, name)

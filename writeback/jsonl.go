@@ -155,6 +155,7 @@ type parsedLine struct {
 	out      []byte        // the edited line without its ending; nil: unchanged
 	outcomes []outcome
 	hits     []conceptHit
+	plain    bool                 // the keys edits depend on are unique and spelled exactly
 	id       string               // the input's id, as the loader reads it
 	anns     []dataset.Annotation // the annotations the loader reads from the line
 }
@@ -162,12 +163,15 @@ type parsedLine struct {
 // parse reads a line whose leading id has changes and decides them as if
 // the line were the first for its input. What is present is what the
 // loader reads ([dataset.LineAnnotations]); the byte scanner only finds
-// where edits go, and the edited line is read again by the loader to make
-// sure it holds exactly what was meant, so the two can never disagree in
-// the output.
+// where edits go. Where the keys the edits depend on ("data", "concepts",
+// an entry's "id" and "value") are unique and spelled exactly, the
+// loader's decoder reads them as the scanner does; otherwise (a key in
+// another case or with escapes, a repeated key) the edited line is read
+// again by the loader and must hold exactly what was meant, so the two
+// never disagree in the output.
 func parse(cs *changeSet, opts *Options, b []byte, start int, p *parsedLine) {
 	out := p.out[:0]
-	p.ic, p.late, p.out, p.outcomes, p.hits = nil, nil, nil, p.outcomes[:0], p.hits[:0]
+	p.ic, p.late, p.out, p.outcomes, p.hits, p.plain = nil, nil, nil, p.outcomes[:0], p.hits[:0], true
 	if p.id, p.anns, p.err = dataset.LineAnnotations(p.anns[:0], b[start:], 0, dataset.WithSoftValues(true)); p.err != nil {
 		return
 	}
@@ -179,6 +183,7 @@ func parse(cs *changeSet, opts *Options, b []byte, start int, p *parsedLine) {
 		if dataset.JSONKeyIs(b, mb.Key, "data") {
 			data = mb
 			nData++
+			p.plain = p.plain && exactKey(b, mb.Key, "data")
 		}
 		return nil
 	})
@@ -215,7 +220,16 @@ func parse(cs *changeSet, opts *Options, b []byte, start int, p *parsedLine) {
 		return
 	}
 	p.out = appendEdited(out, b, edits)
-	p.late = verify(cs, p, start)
+	if !p.plain {
+		p.late = verify(cs, p, start)
+	}
+}
+
+// exactKey reports whether the key is name as written, with no escape or
+// case folding: then the loader's decoder can read the member no other
+// way than the scanner does.
+func exactKey(b []byte, key dataset.JSONSpan, name string) bool {
+	return string(b[key.Start+1:key.End-1]) == name
 }
 
 // claim takes a parsed line for its input and returns its edited text
@@ -273,6 +287,7 @@ func concepts(cs *changeSet, b []byte, i int, p *parsedLine) (add dataset.JSONSp
 		if dataset.JSONKeyIs(b, mb.Key, "concepts") {
 			arr = mb
 			n++
+			p.plain = p.plain && exactKey(b, mb.Key, "concepts")
 		}
 		return nil
 	})
@@ -316,8 +331,10 @@ func entry(cs *changeSet, b []byte, k int, el dataset.JSONSpan, p *parsedLine) e
 	o, err := dataset.ScanJSONObject(b, el.Start, func(mb dataset.JSONMember) error {
 		switch {
 		case dataset.JSONKeyIs(b, mb.Key, "id"):
+			p.plain = p.plain && id.Start < 0 && exactKey(b, mb.Key, "id")
 			id = mb.Value
 		case dataset.JSONKeyIs(b, mb.Key, "value"):
+			p.plain = p.plain && val.Start < 0 && exactKey(b, mb.Key, "value")
 			val = mb.Value
 		}
 		return nil
