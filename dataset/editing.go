@@ -119,4 +119,42 @@ func LineAnnotations(dst []Annotation, b []byte, line int, opts ...Option) (stri
 	return in.ID, in.Annotations, nil
 }
 
+// EachLineAnnotation is [LineAnnotations] without the copies: it calls fn
+// for each annotation the loaders read from one JSONL line, in their
+// order, with its concept id, value and annotator kind, and returns the
+// input's id. conceptID is valid only during the call.
+func EachLineAnnotation(b []byte, line int, fn func(conceptID []byte, value float32, kind AnnotatorKind), opts ...Option) (string, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p := linePool.Get().(*fastParser)
+	defer linePool.Put(p)
+	p.soft, p.strict = cfg.soft, cfg.strict
+	if p.parseLine(b) {
+		id := string(p.id)
+		for i := range p.concepts { // the order of fastParser.emit
+			if c := &p.concepts[i]; c.ann < 0 {
+				fn(c.id, c.value, AnnotatorUnknown)
+			}
+		}
+		for j := range p.annots {
+			for i := range p.concepts {
+				if c := &p.concepts[i]; c.ann == j {
+					fn(c.id, c.value, p.annots[j].kind)
+				}
+			}
+		}
+		return id, nil
+	}
+	var in Input
+	if err := decodeInputJSON(b, &in, &cfg); err != nil {
+		return "", toParseError(cfg.name, line, err)
+	}
+	for _, a := range in.Annotations {
+		fn([]byte(a.ConceptID), a.Value, a.AnnotatorKind)
+	}
+	return in.ID, nil
+}
+
 var linePool = sync.Pool{New: func() any { return new(fastParser) }}

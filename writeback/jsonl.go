@@ -156,8 +156,14 @@ type parsedLine struct {
 	outcomes []outcome
 	hits     []conceptHit
 	plain    bool                 // the keys edits depend on are unique and spelled exactly
-	id       string               // the input's id, as the loader reads it
-	anns     []dataset.Annotation // the annotations the loader reads from the line
+	id       string  // the input's id, as the loader reads it
+	labels   []label // the labels the loader reads for changed concepts
+}
+
+// label is a value the loader reads for the concept of a change.
+type label struct {
+	change int32
+	value  float32
 }
 
 // parse reads a line whose leading id has changes and decides them as if
@@ -169,14 +175,32 @@ type parsedLine struct {
 // another case or with escapes, a repeated key) the edited line is read
 // again by the loader and must hold exactly what was meant, so the two
 // never disagree in the output.
-func parse(cs *changeSet, opts *Options, b []byte, start int, p *parsedLine) {
+func parse(cs *changeSet, opts *Options, lead *inputChanges, b []byte, start int, p *parsedLine) {
 	out := p.out[:0]
 	p.ic, p.late, p.out, p.outcomes, p.hits, p.plain = nil, nil, nil, p.outcomes[:0], p.hits[:0], true
-	if p.id, p.anns, p.err = dataset.LineAnnotations(p.anns[:0], b[start:], 0, dataset.WithSoftValues(true)); p.err != nil {
+	// What the loader reads for the concepts with changes: labels, not a
+	// model's or workflow's scores.
+	labelsOf := func(ic *inputChanges) (string, error) {
+		p.labels = p.labels[:0]
+		return dataset.EachLineAnnotation(b[start:], 0, func(concept []byte, v float32, k dataset.AnnotatorKind) {
+			if ic == nil || k == dataset.AnnotatorModel || k == dataset.AnnotatorWorkflow {
+				return
+			}
+			for _, ci := range ic.idx {
+				if string(concept) == cs.all[ci].conceptID {
+					p.labels = append(p.labels, label{ci, v})
+				}
+			}
+		}, dataset.WithSoftValues(true))
+	}
+	if p.id, p.err = labelsOf(lead); p.err != nil {
 		return
 	}
 	if p.ic = cs.byInput[p.id]; p.ic == nil {
 		return
+	}
+	if p.ic != lead { // a later id key wins, as in the loader
+		labelsOf(p.ic)
 	}
 	data, nData := dataset.JSONMember{Value: noSpan}, 0
 	top, err := dataset.ScanJSONObject(b, start, func(mb dataset.JSONMember) error {
@@ -221,7 +245,7 @@ func parse(cs *changeSet, opts *Options, b []byte, start int, p *parsedLine) {
 	}
 	p.out = appendEdited(out, b, edits)
 	if !p.plain {
-		p.late = verify(cs, p, start)
+		p.late = verify(cs, p, b, start)
 	}
 }
 
@@ -363,20 +387,20 @@ func entry(cs *changeSet, b []byte, k int, el dataset.JSONSpan, p *parsedLine) e
 }
 
 // decide settles each change of the input against what the loader reads
-// (p.anns) and returns the edits and the text of new entries.
+// (p.labels) and returns the edits and the text of new entries.
 func decide(cs *changeSet, opts *Options, p *parsedLine) (edits []edit, added []byte) {
 	for _, ci := range p.ic.idx {
 		c := &cs.all[ci]
 		o := outcome{change: ci, state: ActionAdded}
 		differs := false
-		for _, a := range p.anns {
-			if a.ConceptID != c.conceptID || a.AnnotatorKind == dataset.AnnotatorModel || a.AnnotatorKind == dataset.AnnotatorWorkflow {
-				continue // model output carries scores, not labels
+		for _, l := range p.labels {
+			if l.change != ci {
+				continue
 			}
 			if !o.hadOld {
-				o.old, o.hadOld = a.Value, true
+				o.old, o.hadOld = l.value, true
 			}
-			differs = differs || a.Value != c.value
+			differs = differs || l.value != c.value
 		}
 		inData, dataDiffers := false, false
 		for _, h := range p.hits {
@@ -433,7 +457,11 @@ func decide(cs *changeSet, opts *Options, p *parsedLine) (edits []edit, added []
 // verify reads the edited line with the loader and checks that it holds
 // what the line held, with the edited data.concepts entries at their new
 // value and the new entries added, and nothing else changed.
-func verify(cs *changeSet, p *parsedLine, start int) error {
+func verify(cs *changeSet, p *parsedLine, b []byte, start int) error {
+	_, before, err := dataset.LineAnnotations(nil, b[start:], 0, dataset.WithSoftValues(true))
+	if err != nil {
+		return err
+	}
 	id, after, err := dataset.LineAnnotations(nil, p.out[start:], 0, dataset.WithSoftValues(true))
 	if err != nil {
 		return fmt.Errorf("%w: the edited line does not load: %v", ErrUnsafeEdit, err)
@@ -443,8 +471,8 @@ func verify(cs *changeSet, p *parsedLine, start int) error {
 		kind                dataset.AnnotatorKind
 		value               float32
 	}
-	want := make(map[key]int, len(p.anns)+len(p.outcomes))
-	for _, a := range p.anns {
+	want := make(map[key]int, len(before)+len(p.outcomes))
+	for _, a := range before {
 		want[key{a.ConceptID, a.AnnotationID, a.Annotator, a.AnnotatorKind, a.Value}]++
 	}
 	for _, o := range p.outcomes {

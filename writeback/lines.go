@@ -220,7 +220,7 @@ func (b *lineBatch) add(cs *changeSet, opts *Options, start, end int, first bool
 			l.parsed = b.lines[:k+1][k].parsed // reuse its storage
 		}
 		line := b.buf[start:end]
-		parse(cs, opts, line[:l.body], l.from, &l.parsed)
+		parse(cs, opts, l.ic, line[:l.body], l.from, &l.parsed)
 	}
 	b.lines = append(b.lines, l)
 }
