@@ -347,9 +347,9 @@ func concepts(cs *changeSet, b []byte, i int, p *parsedLine) (add dataset.JSONSp
 
 // entry records a data.concepts element if it is for a changed concept.
 func entry(cs *changeSet, b []byte, k int, el dataset.JSONSpan, p *parsedLine) error {
-	path := fmt.Sprintf("data.concepts[%d]", k)
+	path := func() string { return fmt.Sprintf("data.concepts[%d]", k) }
 	if b[el.Start] != '{' {
-		return &fieldError{path, fmt.Errorf("%w: want an object", dataset.ErrShape)}
+		return &fieldError{path(), fmt.Errorf("%w: want an object", dataset.ErrShape)}
 	}
 	id, val := noSpan, noSpan
 	o, err := dataset.ScanJSONObject(b, el.Start, func(mb dataset.JSONMember) error {
@@ -364,7 +364,7 @@ func entry(cs *changeSet, b []byte, k int, el dataset.JSONSpan, p *parsedLine) e
 		return nil
 	})
 	if err != nil {
-		return &fieldError{path, err}
+		return &fieldError{path(), err}
 	}
 	if id.Start < 0 {
 		return nil // the loader reports it; nothing here can match
@@ -379,7 +379,7 @@ func entry(cs *changeSet, b []byte, k int, el dataset.JSONSpan, p *parsedLine) e
 		}
 		v, _, err := dataset.ParseJSONValue(raw, false, true)
 		if err != nil {
-			return &fieldError{path + ".value", err}
+			return &fieldError{path() + ".value", err}
 		}
 		p.hits = append(p.hits, conceptHit{change: ci, value: v, valAt: val, objEnd: o.LastEnd})
 	}
