@@ -155,7 +155,7 @@ type parsedLine struct {
 	out      []byte        // the edited line without its ending; nil: unchanged
 	outcomes []outcome
 	hits     []conceptHit
-	plain    bool                 // the keys edits depend on are unique and spelled exactly
+	plain    bool    // the keys edits depend on are unique and spelled exactly
 	id       string  // the input's id, as the loader reads it
 	labels   []label // the labels the loader reads for changed concepts
 }
