@@ -34,16 +34,30 @@
 // edit. A change whose input is not in the source is an error wrapping
 // [ErrUnknownInput], reported after the pass with the suggestions line.
 //
-// Lines are read the way the loaders read them: the same line reader, the
-// same key matching and value rules (dataset's [dataset.ParseJSONValue],
-// [dataset.ParseCSVValue], [dataset.ScanJSONObject]), so what write-back
-// finds in a line is what a later load of the file finds.
+// Lines are read the way the loaders read them, by the loaders' own code:
+// what is present on a JSONL line is what [dataset.EachLineAnnotation]
+// reads (the same key matching, null handling and value rules), a CSV row
+// is read with the CSV loader's grammar and row rules ([dataset.CSVRow]);
+// the byte scanner ([dataset.ScanJSONObject]) only places the edits, and a
+// line whose keys could be read two ways is read back after the edit and
+// must hold exactly what was meant ([ErrUnsafeEdit] otherwise).
+// FuzzApplyBelievesTheLoader holds the two together.
 //
 // Memory holds the changes, indexed by input id, never the source: a
 // reading goroutine and a writing one overlap the scan with the I/O, and
 // only lines with changes are parsed in full. On an error the writer holds
 // partial output; write to a temporary file and keep it only on success,
 // as `curate apply` does.
+//
+// # Sources
+//
+// A suggestions file knows the file it was made from: [WriteSource] puts a
+// [Source] (name, size, and a fingerprint of the input ids) on its first
+// line, [ReadChanges] keeps it with the table ([SourceOf]), and every apply
+// fingerprints the file it reads ([Summary].Source), so a caller can
+// refuse suggestions made from another dataset. An apply changes
+// annotations, never ids, so the fingerprint of an applied file still
+// matches; [Fingerprint] computes it for a file alone.
 //
 // [Summary] counts the outcomes per concept and lists the first changes
 // and refusals; [Options].OnChange sees every written change, for an audit
