@@ -157,6 +157,7 @@ func TestApplyLinks(t *testing.T) {
 	out, err = curate("apply", src, "--suggestions", sugg)
 	require.Error(t, err)
 	assert.Contains(t, out, "hard links")
+	assert.Contains(t, out, "--force replaces this name only")
 	assert.Contains(t, out, src)
 	after, _ := os.ReadFile(src)
 	assert.Equal(t, before, after)

@@ -138,7 +138,7 @@ func Create(target string, perm os.FileMode, opts ...Option) (*File, error) {
 			return fail(af.errorf("%w: you could not write it yourself (mode %v, owner uid %d); curate does not replace it", ErrNotWritable, st.Mode().Perm(), owner(st)))
 		}
 		if s, ok := st.Sys().(*syscall.Stat_t); ok && s.Nlink > 1 && !af.force {
-			return fail(af.errorf("%w (%d names): replacing it would split it from the others; --force replaces this name only", ErrHardLinks, s.Nlink))
+			return fail(af.errorf("%w (%d names): replacing it would split it from the others", ErrHardLinks, s.Nlink))
 		}
 		af.before = identify(st)
 	case !errors.Is(err, os.ErrNotExist):

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -210,7 +211,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 			aopts = append(aopts, atomicfile.WithBackup(target+".bak"))
 		}
 		if af, err = atomicfile.Create(target, 0o666, aopts...); err != nil {
-			return fmt.Errorf("apply: %w", err)
+			return fmt.Errorf("apply: %w%s", err, forceHint(err))
 		}
 		defer af.Close() // removes the temporary file unless committed
 		for _, n := range af.Cleaned() {
@@ -271,6 +272,14 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		}
 	}
 	return nil
+}
+
+// forceHint tells how to go past a refusal that --force lifts.
+func forceHint(err error) string {
+	if errors.Is(err, atomicfile.ErrHardLinks) {
+		return "; --force replaces this name only"
+	}
+	return ""
 }
 
 func readSuggestions(ctx context.Context, path string) (arrow.Table, error) {

@@ -122,7 +122,7 @@ func (opts *SuggestOptions) checkOut() error {
 		return fmt.Errorf("suggest: %s exists (a reviewer may have edited it); --force replaces it", opts.Out)
 	}
 	if err := atomicfile.Check(opts.Out, opts.Force); err != nil {
-		return fmt.Errorf("suggest: %w", err)
+		return fmt.Errorf("suggest: %w%s", err, forceHint(err))
 	}
 	return nil
 }
