@@ -54,7 +54,7 @@ func TestNotebooks(t *testing.T) {
 		{"02-negatives.ipynb", func(t *testing.T, html, stdout string) {
 			assert.Contains(t, html, "curate-overlap", "the overlap heatmap")
 			assert.Contains(t, html, "Suggested negatives")
-			assert.Regexp(t, `<tr><td class="n">1</td><td>in-\d+</td>`, html, "a non-empty suggestions table")
+			assert.Regexp(t, `<tr><td class="n">1</td><td class="t id">in-\d+</td>`, html, "a non-empty suggestions table")
 			assert.Contains(t, html, "positive for ", "suggestions carry their reasons")
 			chose := regexp.MustCompile(`chose (\d+) of (\d+) suggestions`).FindStringSubmatch(stdout)
 			added := regexp.MustCompile(`applied to the copy: (\d+) added`).FindStringSubmatch(stdout)
