@@ -119,6 +119,9 @@ func (r *Report) ChartSVG(w io.Writer, opts ...ChartOption) error {
 		x = func(v float64) float64 { return labelW + plotW*math.Log10(1+v)/decades }
 		ticks = []float64{0}
 		for p := 1.0; p <= math.Pow(10, decades)+0.5; p *= 10 {
+			if p == 1 && plotW*math.Log10(2)/decades < 24 {
+				continue // too close to 0 to label
+			}
 			ticks = append(ticks, p)
 		}
 		tickLabel = func(v float64) string { return svg.Thousands(int64(v)) }
@@ -138,13 +141,20 @@ func (r *Report) ChartSVG(w io.Writer, opts ...ChartOption) error {
 	// legend
 	lx := labelW
 	targetLabel := "target: " + strconv.FormatFloat(target, 'g', 3, 64) + " negatives per positive"
+	if target == 1 {
+		targetLabel = "target: 1 negative per positive"
+	}
 	if cfg.scale == ScaleRatio {
 		lx = c.LegendItem(lx, 28, colorNegative, "negatives per positive")
 	} else {
 		lx = c.LegendItem(lx, 28, colorPositive, "positives")
 		lx = c.LegendItem(lx, 28, colorNegative, "negatives")
 	}
-	c.Line(lx+4, 27, lx+4, 39, svg.A("stroke-width", "2"))
+	if cfg.scale == ScaleRatio {
+		c.Line(lx+4, 27, lx+4, 39, svg.A("stroke-width", "1.5"), svg.A("stroke-dasharray", "4,3"))
+	} else {
+		c.Line(lx+4, 27, lx+4, 39, svg.A("stroke-width", "2"))
+	}
 	c.Text(lx+10, 37, targetLabel)
 	// grid and axis labels
 	for _, v := range ticks {
@@ -158,29 +168,32 @@ func (r *Report) ChartSVG(w io.Writer, opts ...ChartOption) error {
 		name := cs.Name()
 		if cfg.scale == ScaleRatio {
 			c.Text(labelW-8, y+chartBarH-1, name, svg.A("text-anchor", "end"))
-			ratio := strconv.FormatFloat(cs.Ratio, 'f', 2, 64)
+			ratio := ratioLabel(cs.Ratio)
 			c.Rect(labelW, y, x(cs.Ratio)-labelW, chartBarH-1, colorNegative,
 				fmt.Sprintf("%s: %s negatives per positive (%s negatives, %s positives)", name, ratio, svg.Thousands(int64(cs.Negatives)), svg.Thousands(int64(cs.Positives))))
 			c.Text(x(cs.Ratio)+3, y+chartBarH-1.5, ratio, svg.A("font-size", "9"))
 			continue
 		}
 		c.Text(labelW-8, y+chartBarH+4, name, svg.A("text-anchor", "end"))
+		tx := x(target * float64(cs.Positives)) // where the negatives reach the target ratio
 		for j, bar := range []struct {
 			v            int
 			color, label string
 		}{{cs.Positives, colorPositive, "positives"}, {cs.Negatives, colorNegative, "negatives"}} {
 			by := y + float64(j)*chartBarH
 			end := x(float64(bar.v))
+			labelX := end
+			if j == 1 && cs.Positives > 0 {
+				labelX = max(end, tx) // the value clears the target mark
+			}
 			noun := bar.label
 			if bar.v == 1 {
 				noun = strings.TrimSuffix(noun, "s")
 			}
 			c.Rect(labelW, by, end-labelW, chartBarH-1, bar.color, name+": "+svg.Thousands(int64(bar.v))+" "+noun)
-			c.Text(end+3, by+chartBarH-1.5, svg.Thousands(int64(bar.v)), svg.A("font-size", "9"))
+			c.Text(labelX+3, by+chartBarH-1.5, svg.Thousands(int64(bar.v)), svg.A("font-size", "9"))
 		}
 		if cs.Positives > 0 {
-			// where the negatives reach the target ratio
-			tx := x(target * float64(cs.Positives))
 			by := y + chartBarH
 			c.Line(tx, by-1, tx, by+chartBarH, svg.A("stroke-width", "2"))
 		}
@@ -191,6 +204,15 @@ func (r *Report) ChartSVG(w io.Writer, opts ...ChartOption) error {
 	}
 	_, err := c.WriteTo(w)
 	return err
+}
+
+// ratioLabel shows a ratio to two decimals, or to two significant digits
+// below 0.01, so that a small ratio does not read as none.
+func ratioLabel(r float64) string {
+	if r > 0 && r < 0.01 {
+		return strconv.FormatFloat(r, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(r, 'f', 2, 64)
 }
 
 // chartTop is the largest count the chart shows: a bar, or where a

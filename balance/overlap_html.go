@@ -30,7 +30,7 @@ var overlapTmpl = template.Must(template.New("overlap").Funcs(funcs).Parse(`<div
 <p class="legend">{{range .Legend}}<span style="background:{{.BG}};color:{{.FG}}">{{.Verdict}}</span>{{end}}</p>
 <p>The number in a cell is the pair's overlap score, from 0 to 1: embedding similarity, annotator confusions and a shared parent combined. The colour is the verdict, darker for a higher score. Hover a cell for the figures.</p>
 <table>
-<tr><th></th>{{range .IDs}}<th class="col"><div>{{.}}</div></th>{{end}}</tr>
+<tr><th class="col"></th>{{range .IDs}}<th class="col"><div>{{.}}</div></th>{{end}}</tr>
 {{range .Rows}}<tr><th class="row">{{.ID}}</th>{{range .Cells}}{{if .Tip}}<td style="background:{{.BG}};color:{{.FG}}" title="{{.Tip}}">{{.Score}}</td>{{else}}<td></td>{{end}}{{end}}</tr>
 {{end}}</table>
 </div>

@@ -282,14 +282,15 @@ func TestChartScales(t *testing.T) {
 	assert.Less(t, gw["big: 20 negatives"], gw["even: 500 positives"], "log keeps the order")
 	for _, svg := range []string{linear, logScale} {
 		assert.Contains(t, svg, ">1,234,567</text>", "bar values carry thousands separators")
-		assert.Contains(t, svg, "target: 1 negatives per positive")
+		assert.Contains(t, svg, "target: 1 negative per positive")
 	}
 	assert.Contains(t, logScale, ">1,000,000</text>", "log ticks at powers of ten")
 
 	rw := barWidths(t, ratio)
 	require.Contains(t, rw, "even: 1.50 negatives per positive (750 negatives, 500 positives)")
-	assert.Equal(t, 1, strings.Count(ratio, `stroke-dasharray="4,3"`), "one target line")
-	target := regexp.MustCompile(`<line x1="([\d.]+)" y1="[\d.]+" x2="[\d.]+" y2="[\d.]+" stroke="currentColor" stroke-width="1.5" stroke-dasharray="4,3"/>`).FindStringSubmatch(ratio)
+	assert.Equal(t, 2, strings.Count(ratio, `stroke-dasharray="4,3"`), "one target line, and its legend")
+	assert.Contains(t, ratio, ">1.6e-05</text>", "a small ratio does not read as 0.00")
+	target := regexp.MustCompile(`<line x1="([\d.]+)" y1="44" x2="[\d.]+" y2="[\d.]+" stroke="currentColor" stroke-width="1.5" stroke-dasharray="4,3"/>`).FindStringSubmatch(ratio)
 	require.NotNil(t, target)
 	x0 := regexp.MustCompile(`<rect x="([\d.]+)" y="[\d.]+" width="[\d.]+" height="8" fill`).FindStringSubmatch(ratio)
 	require.NotNil(t, x0)

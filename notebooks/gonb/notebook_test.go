@@ -47,6 +47,7 @@ func TestNotebooks(t *testing.T) {
 			assert.Contains(t, html, "value_source")
 			assert.Contains(t, html, "Balance report")
 			assert.Contains(t, html, "<svg", "the chart of positives against negatives")
+			assert.Contains(t, html, "Negatives per positive, per concept", "the ratio chart")
 			for _, c := range []string{"husky", "wolf", "dog", "fox", "cat", "lynx", "grass"} {
 				assert.Contains(t, html, ">"+c+"<", "the balance table lists %s", c)
 			}
