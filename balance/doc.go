@@ -30,7 +30,9 @@
 // A Report sorts ([Report.Sorted]), selects ([Report.Select],
 // [Report.Top]) and writes itself as text, TSV, CSV, Markdown, JSON or a
 // self-contained HTML page with an SVG chart ([Report.Write],
-// [Report.WriteHTMLFragment] and [Report.ChartSVG] for notebooks).
+// [Report.WriteHTMLFragment] and [Report.ChartSVG] for notebooks; the chart
+// takes a linear, log or ratio scale, [WithChartScale]). The HTML follows a
+// light or dark page, JupyterLab's themes included.
 //
 // # Overlap
 //
@@ -39,7 +41,8 @@
 // confusions, combined with the hierarchy. [Overlap.Pairs] gives every pair
 // a [Verdict] — overlapping (similar but distinct: the pairs that need
 // negatives), exclusive, co-occurring or related — with the evidence in
-// [Pair]. [WriteOverlapHTML] draws the matrix.
+// [Pair]. [WriteOverlapHTML] draws the matrix, [WriteOverlapPage] a page
+// around it.
 //
 // # Suggestions
 //

@@ -1,77 +1,86 @@
 package balance
 
 import (
-	"bufio"
-	"html"
+	"bytes"
+	"html/template"
 	"io"
 	"strings"
 )
 
-const htmlStyle = `.curate-balance{font-family:sans-serif;color:#333;max-width:60em}
-.curate-balance table{border-collapse:collapse;font-size:13px;margin-top:1em}
-.curate-balance th,.curate-balance td{padding:3px 8px;border-bottom:1px solid #e5e5e5}
-.curate-balance th{text-align:left;background:#f5f5f5}
-.curate-balance td.n{text-align:right;font-variant-numeric:tabular-nums}
-.curate-balance .s-ok{color:#2e7d32}
-.curate-balance .s-conflicting{color:#c62828;font-weight:bold}
-.curate-balance .s-few-positives,.curate-balance .s-no-negatives,.curate-balance .s-few-negatives{color:#b26a00}
-.curate-balance .warn{color:#b26a00}
-`
+var reportTmpl = template.Must(template.New("report").Funcs(funcs).Parse(`<div class="curate curate-balance" role="region" aria-label="Balance report">
+<style>
+{{style}}</style>
+<ul>
+{{range .Summary}}<li>{{.}}</li>
+{{end}}{{range .Warnings}}<li class="warn">warning: {{.}}</li>
+{{end}}</ul>
+<figure style="margin:0">
+{{.Chart}}</figure>
+<table>
+<thead><tr>{{range .Head}}<th class="{{.Class}}">{{.Text}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Rows}}<tr>{{range .}}<td class="{{.Class}}">{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+</div>
+`))
 
-// WriteHTML writes a self-contained HTML page: the summary, an SVG chart
-// of positives against negatives (see [Report.ChartSVG]) and the table. It
-// loads no scripts, fonts or style sheets.
-func (r *Report) WriteHTML(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	bw.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>curate balance report</title>\n</head>\n<body>\n")
-	if err := r.WriteHTMLFragment(bw); err != nil {
-		return err
-	}
-	bw.WriteString("</body>\n</html>\n")
-	return bw.Flush()
+// cell is one table cell: its text and its class (t text, n number, id
+// for a value that must not wrap, s-STATUS for a status).
+type cell struct{ Text, Class string }
+
+// WriteHTML writes a self-contained HTML page: a heading, the summary, an
+// SVG chart of positives against negatives (see [Report.ChartSVG]; opts
+// choose its scale) and the table. It loads no scripts, fonts or style
+// sheets and follows the viewer's light or dark scheme.
+func (r *Report) WriteHTML(w io.Writer, opts ...ChartOption) error {
+	return writePage(w, "curate balance report", "Balance report", nil, func(w io.Writer) error { return r.WriteHTMLFragment(w, opts...) })
 }
 
-// WriteHTMLFragment writes the body of [Report.WriteHTML] as one <div>
-// with its own scoped style, for embedding in a page or a notebook cell.
-func (r *Report) WriteHTMLFragment(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	esc := html.EscapeString
-	bw.WriteString("<div class=\"curate-balance\">\n<style>\n" + htmlStyle + "</style>\n<h2>Balance report</h2>\n<ul>\n")
-	for _, line := range r.summaryLines() {
-		bw.WriteString("<li>" + esc(line) + "</li>\n")
-	}
-	for _, warn := range r.Warnings {
-		bw.WriteString("<li class=\"warn\">warning: " + esc(warn) + "</li>\n")
-	}
-	bw.WriteString("</ul>\n<figure style=\"margin:0\">\n")
-	if err := r.ChartSVG(bw); err != nil {
+// WriteHTMLFragment writes the body of [Report.WriteHTML] without its
+// heading, as one <div> with its own scoped style, for embedding in a page
+// or a notebook cell under a heading of the caller's. Every string from the
+// data is escaped.
+func (r *Report) WriteHTMLFragment(w io.Writer, opts ...ChartOption) error {
+	var chart bytes.Buffer
+	if err := r.ChartSVG(&chart, opts...); err != nil {
 		return err
 	}
-	bw.WriteString("</figure>\n<table>\n<thead><tr>")
 	prop := r.propagated()
-	head := colNames
+	names := colNames
 	if prop {
-		head = append(head[:len(head):len(head)], propNames...)
+		names = append(names[:len(names):len(names)], propNames...)
 	}
-	for _, h := range head {
-		bw.WriteString("<th>" + esc(strings.ReplaceAll(h, "_", " ")) + "</th>")
+	var head []cell
+	for j, h := range names {
+		head = append(head, cell{Text: strings.ReplaceAll(h, "_", " "), Class: reportClass(j, "")})
 	}
-	bw.WriteString("</tr></thead>\n<tbody>\n")
+	rows := make([][]cell, len(r.Concepts))
 	for i := range r.Concepts {
-		cs := &r.Concepts[i]
-		bw.WriteString("<tr>")
-		for j, cell := range cs.cells(ratio2, prop) {
-			switch {
-			case j < 2:
-				bw.WriteString("<td>" + esc(cell) + "</td>")
-			case j == 9:
-				bw.WriteString("<td class=\"s-" + esc(cell) + "\">" + esc(cell) + "</td>")
-			default:
-				bw.WriteString("<td class=\"n\">" + esc(cell) + "</td>")
-			}
+		for j, text := range r.Concepts[i].cells(ratio2, prop) {
+			rows[i] = append(rows[i], cell{Text: text, Class: reportClass(j, text)})
 		}
-		bw.WriteString("</tr>\n")
 	}
-	bw.WriteString("</tbody>\n</table>\n</div>\n")
-	return bw.Flush()
+	return reportTmpl.Execute(w, struct {
+		Summary, Warnings []string
+		Chart             template.HTML // rendered and escaped by ChartSVG
+		Head              []cell
+		Rows              [][]cell
+	}{r.summaryLines(), r.Warnings, template.HTML(chart.String()), head, rows})
+}
+
+// reportClass is the class of column j of the report table; status is
+// the cell's text in the status column.
+func reportClass(j int, status string) string {
+	switch {
+	case j == 0:
+		return "t id"
+	case j == 1:
+		return "t"
+	case j == 9 && status != "":
+		return "t id s-" + status
+	case j == 9:
+		return "t"
+	}
+	return "n"
 }

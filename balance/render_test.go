@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,6 +105,13 @@ func TestRenderGolden(t *testing.T) {
 		require.NoError(t, rep.ChartSVG(&buf))
 		golden(t, "chart.svg.golden", buf.Bytes())
 	})
+	for _, scale := range []balance.ChartScale{balance.ScaleLog, balance.ScaleRatio} {
+		t.Run("chart "+string(scale), func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, rep.ChartSVG(&buf, balance.WithChartScale(scale)))
+			golden(t, "chart."+string(scale)+".svg.golden", buf.Bytes())
+		})
+	}
 }
 
 func TestWriteJSONShape(t *testing.T) {
@@ -146,7 +154,7 @@ func TestWriteHTMLSelfContained(t *testing.T) {
 	}
 	assert.Contains(t, page, "<svg")
 	for _, cs := range rep.Concepts {
-		assert.Contains(t, page, "<td>"+cs.ConceptID+"</td>")
+		assert.Contains(t, page, `<td class="t id">`+cs.ConceptID+"</td>")
 	}
 }
 
@@ -232,4 +240,69 @@ func indexOf(s []balance.Status, x balance.Status) int {
 		}
 	}
 	return -1
+}
+
+// barWidths returns the width of each bar titled "NAME: COUNT WHAT" in an
+// SVG chart, keyed by the title.
+func barWidths(t *testing.T, svg string) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, m := range regexp.MustCompile(`<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="#[0-9a-f]+"><title>([^<]+)</title>`).FindAllStringSubmatch(svg, -1) {
+		w, err := strconv.ParseFloat(m[1], 64)
+		require.NoError(t, err)
+		out[m[2]] = w
+	}
+	return out
+}
+
+// TestChartScales: at scale, a linear axis squeezes a few negatives to
+// nothing; the log axis keeps them visible, the ratio chart draws the
+// target, and counts carry thousands separators.
+func TestChartScales(t *testing.T) {
+	rep := &balance.Report{
+		Thresholds: balance.Thresholds{TargetRatio: 1, MinPositives: 10},
+		Concepts: []balance.ConceptStats{
+			{ConceptID: "big", Positives: 1234567, Negatives: 20, Ratio: 20.0 / 1234567, Status: balance.StatusFewNegatives},
+			{ConceptID: "even", Positives: 500, Negatives: 750, Ratio: 1.5, Status: balance.StatusOK},
+		},
+	}
+	render := func(opts ...balance.ChartOption) string {
+		var b bytes.Buffer
+		require.NoError(t, rep.ChartSVG(&b, opts...))
+		return b.String()
+	}
+	linear, logScale, ratio := render(), render(balance.WithChartScale(balance.ScaleLog)), render(balance.WithChartScale(balance.ScaleRatio))
+	assert.Equal(t, linear, render(balance.WithChartScale(balance.ScaleLinear)), "linear is the default")
+
+	lw, gw := barWidths(t, linear), barWidths(t, logScale)
+	require.Contains(t, lw, "big: 1,234,567 positives")
+	require.Contains(t, lw, "big: 20 negatives")
+	assert.Less(t, lw["big: 20 negatives"], 1.0, "linear: 20 next to 1.2M is invisible")
+	assert.Greater(t, gw["big: 20 negatives"], 0.2*gw["big: 1,234,567 positives"], "log: 20 stays visible")
+	assert.Less(t, gw["big: 20 negatives"], gw["even: 500 positives"], "log keeps the order")
+	for _, svg := range []string{linear, logScale} {
+		assert.Contains(t, svg, ">1,234,567</text>", "bar values carry thousands separators")
+		assert.Contains(t, svg, "target: 1 negative per positive")
+	}
+	assert.Contains(t, logScale, ">1,000,000</text>", "log ticks at powers of ten")
+
+	rw := barWidths(t, ratio)
+	require.Contains(t, rw, "even: 1.50 negatives per positive (750 negatives, 500 positives)")
+	assert.Equal(t, 2, strings.Count(ratio, `stroke-dasharray="4,3"`), "one target line, and its legend")
+	assert.Contains(t, ratio, ">1.6e-05</text>", "a small ratio does not read as 0.00")
+	target := regexp.MustCompile(`<line x1="([\d.]+)" y1="44" x2="[\d.]+" y2="[\d.]+" stroke="currentColor" stroke-width="1.5" stroke-dasharray="4,3"/>`).FindStringSubmatch(ratio)
+	require.NotNil(t, target)
+	x0 := regexp.MustCompile(`<rect x="([\d.]+)" y="[\d.]+" width="[\d.]+" height="8" fill`).FindStringSubmatch(ratio)
+	require.NotNil(t, x0)
+	left, _ := strconv.ParseFloat(x0[1], 64)
+	tx, _ := strconv.ParseFloat(target[1], 64)
+	assert.InDelta(t, left+rw["even: 1.50 negatives per positive (750 negatives, 500 positives)"]/1.5, tx, 0.2, "the target line sits at ratio 1")
+
+	for _, svg := range []string{linear, logScale, ratio} {
+		assert.NotRegexp(t, `fill="#[0-9a-f]{6}">[^<]*</text>|<text[^>]*fill="#333`, svg, "text is drawn in currentColor")
+	}
+	var b bytes.Buffer
+	assert.Error(t, rep.ChartSVG(&b, balance.WithChartScale("cubic")))
+	_, err := balance.ParseChartScale("cubic")
+	assert.Error(t, err)
 }

@@ -1,24 +1,14 @@
 package balance
 
 import (
-	"curate.dev/label"
-
-	"bufio"
 	"fmt"
-	"html"
+	"html/template"
 	"io"
 	"strconv"
 	"strings"
-)
 
-const suggestStyle = `.curate-suggest{font-family:sans-serif;color:#333;max-width:72em}
-.curate-suggest table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1em}
-.curate-suggest th,.curate-suggest td{padding:3px 8px;border-bottom:1px solid #e5e5e5;vertical-align:top}
-.curate-suggest th{text-align:left;background:#f5f5f5}
-.curate-suggest td.n{text-align:right;font-variant-numeric:tabular-nums}
-.curate-suggest td.why{color:#555;max-width:40em}
-.curate-suggest .warn{color:#b26a00}
-`
+	"curate.dev/label"
+)
 
 // Pages returns how many pages of pageSize suggestions s has: at least 1,
 // so that page 0 of an empty result is valid. pageSize <= 0 means one page
@@ -31,14 +21,38 @@ func (s *Suggestions) Pages(pageSize int) int {
 	return (n + pageSize - 1) / pageSize
 }
 
+var suggestTmpl = template.Must(template.New("suggest").Funcs(funcs).Parse(`<div class="curate curate-suggest" role="region" aria-label="Suggested negatives">
+<style>
+{{style}}</style>
+<p>{{.Total}} suggestion(s) for {{.Short}} concept(s) short of negatives.</p>
+{{with .Warnings}}<ul>
+{{range .}}<li class="warn">warning: {{.}}</li>
+{{end}}</ul>
+{{end}}{{with .Concepts}}<table>
+<thead><tr><th class="t">concept</th><th class="n">positives</th><th class="n">negatives</th><th class="n">wanted</th><th class="n">deficit</th><th class="n">candidates</th><th class="n">suggested</th><th class="t">drawn from</th></tr></thead>
+<tbody>
+{{range .}}<tr><td class="t id">{{.Label}}</td>{{range .Counts}}<td class="n">{{.}}</td>{{end}}<td class="t">{{.Sources}}</td></tr>
+{{end}}</tbody>
+</table>
+{{end}}{{if .Rows}}<p>{{if .Paged}}Page {{.Page}} of {{.Pages}}: suggestions {{.From}} to {{.To}} of {{.Total}}. {{end}}In the order of the result: by concept, then in turn from each concept drawn from (strongest overlap first), each one's hardest candidates first. The score is the hardness.</p>
+<table>
+<thead><tr><th class="n">#</th><th class="t">input</th><th class="t">not</th><th class="t">positive for</th><th class="n">score</th><th class="t">reason</th></tr></thead>
+<tbody>
+{{range .Rows}}<tr><td class="n">{{.N}}</td><td class="t id">{{.InputID}}</td><td class="t id">{{.ConceptID}}</td><td class="t id">{{.SourceConceptID}}</td><td class="n">{{.Score}}</td><td class="t why">{{.Reason}}</td></tr>
+{{end}}</tbody>
+</table>
+{{end}}</div>
+`))
+
 // WriteHTMLPage writes one page of the suggestions as a self-contained
-// HTML fragment (one <div> with its own scoped style, no scripts), for a
-// notebook cell or a page: the concepts short of negatives with what was
-// found for them, then suggestions page*pageSize up to (page+1)*pageSize
-// in s's order, each with its score, the concept it was drawn from and the
-// reason. page counts from 0; pageSize <= 0 puts every suggestion on page
-// 0. A page outside [0, s.Pages(pageSize)) is an error. Every string from
-// the data is escaped; the output depends only on s, page and pageSize.
+// HTML fragment (one <div> with its own scoped style, no scripts, no
+// heading), for a notebook cell or a page: the concepts short of negatives
+// with what was found for them, then suggestions page*pageSize up to
+// (page+1)*pageSize in s's order (which the page states), each with its
+// score, the concept it was drawn from and the reason. page counts from 0;
+// pageSize <= 0 puts every suggestion on page 0. A page outside
+// [0, s.Pages(pageSize)) is an error. Every string from the data is
+// escaped; the output depends only on s, page and pageSize.
 func (s *Suggestions) WriteHTMLPage(w io.Writer, page, pageSize int) error {
 	pages := s.Pages(pageSize)
 	if page < 0 || page >= pages {
@@ -49,54 +63,42 @@ func (s *Suggestions) WriteHTMLPage(w io.Writer, page, pageSize int) error {
 	if pageSize > 0 {
 		lo, hi = min(page*pageSize, n), min((page+1)*pageSize, n)
 	}
-	esc := html.EscapeString
-	bw := bufio.NewWriter(w)
-	bw.WriteString("<div class=\"curate-suggest\">\n<style>\n" + suggestStyle + "</style>\n<h2>Suggested negatives</h2>\n")
-
-	short := 0
+	type conceptRow struct {
+		Label   string
+		Counts  []int
+		Sources string
+	}
+	type row struct {
+		N                                           int
+		InputID, ConceptID, SourceConceptID, Reason string
+		Score                                       string
+	}
+	var concepts []conceptRow
 	for i := range s.Concepts {
-		if s.Concepts[i].Deficit > 0 {
-			short++
+		c := &s.Concepts[i]
+		if c.Deficit == 0 {
+			continue
 		}
+		concepts = append(concepts, conceptRow{
+			Label:   conceptLabel(c.ConceptID, c.ConceptName),
+			Counts:  []int{c.Positives, c.Negatives, c.Wanted, c.Deficit, c.Candidates, c.Suggested},
+			Sources: strings.Join(c.Sources, ", "),
+		})
 	}
-	fmt.Fprintf(bw, "<p>%d suggestion(s) for %d concept(s) short of negatives.</p>\n", n, short)
-	if w := s.Warnings; w.Any() {
-		bw.WriteString("<ul>\n")
-		for _, line := range warningLines(w) {
-			bw.WriteString("<li class=\"warn\">warning: " + esc(line) + "</li>\n")
-		}
-		bw.WriteString("</ul>\n")
-	}
-	if short > 0 {
-		bw.WriteString("<table>\n<thead><tr><th>concept</th><th>positives</th><th>negatives</th><th>wanted</th><th>deficit</th><th>candidates</th><th>suggested</th><th>drawn from</th></tr></thead>\n<tbody>\n")
-		for i := range s.Concepts {
-			c := &s.Concepts[i]
-			if c.Deficit == 0 {
-				continue
-			}
-			bw.WriteString("<tr><td>" + esc(conceptLabel(c.ConceptID, c.ConceptName)) + "</td>")
-			for _, v := range []int{c.Positives, c.Negatives, c.Wanted, c.Deficit, c.Candidates, c.Suggested} {
-				bw.WriteString("<td class=\"n\">" + strconv.Itoa(v) + "</td>")
-			}
-			bw.WriteString("<td>" + esc(strings.Join(c.Sources, ", ")) + "</td></tr>\n")
-		}
-		bw.WriteString("</tbody>\n</table>\n")
-	}
-	if n == 0 {
-		bw.WriteString("</div>\n")
-		return bw.Flush()
-	}
-	if pages > 1 {
-		fmt.Fprintf(bw, "<p>Page %d of %d: suggestions %d to %d of %d.</p>\n", page+1, pages, lo+1, hi, n)
-	}
-	bw.WriteString("<table>\n<thead><tr><th>#</th><th>input</th><th>not</th><th>positive for</th><th>score</th><th>reason</th></tr></thead>\n<tbody>\n")
+	var rows []row
 	for i := lo; i < hi; i++ {
 		sg := &s.Suggestions[i]
-		fmt.Fprintf(bw, "<tr><td class=\"n\">%d</td><td>%s</td><td>%s</td><td>%s</td><td class=\"n\">%s</td><td class=\"why\">%s</td></tr>\n",
-			i+1, esc(sg.InputID), esc(sg.ConceptID), esc(sg.SourceConceptID), strconv.FormatFloat(sg.Score, 'f', 4, 64), esc(sg.Reason))
+		rows = append(rows, row{N: i + 1, InputID: sg.InputID, ConceptID: sg.ConceptID, SourceConceptID: sg.SourceConceptID,
+			Score: strconv.FormatFloat(sg.Score, 'f', 4, 64), Reason: sg.Reason})
 	}
-	bw.WriteString("</tbody>\n</table>\n</div>\n")
-	return bw.Flush()
+	return suggestTmpl.Execute(w, struct {
+		Total, Short          int
+		Warnings              []string
+		Concepts              []conceptRow
+		Rows                  []row
+		Paged                 bool
+		Page, Pages, From, To int
+	}{n, len(concepts), warningLines(s.Warnings), concepts, rows, pages > 1, page + 1, pages, lo + 1, hi})
 }
 
 // conceptLabel is "Name (id)", or the id alone when it has no other name.

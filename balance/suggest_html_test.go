@@ -42,7 +42,7 @@ func exampleSuggestions(t *testing.T) *balance.Suggestions {
 // rowNumbers returns the # column of the suggestions table.
 func rowNumbers(html string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`<tr><td class="n">(\d+)</td><td>`).FindAllStringSubmatch(html, -1) {
+	for _, m := range regexp.MustCompile(`<tr><td class="n">(\d+)</td><td class="t id">`).FindAllStringSubmatch(html, -1) {
 		out = append(out, m[1])
 	}
 	return out

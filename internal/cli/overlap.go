@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -243,18 +243,12 @@ func writeOverlapJSON(w io.Writer, o *balance.Overlap, pairs []balance.Pair) err
 }
 
 // writeOverlapHTML writes a self-contained heatmap page (no scripts, no
-// external resources) of the concepts in pairs.
-func writeOverlapHTML(w io.Writer, title string, pairs []balance.Pair) error {
-	e := html.EscapeString
-	fmt.Fprintf(w, `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>curate overlap: %s</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}</style></head><body>
-<h1>Concept overlap</h1>
-<p>Source: %s. Top %d pairs by overlap score; cell colour is the verdict, its strength the score. Hover a cell for the figures.</p>
-`, e(title), e(title), len(pairs))
-	if err := balance.WriteOverlapHTML(w, pairs); err != nil {
-		return err
+// external resources) of the concepts in pairs. The page names the source
+// by its base name or app, never by a path of the user's machine.
+func writeOverlapHTML(w io.Writer, source string, pairs []balance.Pair) error {
+	name := source
+	if !strings.Contains(source, "://") && source != "-" {
+		name = filepath.Base(source)
 	}
-	_, err := io.WriteString(w, "</body></html>\n")
-	return err
+	return balance.WriteOverlapPage(w, name, pairs)
 }

@@ -237,7 +237,7 @@ func TestReportStdinAndHTML(t *testing.T) {
 	page := out.String()
 	assert.True(t, strings.HasPrefix(page, "<!DOCTYPE html>"))
 	assert.Contains(t, page, "<svg")
-	assert.Contains(t, page, "<td>husky</td>")
+	assert.Contains(t, page, `<td class="t id">husky</td>`)
 	assert.NotContains(t, page, "<script")
 }
 

@@ -170,6 +170,8 @@ func TestOverlapRun(t *testing.T) {
 			assert.NotContains(t, out, "<script")
 			assert.NotContains(t, out, "http")
 			assert.Contains(t, out, "overlapping")
+			assert.Contains(t, out, "Source: "+filepath.Base(data)+".", "the source by its name")
+			assert.NotContains(t, out, filepath.Dir(data), "no path of the user's machine")
 		}},
 	} {
 		t.Run(tc.format, func(t *testing.T) {

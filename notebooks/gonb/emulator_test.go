@@ -1,7 +1,6 @@
 package gonb
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,29 +14,40 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// This file runs a notebook by GoNB's rules, without GoNB (which cannot be
-// fetched here):
+// This file runs a notebook by GoNB's rules (v0.11), without GoNB (which
+// cannot be fetched here):
 //
 //   - Go declarations (imports, funcs, types, vars, consts) accumulate across
-//     cells; a later declaration with the same name replaces the earlier one.
+//     cells; a later declaration with the same name replaces the earlier one,
+//     and only once the cell has compiled.
 //   - A line "%%" (or "%main"), optionally followed by program arguments,
-//     starts the body of main; the cell is then built with every
-//     declaration so far and run. A cell without it only declares.
+//     starts the body of main, which begins with flag.Parse(), so arguments
+//     are parsed as flags. Arguments are split at spaces; double quotes keep
+//     spaces in one argument. A cell without it gets an empty main.
+//   - Every cell with Go code runs "go get" (GoNB's automatic go get) and
+//     "go build" in the temporary folder holding the cell's module, then
+//     runs the program, so a go.mod pointing at a folder that does not exist
+//     fails the cell.
 //   - "!cmd" runs cmd with bash in the notebook's folder; "!*cmd" runs it in
-//     the temporary folder holding the cell's Go module. A line ending in
-//     "\" continues on the next. GONB_DIR and GONB_TMP_DIR are set.
-//   - "%env NAME VALUE" (or NAME=VALUE) sets an environment variable.
-//     Any other "%" command is an error, so notebooks stay within what this
-//     emulation covers.
+//     the temporary folder. A line ending in "\" continues on the next.
+//     GONB_DIR and GONB_TMP_DIR are set. Commands run before the cell's Go
+//     code, as in GoNB.
+//   - "%env NAME VALUE" (or NAME=VALUE) sets an environment variable and
+//     prints Set: NAME="VALUE". Any other "%" command is an error, so
+//     notebooks stay within what this emulation covers.
 //   - Unused imports are dropped, as GoNB's goimports pass does.
+//   - What a cell prints and displays comes out in program order: the
+//     gonbui stand-in (internal/gonbui-standin) writes each display into
+//     the program's stdout as a framed record, which the emulator splits
+//     back into outputs.
 //
-// The program runs in the notebook's folder with the gonbui stand-in
-// (internal/gonbui-standin) recording every display to a JSONL file.
+// The program runs in the notebook's folder.
 
 // notebook is a parsed .ipynb file.
 type notebook struct {
@@ -63,13 +73,68 @@ type display struct {
 	Data string `json:"data"`
 }
 
+// output is one output of a cell, in order: a stretch of stdout, or a
+// display.
+type output struct {
+	Stdout  string
+	Display *display
+}
+
 // cellResult is what running one code cell produced.
 type cellResult struct {
 	Index    int
 	Ran      bool // the cell had a main
-	Stdout   string
+	Outputs  []output
+	Stdout   string // all of the outputs' stdout
 	Stderr   string
-	Displays []display
+	Displays []display // all of the outputs' displays
+}
+
+// print appends s to the cell's stdout.
+func (r *cellResult) print(s string) {
+	if s == "" {
+		return
+	}
+	r.Stdout += s
+	if n := len(r.Outputs); n > 0 && r.Outputs[n-1].Display == nil {
+		r.Outputs[n-1].Stdout += s
+		return
+	}
+	r.Outputs = append(r.Outputs, output{Stdout: s})
+}
+
+// show appends a display to the cell's outputs.
+func (r *cellResult) show(d display) {
+	r.Displays = append(r.Displays, d)
+	r.Outputs = append(r.Outputs, output{Display: &d})
+}
+
+// displayFrame starts a display the stand-in writes into stdout; the
+// record is JSON up to the next newline.
+const displayFrame = "\x1egonbui "
+
+// addProgramOutput splits a program's stdout into stretches of text and
+// displays.
+func (r *cellResult) addProgramOutput(out string) error {
+	for {
+		i := strings.Index(out, displayFrame)
+		if i < 0 {
+			r.print(out)
+			return nil
+		}
+		r.print(out[:i])
+		out = out[i+len(displayFrame):]
+		j := strings.IndexByte(out, '\n')
+		if j < 0 {
+			return fmt.Errorf("display record without its end")
+		}
+		var d display
+		if err := json.Unmarshal([]byte(out[:j]), &d); err != nil {
+			return fmt.Errorf("display record: %v", err)
+		}
+		r.show(d)
+		out = out[j+1:]
+	}
 }
 
 // declaration is a top-level declaration kept across cells.
@@ -80,16 +145,16 @@ type declaration struct {
 
 // session is the state GoNB keeps between cells.
 type session struct {
-	nbDir, tmpDir, standin, recordFile string
-	env                                []string
-	imports                            []string // import specs, e.g. `"fmt"` or `arr "github.com/…/array"`
-	decls                              []declaration
+	nbDir, tmpDir, standin string
+	env                    []string
+	imports                []string // import specs, e.g. `"fmt"` or `arr "github.com/…/array"`
+	decls                  []declaration
 }
 
 func newSession(nbDir, tmpDir, standin string) (*session, error) {
-	s := &session{nbDir: nbDir, tmpDir: tmpDir, standin: standin, recordFile: filepath.Join(tmpDir, "displays.jsonl")}
+	s := &session{nbDir: nbDir, tmpDir: tmpDir, standin: standin}
 	s.env = append(os.Environ(),
-		"GONB_DIR="+nbDir, "GONB_TMP_DIR="+tmpDir, "GONBUI_STANDIN_OUT="+s.recordFile,
+		"GONB_DIR="+nbDir, "GONB_TMP_DIR="+tmpDir, "GONBUI_STANDIN=1",
 		"GOFLAGS=-mod=mod", "GOWORK=off")
 	gomod := fmt.Sprintf("module gonb_notebook\n\ngo 1.26\n\nrequire github.com/janpfeifer/gonb v0.0.0-00010101000000-000000000000\n\nreplace github.com/janpfeifer/gonb => %s\n", standin)
 	return s, os.WriteFile(filepath.Join(tmpDir, "go.mod"), []byte(gomod), 0o644)
@@ -102,7 +167,7 @@ func (s *session) runCell(ctx context.Context, idx int, src string) (cellResult,
 	var declLines []string
 	var mainLines []string
 	var args []string
-	inMain := false
+	inMain, hasGo := false, false
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
 		if inMain {
@@ -112,8 +177,8 @@ func (s *session) runCell(ctx context.Context, idx int, src string) (cellResult,
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case trimmed == "%%" || strings.HasPrefix(trimmed, "%% ") || trimmed == "%main" || strings.HasPrefix(trimmed, "%main "):
-			inMain = true
-			args = strings.Fields(trimmed)[1:]
+			inMain, hasGo = true, true
+			args = splitArgs(trimmed)[1:]
 			declLines = append(declLines, "") // keep line numbers aligned
 		case strings.HasPrefix(line, "!"):
 			cmd := line[1:]
@@ -128,63 +193,121 @@ func (s *session) runCell(ctx context.Context, idx int, src string) (cellResult,
 				cmd, dir = cmd[1:], s.tmpDir
 			}
 			out, err := s.shell(ctx, dir, cmd)
-			res.Stdout += out
+			res.print(out)
 			if err != nil {
 				return res, fmt.Errorf("cell %d: !%s: %v\n%s", idx, cmd, err, out)
 			}
 		case strings.HasPrefix(line, "%"):
-			parts := strings.Fields(line[1:])
+			parts := splitArgs(line[1:])
 			if len(parts) == 0 || parts[0] != "env" {
 				return res, fmt.Errorf("cell %d: %q is not a command this emulation supports", idx, line)
 			}
 			kv := parts[1:]
-			if len(kv) == 1 && strings.Contains(kv[0], "=") {
+			if len(kv) == 1 && strings.Index(kv[0], "=") > 0 {
 				kv = strings.SplitN(kv[0], "=", 2)
 			}
 			if len(kv) != 2 {
 				return res, fmt.Errorf("cell %d: %%env takes NAME VALUE", idx)
 			}
 			s.env = append(s.env, kv[0]+"="+kv[1])
+			res.print(fmt.Sprintf("Set: %s=%q\n", kv[0], kv[1]))
 			declLines = append(declLines, "")
 		default:
 			declLines = append(declLines, line)
+			hasGo = hasGo || strings.TrimSpace(line) != ""
 		}
 	}
+	if !hasGo {
+		return res, nil
+	}
+	saved := s.save()
 	if err := s.addDecls(strings.Join(declLines, "\n")); err != nil {
 		return res, fmt.Errorf("cell %d: %v", idx, err)
 	}
-	if !inMain {
-		return res, nil
-	}
-	res.Ran = true
+	res.Ran = inMain
 	prog, err := s.render(strings.Join(mainLines, "\n"))
+	if err == nil {
+		err = os.WriteFile(filepath.Join(s.tmpDir, "main.go"), []byte(prog), 0o644)
+	}
 	if err != nil {
+		s.restore(saved)
 		return res, fmt.Errorf("cell %d: %v", idx, err)
 	}
-	if err := os.WriteFile(filepath.Join(s.tmpDir, "main.go"), []byte(prog), 0o644); err != nil {
-		return res, err
+	for _, step := range [][]string{{"go", "get"}, {"go", "build", "-o", "cell.bin", "."}} {
+		cmd := exec.CommandContext(ctx, step[0], step[1:]...)
+		cmd.Dir, cmd.Env = s.tmpDir, s.env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			s.restore(saved)
+			return res, fmt.Errorf("cell %d: %s: %v\n%s\n--- program ---\n%s", idx, strings.Join(step, " "), err, out, numbered(prog))
+		}
 	}
-	bin := filepath.Join(s.tmpDir, "cell.bin")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	build.Dir, build.Env = s.tmpDir, s.env
-	if out, err := build.CombinedOutput(); err != nil {
-		return res, fmt.Errorf("cell %d does not compile: %v\n%s\n--- program ---\n%s", idx, err, out, numbered(prog))
-	}
-	_ = os.Remove(s.recordFile)
-	run := exec.CommandContext(ctx, bin, args...)
+	run := exec.CommandContext(ctx, filepath.Join(s.tmpDir, "cell.bin"), args...)
 	run.Dir, run.Env = s.nbDir, s.env
 	var stdout, stderr bytes.Buffer
 	run.Stdout, run.Stderr = &stdout, &stderr
 	err = run.Run()
-	res.Stdout += stdout.String()
 	res.Stderr = stderr.String()
-	if d, rerr := readDisplays(s.recordFile); rerr == nil {
-		res.Displays = d
+	if perr := res.addProgramOutput(stdout.String()); perr != nil {
+		return res, fmt.Errorf("cell %d: %v", idx, perr)
 	}
 	if err != nil {
 		return res, fmt.Errorf("cell %d failed: %v\nstdout:\n%s\nstderr:\n%s", idx, err, stdout.String(), stderr.String())
 	}
 	return res, nil
+}
+
+// sessionState is what a cell may change in a session.
+type sessionState struct {
+	imports []string
+	decls   []declaration
+}
+
+func (s *session) save() sessionState {
+	return sessionState{slices.Clone(s.imports), slices.Clone(s.decls)}
+}
+
+// restore undoes a cell's declarations: GoNB keeps them only once the cell
+// compiles.
+func (s *session) restore(st sessionState) { s.imports, s.decls = st.imports, st.decls }
+
+// splitArgs splits a special command at spaces, as GoNB does: double quotes
+// keep spaces in one part, and inside them a backslash escapes the next
+// character (\n and \t are a newline and a tab).
+func splitArgs(cmd string) []string {
+	var parts []string
+	var part strings.Builder
+	started, quoted := false, false
+	for i := 0; i < len(cmd); i++ {
+		c := cmd[i]
+		switch {
+		case !quoted && (c == ' ' || c == '\t' || c == '\n'):
+			if started {
+				parts = append(parts, part.String())
+			}
+			part.Reset()
+			started = false
+			continue
+		case c == '"':
+			quoted = !quoted
+			started = true
+			continue
+		case c == '\\' && quoted && i+1 < len(cmd):
+			i++
+			c = cmd[i]
+			switch c {
+			case 'n':
+				c = '\n'
+			case 't':
+				c = '\t'
+			}
+		}
+		part.WriteByte(c)
+		started = true
+	}
+	if started {
+		parts = append(parts, part.String())
+	}
+	return parts
 }
 
 func (s *session) shell(ctx context.Context, dir, cmd string) (string, error) {
@@ -269,7 +392,7 @@ func (s *session) render(mainBody string) (string, error) {
 		body.WriteString(d.text)
 		body.WriteString("\n\n")
 	}
-	fmt.Fprintf(&body, "func main() {\n%s\n}\n", mainBody)
+	fmt.Fprintf(&body, "func main() {\n\tflag.Parse()\n%s\n}\n", mainBody)
 	// Find the package names the code refers to.
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "main.go", "package main\n"+body.String(), 0)
@@ -287,6 +410,9 @@ func (s *session) render(mainBody string) (string, error) {
 	})
 	var out strings.Builder
 	out.WriteString("package main\n\nimport (\n")
+	if !contains(s.imports, `"flag"`) {
+		out.WriteString("\t\"flag\"\n")
+	}
 	for _, spec := range s.imports {
 		name := importName(spec)
 		if name == "_" || name == "." || used[name] {
@@ -312,25 +438,6 @@ func importName(spec string) string {
 	}
 	base = strings.TrimPrefix(base, "go-")
 	return strings.NewReplacer("-", "", ".", "").Replace(base)
-}
-
-func readDisplays(file string) ([]display, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []display
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var d display
-		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, sc.Err()
 }
 
 func contains(xs []string, x string) bool {

@@ -43,9 +43,11 @@ func TestNotebooks(t *testing.T) {
 		{"01-balance.ipynb", func(t *testing.T, html, stdout string) {
 			assert.Contains(t, stdout, "values omitted (read as positive by the HTTP rule)")
 			assert.Contains(t, html, "<h3>annotations</h3>")
+			assert.NotContains(t, html, "<h2>", "the markdown has the headings; fragments add none")
 			assert.Contains(t, html, "value_source")
 			assert.Contains(t, html, "Balance report")
 			assert.Contains(t, html, "<svg", "the chart of positives against negatives")
+			assert.Contains(t, html, "Negatives per positive, per concept", "the ratio chart")
 			for _, c := range []string{"husky", "wolf", "dog", "fox", "cat", "lynx", "grass"} {
 				assert.Contains(t, html, ">"+c+"<", "the balance table lists %s", c)
 			}
@@ -54,13 +56,22 @@ func TestNotebooks(t *testing.T) {
 		{"02-negatives.ipynb", func(t *testing.T, html, stdout string) {
 			assert.Contains(t, html, "curate-overlap", "the overlap heatmap")
 			assert.Contains(t, html, "Suggested negatives")
-			assert.Regexp(t, `<tr><td class="n">1</td><td>in-\d+</td>`, html, "a non-empty suggestions table")
+			assert.Contains(t, html, "In the order of the result", "the page says its order")
+			assert.Regexp(t, `<tr><td class="n">1</td><td class="t id">in-\d+</td>`, html, "a non-empty suggestions table")
 			assert.Contains(t, html, "positive for ", "suggestions carry their reasons")
 			chose := regexp.MustCompile(`chose (\d+) of (\d+) suggestions`).FindStringSubmatch(stdout)
 			added := regexp.MustCompile(`applied to the copy: (\d+) added`).FindStringSubmatch(stdout)
 			if assert.NotNil(t, chose) && assert.NotNil(t, added) {
 				assert.NotEqual(t, "0", chose[1])
 				assert.Equal(t, chose[1], added[1], "every chosen suggestion is written")
+				explicit := regexp.MustCompile(`explicit negatives: (\d+) before, (\d+) after`).FindStringSubmatch(stdout)
+				if assert.NotNil(t, explicit) {
+					before, _ := strconv.Atoi(explicit[1])
+					after, _ := strconv.Atoi(explicit[2])
+					n, _ := strconv.Atoi(added[1])
+					assert.Equal(t, before+n, after, "the explicit negatives grow by what was written, propagated ones apart")
+				}
+				assert.Regexp(t, `negatives through relations: \d+ before, \d+ after`, stdout)
 			}
 			for _, what := range []string{"concepts short of negatives", "concepts with no negatives"} {
 				m := regexp.MustCompile(what + `: (\d+) before, (\d+) after`).FindStringSubmatch(stdout)

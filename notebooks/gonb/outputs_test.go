@@ -50,11 +50,10 @@ func lines(s string) []string {
 	return parts
 }
 
-// withOutputs returns the notebook raw with each run code cell's stdout (a
-// stdout stream) and displays (display_data) as its outputs, and every
-// code cell numbered in order. Cells that printed and showed nothing get
-// no outputs. The stand-in records displays apart from stdout, so a cell's
-// stdout comes first.
+// withOutputs returns the notebook raw with each code cell's outputs in
+// the order the cell produced them (stretches of stdout as stdout streams,
+// displays as display_data), and every code cell numbered in order. Cells
+// that printed and showed nothing get no outputs.
 func withOutputs(raw []byte, res []cellResult) ([]byte, error) {
 	var nb nbFile
 	if err := json.Unmarshal(raw, &nb); err != nil {
@@ -78,11 +77,12 @@ func withOutputs(raw []byte, res []cellResult) ([]byte, error) {
 		c.ExecutionCount = &count
 		outs := []nbOutput{}
 		r := byIndex[i]
-		if r.Stdout != "" {
-			outs = append(outs, nbOutput{Name: "stdout", OutputType: "stream", Text: lines(r.Stdout)})
-		}
-		for _, d := range r.Displays {
-			outs = append(outs, nbOutput{Data: map[string][]string{d.Mime: lines(d.Data)}, Metadata: &struct{}{}, OutputType: "display_data"})
+		for _, o := range r.Outputs {
+			if d := o.Display; d != nil {
+				outs = append(outs, nbOutput{Data: map[string][]string{d.Mime: lines(d.Data)}, Metadata: &struct{}{}, OutputType: "display_data"})
+				continue
+			}
+			outs = append(outs, nbOutput{Name: "stdout", OutputType: "stream", Text: lines(o.Stdout)})
 		}
 		c.Outputs = &outs
 	}
@@ -115,10 +115,10 @@ func TestWithOutputs(t *testing.T) {
  {"cell_type":"code","metadata":{},"source":["!*true"],"execution_count":null,"outputs":[]},
  {"cell_type":"code","metadata":{"x":1},"source":["%%\n","fmt.Println(1)"],"execution_count":null,"outputs":[{"output_type":"stream","name":"stdout","text":["stale\n"]}]}
 ],"metadata":{"kernelspec":{"name":"gonb"}},"nbformat":4,"nbformat_minor":4}`)
-	res := []cellResult{
-		{Index: 1},
-		{Index: 2, Ran: true, Stdout: "a\nb\n", Displays: []display{{Mime: "text/html", Data: "<p>x</p>\n<p>&amp;</p>"}}},
-	}
+	var ran cellResult
+	ran.Index, ran.Ran = 2, true
+	require.NoError(t, ran.addProgramOutput("a\nb\n\x1egonbui "+`{"mime":"text/html","data":"<p>x</p>\n<p>&amp;</p>"}`+"\nc"))
+	res := []cellResult{{Index: 1}, ran}
 	out, err := withOutputs(raw, res)
 	require.NoError(t, err)
 
@@ -138,7 +138,8 @@ func TestWithOutputs(t *testing.T) {
 	assert.Equal(t, []any{
 		map[string]any{"name": "stdout", "output_type": "stream", "text": []any{"a\n", "b\n"}},
 		map[string]any{"data": map[string]any{"text/html": []any{"<p>x</p>\n", "<p>&amp;</p>"}}, "metadata": map[string]any{}, "output_type": "display_data"},
-	}, second["outputs"], "stale outputs are replaced")
+		map[string]any{"name": "stdout", "output_type": "stream", "text": []any{"c"}},
+	}, second["outputs"], "stale outputs are replaced, in program order")
 	assert.Contains(t, string(out), `"<p>x</p>\n"`, "HTML is not escaped")
 	assert.Equal(t, map[string]any{"kernelspec": map[string]any{"name": "gonb"}}, nb["metadata"])
 

@@ -1,7 +1,9 @@
 // Package gonbui is a stand-in for github.com/janpfeifer/gonb/gonbui with
 // the same function signatures. Instead of talking to a GoNB kernel it
-// appends every display to the JSONL file named by $GONBUI_STANDIN_OUT:
-// {"mime":"text/html","data":"…"}.
+// writes every display into the program's stdout, when $GONBUI_STANDIN is
+// set, as one framed record: the byte 0x1e, "gonbui ", a JSON object
+// {"mime":"text/html","data":"…"} and a newline. Displays and printed text
+// thus keep the order the program produced them in, as under GoNB.
 package gonbui
 
 import (
@@ -16,8 +18,8 @@ import (
 	"sync/atomic"
 )
 
-// IsNotebook is true when a recording file is set, as it is under the test.
-var IsNotebook = os.Getenv("GONBUI_STANDIN_OUT") != ""
+// IsNotebook is true when $GONBUI_STANDIN is set, as it is under the test.
+var IsNotebook = os.Getenv("GONBUI_STANDIN") != ""
 
 var (
 	mu      sync.Mutex
@@ -31,22 +33,16 @@ func record(mime, data, id string) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	f, err := os.OpenFile(os.Getenv("GONBUI_STANDIN_OUT"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		lastErr = err
-		return
-	}
-	defer f.Close()
 	line, _ := json.Marshal(map[string]string{"mime": mime, "data": data, "id": id})
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if _, err := os.Stdout.Write(append(append([]byte("\x1egonbui "), line...), '\n')); err != nil && lastErr == nil {
 		lastErr = err
 	}
 }
 
-// Error returns the first recording error, if any.
+// Error returns the first error writing a display, if any.
 func Error() error { return lastErr }
 
-// Sync does nothing: records are written synchronously.
+// Sync does nothing: displays are written synchronously.
 func Sync() {}
 
 // UniqueId returns a new id for UpdateHTML.
