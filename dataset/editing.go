@@ -70,6 +70,9 @@ func CSVRow(rec []string, header map[string]int, line int, opts ...Option) (Anno
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if err := checkCSVRow(rec, csvNames(header, len(rec)), line, cfg.name); err != nil {
+		return Annotation{}, err
+	}
 	return csvLongForm(rec, header, line, &cfg)
 }
 

@@ -202,3 +202,36 @@ func TestParseValue(t *testing.T) {
 		})
 	}
 }
+
+// TestCSVRowReadsAsTheLoader holds CSVRow, which write-back decodes rows
+// with, to the loader: the same annotation or the same error.
+func TestCSVRowReadsAsTheLoader(t *testing.T) {
+	const header = "input_id,concept_id,value,concept_name,,annotator,annotator_kind"
+	for _, row := range []string{
+		"a,dog,1,Dog,,alice,",
+		"a,dog,0.5,,,m,model",
+		"a,dog,0_1,,,,",
+		" ,dog,1,,,,",
+		"a,\t,1,,,,",
+		"a\xff,dog,1,,,,",
+		"a,dog,1,D\xffg,,,",
+		"a,dog,1,,\ufeffx,,",
+		"a,,1,,,,",
+		"a,dog,1,,,,robot",
+	} {
+		t.Run(row, func(t *testing.T) {
+			loaded, lerr := load(t, header+"\n"+row+"\n", WithName("f.csv"), WithFormat(FormatCSV))
+			col, err := CSVHeader(strings.Split(header, ","), "f.csv")
+			require.NoError(t, err)
+			got, rerr := CSVRow(strings.Split(row, ","), col, 2, WithName("f.csv"))
+			if lerr != nil {
+				require.Error(t, rerr)
+				assert.Equal(t, lerr.Error(), rerr.Error())
+				return
+			}
+			require.NoError(t, rerr)
+			require.Len(t, loaded.anns, 1)
+			assert.Equal(t, loaded.anns[0], got)
+		})
+	}
+}
