@@ -19,7 +19,7 @@ type csvDecoder struct {
 	format Format
 	col    map[string]int
 	names  []string // by column: its header name ("" when unnamed)
-	width  int    // the header's number of fields
+	width  int      // the header's number of fields
 	header bool
 	line   int  // line where the record last read starts
 	failed bool // the header was bad: nothing more can be read
