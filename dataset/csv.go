@@ -14,7 +14,7 @@ import (
 // Images label file (ImageID,Source,LabelName,Confidence). Each row is one
 // annotation.
 type csvDecoder struct {
-	r      *CSVScanner
+	r      *csvScanner
 	cfg    *config
 	format Format
 	col    map[string]int
