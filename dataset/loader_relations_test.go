@@ -85,6 +85,10 @@ func TestReadRelationsErrors(t *testing.T) {
 		{"relations not an array", `{"concept_relations": {"a": 1}}`, wantErr{line: 1, field: "concept_relations", is: ErrShape}},
 		{"failed status", strings.Replace(pretty, `"code": 10000`, `"code": 11006`, 1), wantErr{line: 2, field: "status", is: ErrStatus}},
 		{"failed status, no relations", `{"status": {"code": "CONN_DOES_NOT_EXIST"}}`, wantErr{line: 1, field: "status", is: ErrStatus}},
+		{"lone surrogate in a subject", good + "\n" + `{"subject_concept":{"id":"a\ud800"},"object_concept":{"id":"b"},"predicate":"synonym"}`,
+			wantErr{line: 2, field: "subject_concept.id", is: ErrID}},
+		{"white space object", `{"subject_concept":{"id":"a"},"object_concept":{"id":"  "},"predicate":"synonym"}`,
+			wantErr{line: 1, field: "object_concept.id", is: ErrID}},
 		{"repeated relations", "{\"concept_relations\": [" + good + "],\n \"concept_relations\": [" + good + "]}",
 			wantErr{line: 2, field: "concept_relations", is: ErrShape}},
 	} {
