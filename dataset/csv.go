@@ -14,12 +14,12 @@ import (
 // Images label file (ImageID,Source,LabelName,Confidence). Each row is one
 // annotation.
 type csvDecoder struct {
-	r      *CSVScanner
+	r      *csvScanner
 	cfg    *config
 	format Format
 	col    map[string]int
-	ids    []bool // by column: it holds input or concept ids
-	width  int    // the header's number of fields
+	names  []string // by column: its header name ("" when unnamed)
+	width  int      // the header's number of fields
 	header bool
 	line   int  // line where the record last read starts
 	failed bool // the header was bad: nothing more can be read
@@ -89,44 +89,51 @@ func (d *csvDecoder) readHeader() error {
 	if d.col, err = csvColumns(rec, d.format, d.cfg.name); err != nil {
 		return err
 	}
-	d.ids = make([]bool, len(rec))
-	for _, c := range []string{"input_id", "concept_id", "ImageID", "LabelName"} {
-		if i, ok := d.col[c]; ok {
-			d.ids[i] = true
-		}
-	}
+	d.names = csvNames(d.col, len(rec))
 	d.header = true
 	return nil
 }
 
-// checkFields refuses a byte order mark inside a row (files joined
-// together), text that is not UTF-8, and ids of white space only.
-func (d *csvDecoder) checkFields(rec []string, line int) error {
+// csvNames lists the header name of each of n columns ("" when unnamed).
+func csvNames(col map[string]int, n int) []string {
+	names := make([]string, n)
+	for name, i := range col {
+		if i < n {
+			names[i] = name
+		}
+	}
+	return names
+}
+
+// csvIDColumns are the columns that hold input or concept ids.
+var csvIDColumns = map[string]bool{"input_id": true, "concept_id": true, "ImageID": true, "LabelName": true}
+
+// checkCSVRow refuses a byte order mark inside a row (files joined
+// together), text that is not UTF-8, and ids of white space only; names
+// are the columns' header names (see csvNames).
+func checkCSVRow(rec, names []string, line int, file string) error {
 	for i, f := range rec {
+		name := ""
+		if i < len(names) {
+			name = names[i]
+		}
 		var err error
 		switch {
 		case strings.Contains(f, "\ufeff"):
 			err = fmt.Errorf("%w: a byte order mark inside a row (files joined together?)", ErrSyntax)
-		case d.ids[i]:
+		case csvIDColumns[name]:
 			err = checkID(f)
 		default:
 			err = checkText(f)
 		}
 		if err != nil {
-			return &ParseError{File: d.cfg.name, Line: line, Field: d.name(i), Err: err}
+			if name == "" {
+				name = fmt.Sprintf("column %d", i+1)
+			}
+			return &ParseError{File: file, Line: line, Field: name, Err: err}
 		}
 	}
 	return nil
-}
-
-// name returns the header's name of column i, or its number.
-func (d *csvDecoder) name(i int) string {
-	for n, j := range d.col {
-		if j == i {
-			return n
-		}
-	}
-	return fmt.Sprintf("column %d", i+1)
 }
 
 func (d *csvDecoder) get(rec []string, name string) string { return csvGet(rec, d.col, name) }
@@ -157,7 +164,7 @@ func (d *csvDecoder) decode(in *Input) error {
 	if len(rec) != d.width {
 		return &ParseError{File: d.cfg.name, Line: line, Err: fmt.Errorf("%w: wrong number of fields (%d, the header has %d)", ErrSyntax, len(rec), d.width)}
 	}
-	if err := d.checkFields(rec, line); err != nil {
+	if err := checkCSVRow(rec, d.names, line, d.cfg.name); err != nil {
 		return err
 	}
 	if d.format == FormatOpenImages {

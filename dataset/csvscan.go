@@ -14,27 +14,20 @@ var (
 	errQuote     = errors.New(`extraneous or missing " in quoted-field`)
 )
 
-// CSVScanner reads CSV records by the grammar of encoding/csv's Reader
+// csvScanner reads CSV records by the grammar of encoding/csv's Reader
 // (comma-separated; a field in double quotes may hold commas, line breaks
 // and doubled quotes; a quote elsewhere is an error; empty lines are
 // skipped), and keeps each record's bytes as they are in the file, so a
-// record can be copied or edited in place. It is the CSV grammar of every
-// loader here; lines are read by a [LineReader].
-//
-// Scan it like a bufio.Scanner:
-//
-//	s := dataset.NewCSVScanner(r, 0)
-//	for s.Scan() {
-//		fields := s.Fields()
-//		...
-//	}
-//	if err := s.Err(); err != nil { ... }
+// record can be copied or edited in place. It is the CSV loader's grammar,
+// with lines read by the loaders' [LineReader]; a differential fuzz target
+// holds it to encoding/csv, which [NewCSVReader] gives editors. Scan it like
+// a bufio.Scanner.
 //
 // A record that breaks the grammar, or a line over the limit, is reported
-// by Err as an error wrapping [ErrSyntax] (or [ErrLineTooLong]) with
-// [CSVScanner.Line] on the offending line; calling Scan again goes on
+// by Err as an error wrapping [ErrSyntax] (or [ErrLineTooLong]) with Line
+// on the offending line; calling Scan again goes on
 // with the next line. Any other error ends the scan.
-type CSVScanner struct {
+type csvScanner struct {
 	lines  *LineReader
 	raw    []byte
 	fields []string
@@ -46,17 +39,11 @@ type CSVScanner struct {
 	field  []byte
 }
 
-// NewCSVScanner returns a scanner over r accepting lines of up to max
-// bytes (max < 1: [DefaultMaxLineBytes]).
-func NewCSVScanner(r io.Reader, max int) *CSVScanner {
-	return &CSVScanner{lines: NewLineReader(r, max)}
-}
-
-func newCSVScanner(lines *LineReader) *CSVScanner { return &CSVScanner{lines: lines} }
+func newCSVScanner(lines *LineReader) *csvScanner { return &csvScanner{lines: lines} }
 
 // Scan reads the next record. It returns false at the end, or on an error
-// (see [CSVScanner.Err]).
-func (s *CSVScanner) Scan() bool {
+// (see Err).
+func (s *csvScanner) Scan() bool {
 	if s.done {
 		return false
 	}
@@ -147,20 +134,20 @@ func (s *CSVScanner) Scan() bool {
 
 // rawBody returns raw without the line ending of its last line, as
 // encoding/csv sees it.
-func (s *CSVScanner) rawBody() []byte { return TrimEOL(s.raw) }
+func (s *csvScanner) rawBody() []byte { return TrimEOL(s.raw) }
 
-func (s *CSVScanner) add(f string, start, end int) {
+func (s *csvScanner) add(f string, start, end int) {
 	s.fields = append(s.fields, f)
 	s.spans = append(s.spans, start, end)
 }
 
-func (s *CSVScanner) syntax(err error, line int) bool {
+func (s *csvScanner) syntax(err error, line int) bool {
 	s.err, s.line = fmt.Errorf("%w: %v", ErrSyntax, err), line
 	s.fields, s.spans = s.fields[:0], s.spans[:0]
 	return false
 }
 
-func (s *CSVScanner) fail(err error) bool {
+func (s *csvScanner) fail(err error) bool {
 	if errors.Is(err, ErrLineTooLong) {
 		s.err, s.line = err, s.lines.Line()
 		return false
@@ -175,19 +162,19 @@ func (s *CSVScanner) fail(err error) bool {
 // Fields returns the current record's fields, decoded: quotes removed,
 // doubled quotes single, a line break inside quotes as "\n". The slice is
 // valid until the next Scan; the strings are the caller's.
-func (s *CSVScanner) Fields() []string { return s.fields }
+func (s *csvScanner) Fields() []string { return s.fields }
 
 // Raw returns the current record's bytes as they are in the input, line
 // endings included; valid until the next Scan.
-func (s *CSVScanner) Raw() []byte { return s.raw }
+func (s *csvScanner) Raw() []byte { return s.raw }
 
-// Span returns where field i lies in [CSVScanner.Raw], quotes included:
+// Span returns where field i lies in Raw, quotes included:
 // Raw()[start:end].
-func (s *CSVScanner) Span(i int) (start, end int) { return s.spans[2*i], s.spans[2*i+1] }
+func (s *csvScanner) Span(i int) (start, end int) { return s.spans[2*i], s.spans[2*i+1] }
 
 // Line returns the line where the current record starts or, after an
 // error, the line of the error; 1-based.
-func (s *CSVScanner) Line() int {
+func (s *csvScanner) Line() int {
 	if s.err != nil {
 		return s.line
 	}
@@ -196,4 +183,4 @@ func (s *CSVScanner) Line() int {
 
 // Err returns the error that stopped the last Scan; nil at the end of
 // the input.
-func (s *CSVScanner) Err() error { return s.err }
+func (s *csvScanner) Err() error { return s.err }

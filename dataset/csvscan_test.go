@@ -52,7 +52,7 @@ func stdlibEvents(data []byte) []string {
 }
 
 func scannerEvents(t testing.TB, data []byte) []string {
-	s := NewCSVScanner(bytes.NewReader(data), 0)
+	s := newCSVScanner(NewLineReader(bytes.NewReader(data), 0))
 	return csvEvents(func() ([]string, int, error) {
 		if s.Scan() {
 			// The spans cut the raw record into its fields.
@@ -126,7 +126,7 @@ func FuzzCSVScanner(f *testing.F) {
 
 func TestCSVScannerRawAndSpans(t *testing.T) {
 	src := "id,\"name, full\",v\r\nb,\"two\nlines\",1\n"
-	s := NewCSVScanner(strings.NewReader(src), 0)
+	s := newCSVScanner(NewLineReader(strings.NewReader(src), 0))
 	require.True(t, s.Scan())
 	assert.Equal(t, "id,\"name, full\",v\r\n", string(s.Raw()))
 	start, end := s.Span(1)
@@ -143,7 +143,7 @@ func TestCSVScannerRawAndSpans(t *testing.T) {
 
 func TestCSVScannerLongLine(t *testing.T) {
 	src := "a,b\n" + strings.Repeat("x", 20) + "\nc,d\n"
-	s := NewCSVScanner(strings.NewReader(src), 10)
+	s := newCSVScanner(NewLineReader(strings.NewReader(src), 10))
 	require.True(t, s.Scan())
 	require.False(t, s.Scan())
 	assert.ErrorIs(t, s.Err(), ErrLineTooLong)

@@ -89,7 +89,7 @@
 // as a JSON number in every format, CSV included ("1.0" and "1e0" are 1;
 // "+1", "0_1", "0x1", "NaN" are errors). Strings, booleans, objects and
 // numbers out of range are errors, and so is a number a float32 cannot tell
-// from 0 (1e-400): it is not a negative. [ParseValue] is this rule. Every
+// from 0 (1e-400): it is not a negative. [ParseJSONValue] and [ParseCSVValue] are this rule. Every
 // line is decoded into fresh state, so a value never carries over from one
 // concept to the next.
 //
@@ -159,10 +159,11 @@
 // build records of the two schemas; [AppendAnnotations] reads rows back as
 // structs, and [Column] finds a record's column by name.
 //
-// [LineReader] and [CSVScanner] are the line reader and the CSV grammar
-// (encoding/csv's) of every loader, exported so that a tool that edits
-// these files in place splits them exactly as they are read; a CSV record
-// keeps its bytes and the span of each field.
+// [LineReader] is the line reader of every loader, exported with the
+// helpers below so that a tool that edits these files in place splits and
+// reads them exactly as the loaders do. The CSV grammar is encoding/csv's
+// ([NewCSVReader]); the loader's own scanner, which keeps each record's
+// bytes, is held to it by a differential fuzz target.
 //
 // # Writing back
 //

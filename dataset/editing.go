@@ -36,7 +36,7 @@ func ParseCSVValue(s string, soft bool) (float32, error) { return parseCSVValue(
 // record's slice reused by the next Read. Turn its errors into the
 // loader's with [CSVError].
 func NewCSVReader(r io.Reader) *csv.Reader {
-	// CSVScanner, which the loader reads with, follows encoding/csv's
+	// csvScanner, which the loader reads with, follows encoding/csv's
 	// grammar exactly (a differential fuzz target holds the two together).
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
@@ -69,6 +69,9 @@ func CSVRow(rec []string, header map[string]int, line int, opts ...Option) (Anno
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if err := checkCSVRow(rec, csvNames(header, len(rec)), line, cfg.name); err != nil {
+		return Annotation{}, err
 	}
 	return csvLongForm(rec, header, line, &cfg)
 }

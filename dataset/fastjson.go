@@ -153,7 +153,7 @@ func (p *fastParser) parseLine(line []byte) bool {
 		return false
 	}
 	p.ws()
-	if p.i != len(p.s) || !p.hasID || len(p.id) == 0 || blankID(p.id) {
+	if p.i != len(p.s) || !p.hasID || len(p.id) == 0 || blankBytes(p.id) {
 		return false
 	}
 	// The checks the reference decoder makes after decoding, in any order:
@@ -181,7 +181,7 @@ func (p *fastParser) parseLine(line []byte) bool {
 	}
 	for i := range p.concepts {
 		c := &p.concepts[i]
-		if !c.hasID || len(c.id) == 0 || blankID(c.id) {
+		if !c.hasID || len(c.id) == 0 || blankBytes(c.id) {
 			return false // the reference decoder reports it
 		}
 		if c.raw != nil {

@@ -273,6 +273,8 @@ var fastSeeds = []string{
 	`{"id":"in-58","dataset_ids":["ds\ud800"],"data":{"concepts":[{"id":"c","value":1}]}}`,
 	`{"id":"in-59","data":{"concepts":[{"id":"c","name":"n\ud800","value":1}]}}`,
 	`{"id":" in-60","data":{"concepts":[{"id":"c ","value":"1"}]}}`,
+	"{\"id\":\"in-61\",\"data\":{\"concepts\":[{\"id\":\"\u3000\u00a0\",\"value\":1}]}}",
+	"{\"id\":\"\u65e5\u672c in-62\",\"data\":{\"concepts\":[{\"id\":\"\u72ac\",\"value\":1}]}}",
 }
 
 // inputSeeds are the seeds from in-35 on that read without error.

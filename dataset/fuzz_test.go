@@ -88,8 +88,9 @@ func checkOneFuzzError(t *testing.T, err error) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("want a *ParseError, got %T: %v", err, err)
 	}
-	// A file of another kind is a finding about the whole file.
-	if pe.File != "fuzz" || (pe.Line <= 0 && !errors.Is(err, ErrNotDataset)) || pe.Err == nil {
+	// A file of another kind, or compressed, is a finding about the whole file.
+	whole := errors.Is(err, ErrNotDataset) || errors.Is(err, ErrFormat)
+	if pe.File != "fuzz" || (pe.Line <= 0 && !whole) || pe.Err == nil {
 		t.Fatalf("error without a position: %#v (%v)", pe, err)
 	}
 	if !strings.HasPrefix(err.Error(), "dataset: fuzz:") {
@@ -140,6 +141,7 @@ func FuzzJSON(f *testing.F) {
 	f.Add([]byte("{\"status\":{\"code\":21200,\"description\":\"x\"},\n\"inputs\":[{\"id\":\"a\"}]}"), uint8(0), uint8(0))
 	f.Add([]byte(`{"inputs":[{"id":"a"}],"status":{"code":"SUCCESS"},"inputs":[{"id":"b"}]}`), uint8(0), uint8(0))
 	f.Add([]byte(`{"concept_relations":[]}`), uint8(0), uint8(0))
+	f.Add([]byte("\x1f\x8b\x08\x00"), uint8(0), uint8(0))
 	f.Fuzz(func(t *testing.T, src []byte, batch, maxErrors uint8) {
 		fuzzLoad(t, src, FormatJSON, batch, maxErrors)
 	})

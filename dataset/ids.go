@@ -37,14 +37,25 @@ func checkText(s string) error {
 }
 
 // blankID reports whether s is non-empty and only white space.
-func blankID[T string | []byte](s T) bool {
+func blankID(s string) bool {
 	if len(s) == 0 {
 		return false
 	}
 	if c := s[0]; c > ' ' && c < 0x80 {
 		return false // the common case, decided by the first byte
 	}
-	return strings.TrimFunc(string(s), unicode.IsSpace) == ""
+	return strings.TrimFunc(s, unicode.IsSpace) == ""
+}
+
+// blankBytes is blankID for the fast path's slices, without allocating.
+func blankBytes(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if c := s[0]; c > ' ' && c < 0x80 {
+		return false
+	}
+	return len(bytes.TrimFunc(s, unicode.IsSpace)) == 0
 }
 
 // quoteID quotes an id for a message: Go syntax, so control characters

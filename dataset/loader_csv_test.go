@@ -174,31 +174,72 @@ func TestCSVSoftValues(t *testing.T) {
 	assert.Equal(t, ValueExplicit, got.anns[0].Source)
 }
 
-func TestParseValue(t *testing.T) {
+func TestParseValues(t *testing.T) {
 	for _, tc := range []struct {
 		text string
 		soft bool
 		want float32
 		msg  string // the error, if any
 	}{
-		{text: "1", want: 1}, {text: "0", want: 0}, {text: " 1.0 ", want: 1}, {text: "0.25", soft: true, want: 0.25},
+		{text: "1", want: 1}, {text: "0", want: 0}, {text: "1.0", want: 1}, {text: "0.25", soft: true, want: 0.25},
 		{text: "0.25", msg: "want 0 or 1, got 0.25"},
 		{text: `"1"`, msg: `want 0 or 1, got the string "1"`},
 		{text: "true", msg: "want 0 or 1, got the boolean true"},
-		{text: "null", msg: "want 0 or 1, got null"},
+		{text: "[1]", msg: "want 0 or 1, got an array"},
 		{text: "0_1", msg: `want 0 or 1, got "0_1"`},
 		{text: "1e-400", soft: true, msg: "want a value from 0 to 1, got 1e-400 (too close to 0 to store; write 0 or a larger score)"},
-		{text: "", msg: `want 0 or 1, got ""`},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
-			got, err := ParseValue([]byte(tc.text), tc.soft)
+			got, src, err := ParseJSONValue([]byte(tc.text), false, tc.soft)
 			if tc.msg != "" {
 				require.ErrorIs(t, err, ErrValue)
 				assert.Equal(t, tc.msg, err.Error())
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, got)
+				assert.Equal(t, ValueExplicit, src)
+			}
+			// CSV reads the same numbers and quotes what it refuses.
+			cgot, cerr := ParseCSVValue(" "+tc.text+" ", tc.soft)
+			if tc.msg != "" {
+				require.ErrorIs(t, cerr, ErrValue)
 				return
 			}
+			require.NoError(t, cerr)
+			assert.Equal(t, tc.want, cgot)
+		})
+	}
+}
+
+// TestCSVRowReadsAsTheLoader holds CSVRow, which write-back decodes rows
+// with, to the loader: the same annotation or the same error.
+func TestCSVRowReadsAsTheLoader(t *testing.T) {
+	const header = "input_id,concept_id,value,concept_name,,annotator,annotator_kind"
+	for _, row := range []string{
+		"a,dog,1,Dog,,alice,",
+		"a,dog,0.5,,,m,model",
+		"a,dog,0_1,,,,",
+		" ,dog,1,,,,",
+		"a,\t,1,,,,",
+		"a\xff,dog,1,,,,",
+		"a,dog,1,D\xffg,,,",
+		"a,dog,1,,\ufeffx,,",
+		"a,,1,,,,",
+		"a,dog,1,,,,robot",
+	} {
+		t.Run(row, func(t *testing.T) {
+			loaded, lerr := load(t, header+"\n"+row+"\n", WithName("f.csv"), WithFormat(FormatCSV))
+			col, err := CSVHeader(strings.Split(header, ","), "f.csv")
 			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
+			got, rerr := CSVRow(strings.Split(row, ","), col, 2, WithName("f.csv"))
+			if lerr != nil {
+				require.Error(t, rerr)
+				assert.Equal(t, lerr.Error(), rerr.Error())
+				return
+			}
+			require.NoError(t, rerr)
+			require.Len(t, loaded.anns, 1)
+			assert.Equal(t, loaded.anns[0], got)
 		})
 	}
 }

@@ -436,3 +436,20 @@ func TestOtherKindsOfFile(t *testing.T) {
 		})
 	}
 }
+
+func TestCompressedDataIsNamed(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		opts      []Option
+		want      string
+	}{
+		{"gzip", "\x1f\x8b\x08\x00rest", nil, "dataset: f: unrecognised format: the data is gzip-compressed; decompress it first"},
+		{"zstd as CSV", "\x28\xb5\x2f\xfdrest", []Option{WithFormat(FormatCSV)}, "dataset: f: unrecognised format: the data is zstd-compressed; decompress it first"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(t, tc.src, append([]Option{WithName("f")}, tc.opts...)...)
+			require.ErrorIs(t, err, ErrFormat)
+			assert.Equal(t, tc.want, err.Error())
+		})
+	}
+}

@@ -83,6 +83,14 @@ func TestReadRelationsErrors(t *testing.T) {
 		{"array one per line", "[\n" + good + ",\n" + good + ",\n" + `{"subject_concept":{"id":"a"},"predicate":"synonym"}` + "\n]", wantErr{line: 4, field: "object_concept.id", is: ErrShape}},
 		{"array truncated", "[\n" + good + ",\n" + good + "\n", wantErr{line: 4, is: ErrSyntax}},
 		{"relations not an array", `{"concept_relations": {"a": 1}}`, wantErr{line: 1, field: "concept_relations", is: ErrShape}},
+		{"failed status", strings.Replace(pretty, `"code": 10000`, `"code": 11006`, 1), wantErr{line: 2, field: "status", is: ErrStatus}},
+		{"failed status, no relations", `{"status": {"code": "CONN_DOES_NOT_EXIST"}}`, wantErr{line: 1, field: "status", is: ErrStatus}},
+		{"lone surrogate in a subject", good + "\n" + `{"subject_concept":{"id":"a\ud800"},"object_concept":{"id":"b"},"predicate":"synonym"}`,
+			wantErr{line: 2, field: "subject_concept.id", is: ErrID}},
+		{"white space object", `{"subject_concept":{"id":"a"},"object_concept":{"id":"  "},"predicate":"synonym"}`,
+			wantErr{line: 1, field: "object_concept.id", is: ErrID}},
+		{"repeated relations", "{\"concept_relations\": [" + good + "],\n \"concept_relations\": [" + good + "]}",
+			wantErr{line: 2, field: "concept_relations", is: ErrShape}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ReadRelations(context.Background(), strings.NewReader(tc.src), "rel.json")

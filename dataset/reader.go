@@ -78,8 +78,13 @@ func NewReader(ctx context.Context, r io.Reader, opts ...Option) (*Reader, error
 	if format == FormatAuto {
 		var err error
 		if format, err = sniff(br); err != nil {
+			if errors.Is(err, ErrFormat) {
+				return nil, &ParseError{File: cfg.name, Err: err}
+			}
 			return nil, err // a read failure, not the file's fault
 		}
+	} else if head, _ := br.Peek(4); compressed(head) != nil {
+		return nil, &ParseError{File: cfg.name, Err: compressed(head)}
 	}
 	if err := otherKind(br, format); err != nil {
 		return nil, &ParseError{File: cfg.name, Err: err}
@@ -124,6 +129,9 @@ func sniff(br *bufio.Reader) (Format, error) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return 0, err
 	}
+	if err := compressed(head); err != nil {
+		return 0, err
+	}
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	t := bytes.TrimLeft(head, " \t\r\n")
 	switch {
@@ -142,6 +150,22 @@ func sniff(br *bufio.Reader) (Format, error) {
 		return FormatOpenImages, nil
 	}
 	return FormatCSV, nil
+}
+
+// compressed recognises gzip or zstd data by its magic bytes: the loaders
+// read uncompressed bytes, and reading such data as CSV would only say
+// that a column is missing.
+func compressed(head []byte) error {
+	kind := ""
+	switch {
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		kind = "gzip"
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		kind = "zstd"
+	default:
+		return nil
+	}
+	return fmt.Errorf("%w: the data is %s-compressed; decompress it first", ErrFormat, kind)
 }
 
 // firstKey returns the first object key in b (which follows a '{'), or "".

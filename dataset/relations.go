@@ -71,6 +71,13 @@ func parseRelation(b []byte) (Relation, error) {
 	if j.ObjectConcept == nil || j.ObjectConcept.ID == "" {
 		return Relation{}, &fieldError{"object_concept.id", fmt.Errorf("%w: missing", ErrShape)}
 	}
+	ids := &idCheck{raw: b}
+	if err := ids.check(j.SubjectConcept.ID, true, func() string { return "subject_concept.id" }); err != nil {
+		return Relation{}, err
+	}
+	if err := ids.check(j.ObjectConcept.ID, true, func() string { return "object_concept.id" }); err != nil {
+		return Relation{}, err
+	}
 	p := Predicate(j.Predicate)
 	switch p {
 	case Hyponym, Hypernym, Synonym:

@@ -10,22 +10,6 @@ import (
 // the JSON and CSV loaders (and the fast JSONL path): JSON's number
 // grammar, then the value rules.
 
-// ParseValue reads the text of a concept value as every loader does: a
-// JSON number (in CSV too; no "+1", "0_1", hex or NaN), 0 or 1, or with
-// soft anything from 0 to 1. A number a float32 cannot tell from 0 (1e-400)
-// is refused, not read as a negative. A bad value is an error matching
-// [ErrValue] that says what it got: the string "1", the boolean true.
-func ParseValue(text []byte, soft bool) (float32, error) {
-	t := bytes.Trim(text, " \t")
-	if !isNumber(t) {
-		if len(t) > 0 && (t[0] == '"' || t[0] == '{' || t[0] == '[' || t[0] == 't' || t[0] == 'f' || t[0] == 'n') {
-			return 0, valueError(wantValue(soft), describeJSON(t))
-		}
-		return 0, valueError(wantValue(soft), strconv.Quote(string(text)))
-	}
-	return numberValue(t, string(t), soft)
-}
-
 // scanNumber returns the end of the JSON number starting at s[i], or
 // ok=false when s[i:] does not start with one. plain is true when the
 // number has no exponent and is short, so it certainly fits a float64.
