@@ -123,7 +123,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := NewClient(apipb.NewV2Client(conn), cfg.App, cfg.Options...)
 	c.conn = conn
-	c.key = cfg.Key
+	c.red = newRedactor(cfg.Key)
 	return c, nil
 }
 
@@ -154,16 +154,18 @@ func WithRate(r float64) Option {
 
 // Retry is the retry policy for transient failures: up to Attempts tries,
 // waiting a random time up to Base·2ⁿ (capped at Max) between them, and at
-// least Throttle after a CONN_THROTTLED reply.
+// least Throttle after a CONN_THROTTLED reply. A call that gets no reply
+// within its deadline (a stalled server) is tried at most Stalls times.
 type Retry struct {
 	Attempts int
 	Base     time.Duration
 	Max      time.Duration
 	Throttle time.Duration
+	Stalls   int
 }
 
 // DefaultRetry is the policy unless [WithRetry] changes it.
-var DefaultRetry = Retry{Attempts: 8, Base: 500 * time.Millisecond, Max: 30 * time.Second, Throttle: 5 * time.Second}
+var DefaultRetry = Retry{Attempts: 8, Base: 500 * time.Millisecond, Max: 30 * time.Second, Throttle: 5 * time.Second, Stalls: 2}
 
 // WithRetry sets the retry policy; zero fields keep their defaults.
 func WithRetry(r Retry) Option {
@@ -180,16 +182,36 @@ func WithRetry(r Retry) Option {
 		if r.Throttle > 0 {
 			c.retry.Throttle = r.Throttle
 		}
+		if r.Stalls > 0 {
+			c.retry.Stalls = r.Stalls
+		}
 	}
 }
 
-// WithCallTimeout bounds each RPC (default 2 minutes).
+// Per-call deadlines by default: a cheap check, a page of a listing, a
+// batch of at most 128 writes. Each is generous for its call, and short
+// enough that a stalled server is noticed within a minute or two.
+const (
+	CheckTimeout = 15 * time.Second
+	ReadTimeout  = 30 * time.Second
+	WriteTimeout = 60 * time.Second
+)
+
+// WithCallTimeout bounds every RPC by d instead of the per-call defaults
+// ([CheckTimeout], [ReadTimeout], [WriteTimeout]).
 func WithCallTimeout(d time.Duration) Option {
 	return func(c *Client) {
 		if d > 0 {
 			c.timeout = d
 		}
 	}
+}
+
+// WithNotify sets where the client says what it is waiting for: a
+// stalled call and its retry, say. Calls may come from several
+// goroutines; nil (the default) says nothing.
+func WithNotify(f func(msg string)) Option {
+	return func(c *Client) { c.notifyf = f }
 }
 
 // WithPageSize sets per_page for listings (1..1000, default 1000).
@@ -206,12 +228,13 @@ type Client struct {
 	api     apipb.V2Client
 	app     App
 	conn    *grpc.ClientConn
-	key     Secret // only to scrub replies; sent by the interceptor
+	red     *redactor // removes the key from replies; the interceptor sends it
 	limiter *rate.Limiter
 	retry   Retry
-	timeout time.Duration
+	timeout time.Duration // 0: per call, see callTimeout
 	perPage int
 	sleep   func(ctx context.Context, d time.Duration) error
+	notifyf func(string)
 }
 
 // NewClient returns a Client over api, which must add the key itself (an
@@ -221,7 +244,6 @@ func NewClient(api apipb.V2Client, app App, opts ...Option) *Client {
 		api: api, app: app,
 		limiter: rate.NewLimiter(DefaultRate, 1),
 		retry:   DefaultRetry,
-		timeout: 2 * time.Minute,
 		perPage: 1000,
 		sleep:   sleepCtx,
 	}
@@ -271,21 +293,50 @@ func (c *Client) backoff(n int, err error) time.Duration {
 	return d
 }
 
-// once makes one rate-limited call with its own timeout and turns a
-// non-success reply into a *StatusError. ok lists the codes, besides
-// SUCCESS, that are not errors for this call.
-func (c *Client) once(ctx context.Context, op string, fn func(ctx context.Context) (*apipb.Status, error), ok ...apipb.StatusCode) error {
-	if err := c.limiter.Wait(ctx); err != nil {
-		return err
+func (c *Client) notify(format string, a ...any) {
+	if c.notifyf != nil {
+		c.notifyf(c.red.redact(fmt.Sprintf(format, a...)))
 	}
-	cctx, cancel := context.WithTimeout(ctx, c.timeout)
+}
+
+// callTimeout is the deadline of one call of op.
+func (c *Client) callTimeout(op string) time.Duration {
+	switch {
+	case c.timeout > 0:
+		return c.timeout
+	case op == "Check":
+		return CheckTimeout
+	case strings.HasPrefix(op, "Post"), strings.HasPrefix(op, "Patch"), strings.HasPrefix(op, "Delete"):
+		return WriteTimeout
+	}
+	return ReadTimeout
+}
+
+// once makes one rate-limited call with its own deadline and turns a
+// non-success reply into a *StatusError. ok lists the codes, besides
+// SUCCESS, that are not errors for this call. A call that outlives its
+// deadline while ctx is still live returns a *StallError (Attempts 1);
+// when ctx ends, the error names op and wraps ctx.Err().
+func (c *Client) once(ctx context.Context, op string, fn func(ctx context.Context) (*apipb.Status, error), ok ...apipb.StatusCode) error {
+	rpc := op
+	if op == "Check" {
+		rpc = "ListConcepts"
+	}
+	if err := c.limiter.Wait(ctx); err != nil {
+		return fmt.Errorf("clarifai: %s %s: %w", rpc, c.app, ctxErr(ctx, err))
+	}
+	d := c.callTimeout(op)
+	cctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	st, err := fn(cctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return fmt.Errorf("clarifai: %s %s: %w", rpc, c.app, ctx.Err())
 		}
-		return &rpcError{op: op, app: c.app, err: err}
+		if cctx.Err() == context.DeadlineExceeded {
+			return &StallError{Op: rpc, App: c.app, After: d, Attempts: 1}
+		}
+		return &rpcError{op: rpc, app: c.app, err: err, red: c.red}
 	}
 	code := st.GetCode()
 	if code == apipb.StatusCode_SUCCESS {
@@ -296,18 +347,49 @@ func (c *Client) once(ctx context.Context, op string, fn func(ctx context.Contex
 			return nil
 		}
 	}
-	return &StatusError{Op: op, App: c.app, Code: code, Description: scrub(st.GetDescription(), c.key), Details: scrub(st.GetDetails(), c.key)}
+	return &StatusError{Op: rpc, App: c.app, Code: code, Description: c.red.redact(st.GetDescription()), Details: c.red.redact(st.GetDetails())}
+}
+
+// ctxErr is ctx's error if it has one, else err (the limiter's own).
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// retryable reports whether to try a failed call again: a transient
+// failure with attempts left, or a stall with stall attempts left. It
+// counts stalls in *stalls, says what it waits for, and turns the last
+// stall into its final *StallError.
+func (c *Client) retryable(err error, n int, stalls *int) (bool, error) {
+	var se *StallError
+	if errors.As(err, &se) {
+		*stalls++
+		if *stalls >= c.retry.Stalls || n+1 >= c.retry.Attempts {
+			se.Attempts = *stalls
+			return false, se
+		}
+		c.notify("clarifai: %s %s: no reply within %s; trying again (%d of %d)", se.Op, se.App, se.After, *stalls+1, c.retry.Stalls)
+		return true, err
+	}
+	return transient(err) && n+1 < c.retry.Attempts, err
 }
 
 // read calls fn, retrying transient failures: reads are idempotent.
 func (c *Client) read(ctx context.Context, op string, fn func(ctx context.Context) (*apipb.Status, error)) error {
+	stalls := 0
 	for n := 0; ; n++ {
 		err := c.once(ctx, op, fn)
-		if err == nil || !transient(err) || n+1 >= c.retry.Attempts {
+		if err == nil {
+			return nil
+		}
+		again, err := c.retryable(err, n, &stalls)
+		if !again {
 			return err
 		}
 		if err := c.sleep(ctx, c.backoff(n, err)); err != nil {
-			return err
+			return fmt.Errorf("clarifai: %s %s: waiting to try again: %w", op, c.app, err)
 		}
 	}
 }
@@ -315,8 +397,8 @@ func (c *Client) read(ctx context.Context, op string, fn func(ctx context.Contex
 // Check makes one cheap call so a wrong key or app is reported before any
 // work starts.
 func (c *Client) Check(ctx context.Context) error {
-	return c.read(ctx, "ListConcepts", func(ctx context.Context) (*apipb.Status, error) {
+	return c.red.guard(c.read(ctx, "Check", func(ctx context.Context) (*apipb.Status, error) {
 		r, err := c.api.ListConcepts(ctx, &apipb.ListConceptsRequest{UserAppId: c.userApp(), Page: 1, PerPage: 1})
 		return r.GetStatus(), err
-	})
+	}))
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -23,6 +25,13 @@ var (
 	// ErrNotWritten: a push ended with annotations that were not written;
 	// the [*PushError] lists them.
 	ErrNotWritten = errors.New("clarifai: annotations not written")
+	// ErrConflict: the app holds the opposite value for labels a push was
+	// asked to write, and it was not asked to overwrite them; the
+	// [*PushError] lists them.
+	ErrConflict = errors.New("clarifai: labels conflict with the app's")
+	// ErrStalled: the server took a call but sent no reply within the
+	// call's deadline; the [*StallError] names the call.
+	ErrStalled = errors.New("clarifai: server stalled")
 )
 
 // StatusError is a reply whose status code was not SUCCESS. Clarifai
@@ -123,11 +132,12 @@ type rpcError struct {
 	op  string
 	app App
 	err error
+	red *redactor
 }
 
 func (e *rpcError) Error() string {
 	st := status.Convert(e.err)
-	msg := fmt.Sprintf("clarifai: %s %s: %s: %s", e.op, e.app, st.Code(), st.Message())
+	msg := fmt.Sprintf("clarifai: %s %s: %s: %s", e.op, e.app, st.Code(), e.red.redact(st.Message()))
 	if st.Code() == codes.Unauthenticated || st.Code() == codes.PermissionDenied {
 		msg += "; check " + EnvPAT + " or --pat-file"
 	}
@@ -141,12 +151,60 @@ func (e *rpcError) Is(target error) bool {
 	return target == ErrUnauthenticated && (c == codes.Unauthenticated || c == codes.PermissionDenied)
 }
 
-// scrub removes the key from text a server sent back.
-func scrub(s string, key Secret) string {
-	if key.Empty() || !strings.Contains(s, key.s) {
+// StallError: op was sent but no reply came within After, and the retries
+// allowed for a stall were used up. It matches [ErrStalled].
+type StallError struct {
+	Op       string
+	App      App
+	After    time.Duration
+	Attempts int
+}
+
+func (e *StallError) Error() string {
+	return fmt.Sprintf("clarifai: %s %s: no reply within %s (%d attempt(s)): the server accepted the call but does not answer", e.Op, e.App, e.After, e.Attempts)
+}
+
+func (e *StallError) Is(target error) bool { return target == ErrStalled }
+
+// redactor removes the key from text, whatever its case: a server may
+// echo the key back in an error message, upper-cased or not.
+type redactor struct{ re *regexp.Regexp }
+
+func newRedactor(key Secret) *redactor {
+	if key.Empty() {
+		return nil
+	}
+	return &redactor{re: regexp.MustCompile("(?i)" + regexp.QuoteMeta(key.s))}
+}
+
+// redact returns s without the key. A nil redactor returns s.
+func (r *redactor) redact(s string) string {
+	if r == nil {
 		return s
 	}
-	return strings.ReplaceAll(s, key.s, "[redacted]")
+	return r.re.ReplaceAllLiteralString(s, "[redacted]")
+}
+
+// redactedError is the last guard on every error the client returns: its
+// message has the key removed; errors.Is and errors.As see the cause.
+type redactedError struct {
+	err error
+	red *redactor
+}
+
+func (e *redactedError) Error() string { return e.red.redact(e.err.Error()) }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// guard wraps err so that its message can never carry the key.
+func (r *redactor) guard(err error) error {
+	if err == nil || r == nil {
+		return err
+	}
+	var re *redactedError
+	if errors.As(err, &re) {
+		return err
+	}
+	return &redactedError{err: err, red: r}
 }
 
 // ItemError is one annotation the service did not accept.
@@ -167,25 +225,51 @@ func (e ItemError) String() string {
 	return s
 }
 
-// PushError lists the annotations a push could not write. It matches
-// [ErrNotWritten].
+// PushError lists the labels a push did not write: those the service
+// refused or that could not be confirmed (Failed), and those refused
+// because the app holds the opposite value (Conflicts). It matches
+// [ErrNotWritten] when Failed is not empty and [ErrConflict] when
+// Conflicts is not.
 type PushError struct {
-	App    App
-	Failed []ItemError
+	App       App
+	Failed    []ItemError
+	Conflicts []Result
 }
+
+// maxListed is how many failures and conflicts an error message lists.
+const maxListed = 20
 
 func (e *PushError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "clarifai: %s: %d annotation(s) not written", e.App, len(e.Failed))
+	fmt.Fprintf(&b, "clarifai: %s:", e.App)
+	if len(e.Failed) > 0 {
+		fmt.Fprintf(&b, " %d label(s) not written", len(e.Failed))
+		if len(e.Conflicts) > 0 {
+			b.WriteString(";")
+		}
+	}
+	if len(e.Conflicts) > 0 {
+		fmt.Fprintf(&b, " %d label(s) refused: the app holds the opposite value (--overwrite patches them)", len(e.Conflicts))
+	}
 	for i, f := range e.Failed {
-		if i == 20 {
-			fmt.Fprintf(&b, "\n  … and %d more", len(e.Failed)-i)
+		if i == maxListed {
+			fmt.Fprintf(&b, "\n  … and %d more not written", len(e.Failed)-i)
 			break
 		}
 		b.WriteString("\n  ")
 		b.WriteString(f.String())
 	}
+	for i, c := range e.Conflicts {
+		if i == maxListed {
+			fmt.Fprintf(&b, "\n  … and %d more conflicts", len(e.Conflicts)-i)
+			break
+		}
+		b.WriteString("\n  conflict: ")
+		b.WriteString(c.String())
+	}
 	return b.String()
 }
 
-func (e *PushError) Is(target error) bool { return target == ErrNotWritten }
+func (e *PushError) Is(target error) bool {
+	return (target == ErrNotWritten && len(e.Failed) > 0) || (target == ErrConflict && len(e.Conflicts) > 0)
+}

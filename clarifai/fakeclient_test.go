@@ -16,9 +16,19 @@ import (
 )
 
 // fakeV2 is a V2Client of function fields; unset methods panic.
+// ListAnnotations lists what list holds (nothing by default).
 type fakeV2 struct {
 	apipb.V2Client
 	post func(*apipb.PostAnnotationsRequest) (*apipb.MultiAnnotationResponse, error)
+	list []*apipb.Annotation
+}
+
+func (f *fakeV2) ListAnnotations(ctx context.Context, in *apipb.ListAnnotationsRequest, _ ...grpc.CallOption) (*apipb.MultiAnnotationResponse, error) {
+	resp := &apipb.MultiAnnotationResponse{Status: &apipb.Status{Code: apipb.StatusCode_SUCCESS}}
+	if in.Page == 1 {
+		resp.Annotations = f.list
+	}
+	return resp, nil
 }
 
 var _ apipb.V2Client = (*fakeV2)(nil)
@@ -43,6 +53,7 @@ func TestPushReplyItems(t *testing.T) {
 		wantPosted int
 		wantFailed []string // input ids
 		wantCode   apipb.StatusCode
+		wantPosts  int
 	}{
 		{
 			name: "items matched by id, not position",
@@ -57,14 +68,14 @@ func TestPushReplyItems(t *testing.T) {
 				}
 				return out, nil
 			},
-			wantPosted: 2, wantFailed: []string{"b"}, wantCode: apipb.StatusCode_ANNOTATION_PERMISSION_DENIED,
+			wantPosted: 2, wantFailed: []string{"b"}, wantCode: apipb.StatusCode_ANNOTATION_PERMISSION_DENIED, wantPosts: 1,
 		},
 		{
 			name: "FAILURE naming no item",
 			post: func(r *apipb.PostAnnotationsRequest) (*apipb.MultiAnnotationResponse, error) {
 				return &apipb.MultiAnnotationResponse{Status: &apipb.Status{Code: apipb.StatusCode_FAILURE, Description: "bad"}}, nil
 			},
-			wantFailed: []string{"a", "b", "c"}, wantCode: apipb.StatusCode_FAILURE,
+			wantFailed: []string{"a", "b", "c"}, wantCode: apipb.StatusCode_FAILURE, wantPosts: 1,
 		},
 		{
 			name: "a negative goes out as an explicit 0 and a positive as 1",
@@ -78,16 +89,34 @@ func TestPushReplyItems(t *testing.T) {
 						return nil, errors.New("wrong annotation")
 					}
 				}
+				out := &apipb.MultiAnnotationResponse{Status: &apipb.Status{Code: apipb.StatusCode_SUCCESS}}
+				for _, a := range r.Annotations {
+					out.Annotations = append(out.Annotations, &apipb.Annotation{Id: a.Id, InputId: a.InputId, Status: &apipb.Status{Code: apipb.StatusCode_ANNOTATION_SUCCESS}})
+				}
+				return out, nil
+			},
+			wantPosted: 3, wantPosts: 1,
+		},
+		{
+			// A SUCCESS that names no item confirms nothing: the listing
+			// finds nothing, so each try is resent, then reported failed.
+			name: "SUCCESS naming no item",
+			post: func(r *apipb.PostAnnotationsRequest) (*apipb.MultiAnnotationResponse, error) {
 				return &apipb.MultiAnnotationResponse{Status: &apipb.Status{Code: apipb.StatusCode_SUCCESS}}, nil
 			},
-			wantPosted: 3,
+			wantFailed: []string{"a", "b", "c"}, wantCode: apipb.StatusCode_FAILURE, wantPosts: 10,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := clarifai.NewClient(&fakeV2{post: tt.post}, testApp, fast...)
+			posts := 0
+			c := clarifai.NewClient(&fakeV2{post: func(r *apipb.PostAnnotationsRequest) (*apipb.MultiAnnotationResponse, error) {
+				posts++
+				return tt.post(r)
+			}}, testApp, fast...)
 			sum, err := c.Push(context.Background(), anns, clarifai.PushOptions{})
 			assert.Equal(t, tt.wantPosted, sum.Posted)
+			assert.Equal(t, tt.wantPosts, posts)
 			var failed []string
 			for _, f := range sum.Failed {
 				failed = append(failed, f.InputID)

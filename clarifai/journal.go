@@ -19,6 +19,8 @@ type Journal struct {
 	done map[string]bool
 	w    io.Writer
 	buf  bytes.Buffer
+	good int64
+	torn bool
 }
 
 type journalLine struct {
@@ -30,36 +32,67 @@ type journalLine struct {
 
 // NewJournal reads the confirmed ids in r (nil: none) and appends new ones
 // to w (nil: keep them in memory only). If w has a Sync() error method (an
-// *os.File) it is called after each batch. A torn last line, left by a
-// crash, is ignored.
+// *os.File) it is called after each batch.
+//
+// A torn last line, left by a push killed mid-write, is not an entry: the
+// journal is whole up to [Journal.Good] bytes, and [Journal.Torn] reports
+// the fragment. Whoever appends to the same file must first cut it to
+// Good bytes, or the next entry would be glued to the fragment. A bad line
+// followed by good ones is not a torn tail but damage, and an error.
 func NewJournal(r io.Reader, w io.Writer) (*Journal, error) {
 	j := &Journal{done: map[string]bool{}, w: w}
 	if r == nil {
 		return j, nil
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	br := bufio.NewReaderSize(r, 64<<10)
+	var off int64
 	var torn error
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			complete := line[len(line)-1] == '\n'
+			if torn != nil && len(bytes.TrimSpace(line)) > 0 {
+				return nil, torn // a bad line in the middle is not a torn tail
+			}
+			var l journalLine
+			switch {
+			case len(bytes.TrimSpace(line)) == 0 && complete:
+				if torn == nil {
+					off += int64(len(line))
+				}
+			case !complete:
+				j.torn = true // cut short: even if it parses, its newline is missing
+			case json.Unmarshal(line, &l) != nil || l.ID == "":
+				torn = fmt.Errorf("clarifai: journal line %d: not a journal entry", n)
+				j.torn = true
+			default:
+				j.done[l.ID] = true
+				off += int64(len(line))
+			}
 		}
-		if torn != nil {
-			return nil, torn // a bad line in the middle is not a torn tail
+		if err == io.EOF {
+			break
 		}
-		var l journalLine
-		if err := json.Unmarshal(line, &l); err != nil || l.ID == "" {
-			torn = fmt.Errorf("clarifai: journal line %d: not a journal entry", n)
-			continue
+		if err != nil {
+			return nil, fmt.Errorf("clarifai: reading journal: %w", err)
 		}
-		j.done[l.ID] = true
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("clarifai: reading journal: %w", err)
-	}
+	j.good = off
 	return j, nil
 }
+
+// Good returns the length in bytes of the whole entries read by
+// [NewJournal]: everything before a torn last line.
+func (j *Journal) Good() int64 { return j.good }
+
+// Torn reports whether the journal read ended with a torn line, which
+// was left out.
+func (j *Journal) Torn() bool { return j.torn }
+
+// AppendTo makes the journal append new entries to w from now on (nil:
+// keep them in memory only). If w has a Sync() error method it is called
+// after each batch.
+func (j *Journal) AppendTo(w io.Writer) { j.w = w }
 
 // Has reports whether id is confirmed. A nil Journal has nothing.
 func (j *Journal) Has(id string) bool { return j != nil && j.done[id] }

@@ -87,7 +87,7 @@ func (p *Puller) Next(in *dataset.Input) error {
 		case !ok:
 			p.err = io.EOF
 		case pg.err != nil:
-			p.err = pg.err
+			p.err = p.c.red.guard(pg.err)
 		default:
 			p.cur = pg.inputs
 		}
@@ -410,6 +410,11 @@ func compactJSON(b []byte) json.RawMessage {
 
 // Relations lists the app's concept relations, all pages.
 func (c *Client) Relations(ctx context.Context) ([]dataset.Relation, error) {
+	rels, err := c.relations(ctx)
+	return rels, c.red.guard(err)
+}
+
+func (c *Client) relations(ctx context.Context) ([]dataset.Relation, error) {
 	var out []dataset.Relation
 	for pg := uint32(1); ; pg++ {
 		var resp *apipb.MultiConceptRelationResponse

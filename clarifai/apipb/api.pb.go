@@ -2084,6 +2084,232 @@ func (x *MultiConceptRelationResponse) GetConceptRelations() []*ConceptRelation 
 	return nil
 }
 
+// GetConceptCounts: per concept, the inputs labelled 1.0 (positive) and
+// 0.0 (negative); implied negatives are not counted.
+type GetConceptCountsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserAppId     *UserAppIDSet          `protobuf:"bytes,1,opt,name=user_app_id,json=userAppId,proto3" json:"user_app_id,omitempty"`
+	Page          uint32                 `protobuf:"varint,2,opt,name=page,proto3" json:"page,omitempty"`
+	PerPage       uint32                 `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3" json:"per_page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConceptCountsRequest) Reset() {
+	*x = GetConceptCountsRequest{}
+	mi := &file_clarifai_api_api_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConceptCountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConceptCountsRequest) ProtoMessage() {}
+
+func (x *GetConceptCountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_clarifai_api_api_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConceptCountsRequest.ProtoReflect.Descriptor instead.
+func (*GetConceptCountsRequest) Descriptor() ([]byte, []int) {
+	return file_clarifai_api_api_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetConceptCountsRequest) GetUserAppId() *UserAppIDSet {
+	if x != nil {
+		return x.UserAppId
+	}
+	return nil
+}
+
+func (x *GetConceptCountsRequest) GetPage() uint32 {
+	if x != nil {
+		return x.Page
+	}
+	return 0
+}
+
+func (x *GetConceptCountsRequest) GetPerPage() uint32 {
+	if x != nil {
+		return x.PerPage
+	}
+	return 0
+}
+
+type ConceptTypeCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Positive      uint32                 `protobuf:"varint,1,opt,name=positive,proto3" json:"positive,omitempty"`
+	Negative      uint32                 `protobuf:"varint,2,opt,name=negative,proto3" json:"negative,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConceptTypeCount) Reset() {
+	*x = ConceptTypeCount{}
+	mi := &file_clarifai_api_api_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConceptTypeCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConceptTypeCount) ProtoMessage() {}
+
+func (x *ConceptTypeCount) ProtoReflect() protoreflect.Message {
+	mi := &file_clarifai_api_api_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConceptTypeCount.ProtoReflect.Descriptor instead.
+func (*ConceptTypeCount) Descriptor() ([]byte, []int) {
+	return file_clarifai_api_api_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ConceptTypeCount) GetPositive() uint32 {
+	if x != nil {
+		return x.Positive
+	}
+	return 0
+}
+
+func (x *ConceptTypeCount) GetNegative() uint32 {
+	if x != nil {
+		return x.Negative
+	}
+	return 0
+}
+
+type ConceptCount struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Id               string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name             string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	ConceptTypeCount *ConceptTypeCount      `protobuf:"bytes,3,opt,name=concept_type_count,json=conceptTypeCount,proto3" json:"concept_type_count,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ConceptCount) Reset() {
+	*x = ConceptCount{}
+	mi := &file_clarifai_api_api_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConceptCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConceptCount) ProtoMessage() {}
+
+func (x *ConceptCount) ProtoReflect() protoreflect.Message {
+	mi := &file_clarifai_api_api_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConceptCount.ProtoReflect.Descriptor instead.
+func (*ConceptCount) Descriptor() ([]byte, []int) {
+	return file_clarifai_api_api_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ConceptCount) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ConceptCount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ConceptCount) GetConceptTypeCount() *ConceptTypeCount {
+	if x != nil {
+		return x.ConceptTypeCount
+	}
+	return nil
+}
+
+type MultiConceptCountResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Status        *Status                `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	ConceptCounts []*ConceptCount        `protobuf:"bytes,2,rep,name=concept_counts,json=conceptCounts,proto3" json:"concept_counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MultiConceptCountResponse) Reset() {
+	*x = MultiConceptCountResponse{}
+	mi := &file_clarifai_api_api_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MultiConceptCountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MultiConceptCountResponse) ProtoMessage() {}
+
+func (x *MultiConceptCountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_clarifai_api_api_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MultiConceptCountResponse.ProtoReflect.Descriptor instead.
+func (*MultiConceptCountResponse) Descriptor() ([]byte, []int) {
+	return file_clarifai_api_api_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *MultiConceptCountResponse) GetStatus() *Status {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *MultiConceptCountResponse) GetConceptCounts() []*ConceptCount {
+	if x != nil {
+		return x.ConceptCounts
+	}
+	return nil
+}
+
 var File_clarifai_api_api_proto protoreflect.FileDescriptor
 
 const file_clarifai_api_api_proto_rawDesc = "" +
@@ -2251,7 +2477,21 @@ const file_clarifai_api_api_proto_rawDesc = "" +
 	"\bper_page\x18\x06 \x01(\rR\aperPage\"\x9f\x01\n" +
 	"\x1cMultiConceptRelationResponse\x123\n" +
 	"\x06status\x18\x01 \x01(\v2\x1b.clarifai.api.status.StatusR\x06status\x12J\n" +
-	"\x11concept_relations\x18\x02 \x03(\v2\x1d.clarifai.api.ConceptRelationR\x10conceptRelations2\xc3\x06\n" +
+	"\x11concept_relations\x18\x02 \x03(\v2\x1d.clarifai.api.ConceptRelationR\x10conceptRelations\"\x84\x01\n" +
+	"\x17GetConceptCountsRequest\x12:\n" +
+	"\vuser_app_id\x18\x01 \x01(\v2\x1a.clarifai.api.UserAppIDSetR\tuserAppId\x12\x12\n" +
+	"\x04page\x18\x02 \x01(\rR\x04page\x12\x19\n" +
+	"\bper_page\x18\x03 \x01(\rR\aperPage\"J\n" +
+	"\x10ConceptTypeCount\x12\x1a\n" +
+	"\bpositive\x18\x01 \x01(\rR\bpositive\x12\x1a\n" +
+	"\bnegative\x18\x02 \x01(\rR\bnegative\"\x80\x01\n" +
+	"\fConceptCount\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12L\n" +
+	"\x12concept_type_count\x18\x03 \x01(\v2\x1e.clarifai.api.ConceptTypeCountR\x10conceptTypeCount\"\x93\x01\n" +
+	"\x19MultiConceptCountResponse\x123\n" +
+	"\x06status\x18\x01 \x01(\v2\x1b.clarifai.api.status.StatusR\x06status\x12A\n" +
+	"\x0econcept_counts\x18\x02 \x03(\v2\x1a.clarifai.api.ConceptCountR\rconceptCounts2\xa7\a\n" +
 	"\x02V2\x12O\n" +
 	"\n" +
 	"ListInputs\x12\x1f.clarifai.api.ListInputsRequest\x1a .clarifai.api.MultiInputResponse\x12S\n" +
@@ -2262,7 +2502,8 @@ const file_clarifai_api_api_proto_rawDesc = "" +
 	"\x0fPostAnnotations\x12$.clarifai.api.PostAnnotationsRequest\x1a%.clarifai.api.MultiAnnotationResponse\x12`\n" +
 	"\x10PatchAnnotations\x12%.clarifai.api.PatchAnnotationsRequest\x1a%.clarifai.api.MultiAnnotationResponse\x12^\n" +
 	"\x11DeleteAnnotations\x12&.clarifai.api.DeleteAnnotationsRequest\x1a!.clarifai.api.status.BaseResponse\x12U\n" +
-	"\fListConcepts\x12!.clarifai.api.ListConceptsRequest\x1a\".clarifai.api.MultiConceptResponse\x12m\n" +
+	"\fListConcepts\x12!.clarifai.api.ListConceptsRequest\x1a\".clarifai.api.MultiConceptResponse\x12b\n" +
+	"\x10GetConceptCounts\x12%.clarifai.api.GetConceptCountsRequest\x1a'.clarifai.api.MultiConceptCountResponse\x12m\n" +
 	"\x14ListConceptRelations\x12).clarifai.api.ListConceptRelationsRequest\x1a*.clarifai.api.MultiConceptRelationResponseB\x1bZ\x19curate.dev/clarifai/apipbb\x06proto3"
 
 var (
@@ -2277,7 +2518,7 @@ func file_clarifai_api_api_proto_rawDescGZIP() []byte {
 	return file_clarifai_api_api_proto_rawDescData
 }
 
-var file_clarifai_api_api_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_clarifai_api_api_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_clarifai_api_api_proto_goTypes = []any{
 	(*UserAppIDSet)(nil),                 // 0: clarifai.api.UserAppIDSet
 	(*HostedURL)(nil),                    // 1: clarifai.api.HostedURL
@@ -2309,34 +2550,38 @@ var file_clarifai_api_api_proto_goTypes = []any{
 	(*MultiConceptResponse)(nil),         // 27: clarifai.api.MultiConceptResponse
 	(*ListConceptRelationsRequest)(nil),  // 28: clarifai.api.ListConceptRelationsRequest
 	(*MultiConceptRelationResponse)(nil), // 29: clarifai.api.MultiConceptRelationResponse
-	(*timestamppb.Timestamp)(nil),        // 30: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),              // 31: google.protobuf.Struct
-	(*Status)(nil),                       // 32: clarifai.api.status.Status
-	(*BaseResponse)(nil),                 // 33: clarifai.api.status.BaseResponse
+	(*GetConceptCountsRequest)(nil),      // 30: clarifai.api.GetConceptCountsRequest
+	(*ConceptTypeCount)(nil),             // 31: clarifai.api.ConceptTypeCount
+	(*ConceptCount)(nil),                 // 32: clarifai.api.ConceptCount
+	(*MultiConceptCountResponse)(nil),    // 33: clarifai.api.MultiConceptCountResponse
+	(*timestamppb.Timestamp)(nil),        // 34: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),              // 35: google.protobuf.Struct
+	(*Status)(nil),                       // 36: clarifai.api.status.Status
+	(*BaseResponse)(nil),                 // 37: clarifai.api.status.BaseResponse
 }
 var file_clarifai_api_api_proto_depIdxs = []int32{
 	1,  // 0: clarifai.api.Image.hosted:type_name -> clarifai.api.HostedURL
 	1,  // 1: clarifai.api.Text.hosted:type_name -> clarifai.api.HostedURL
-	30, // 2: clarifai.api.Concept.created_at:type_name -> google.protobuf.Timestamp
+	34, // 2: clarifai.api.Concept.created_at:type_name -> google.protobuf.Timestamp
 	2,  // 3: clarifai.api.Data.image:type_name -> clarifai.api.Image
 	4,  // 4: clarifai.api.Data.video:type_name -> clarifai.api.Video
 	6,  // 5: clarifai.api.Data.concepts:type_name -> clarifai.api.Concept
-	31, // 6: clarifai.api.Data.metadata:type_name -> google.protobuf.Struct
+	35, // 6: clarifai.api.Data.metadata:type_name -> google.protobuf.Struct
 	3,  // 7: clarifai.api.Data.text:type_name -> clarifai.api.Text
 	5,  // 8: clarifai.api.Data.audio:type_name -> clarifai.api.Audio
 	7,  // 9: clarifai.api.Input.data:type_name -> clarifai.api.Data
-	30, // 10: clarifai.api.Input.created_at:type_name -> google.protobuf.Timestamp
-	30, // 11: clarifai.api.Input.modified_at:type_name -> google.protobuf.Timestamp
-	32, // 12: clarifai.api.Input.status:type_name -> clarifai.api.status.Status
+	34, // 10: clarifai.api.Input.created_at:type_name -> google.protobuf.Timestamp
+	34, // 11: clarifai.api.Input.modified_at:type_name -> google.protobuf.Timestamp
+	36, // 12: clarifai.api.Input.status:type_name -> clarifai.api.status.Status
 	10, // 13: clarifai.api.Model.model_version:type_name -> clarifai.api.ModelVersion
 	12, // 14: clarifai.api.Workflow.version:type_name -> clarifai.api.WorkflowVersion
 	9,  // 15: clarifai.api.Worker.user:type_name -> clarifai.api.User
 	11, // 16: clarifai.api.Worker.model:type_name -> clarifai.api.Model
 	13, // 17: clarifai.api.Worker.workflow:type_name -> clarifai.api.Workflow
 	7,  // 18: clarifai.api.Annotation.data:type_name -> clarifai.api.Data
-	32, // 19: clarifai.api.Annotation.status:type_name -> clarifai.api.status.Status
-	30, // 20: clarifai.api.Annotation.created_at:type_name -> google.protobuf.Timestamp
-	30, // 21: clarifai.api.Annotation.modified_at:type_name -> google.protobuf.Timestamp
+	36, // 19: clarifai.api.Annotation.status:type_name -> clarifai.api.status.Status
+	34, // 20: clarifai.api.Annotation.created_at:type_name -> google.protobuf.Timestamp
+	34, // 21: clarifai.api.Annotation.modified_at:type_name -> google.protobuf.Timestamp
 	14, // 22: clarifai.api.Annotation.worker:type_name -> clarifai.api.Worker
 	6,  // 23: clarifai.api.ConceptRelation.subject_concept:type_name -> clarifai.api.Concept
 	6,  // 24: clarifai.api.ConceptRelation.object_concept:type_name -> clarifai.api.Concept
@@ -2344,7 +2589,7 @@ var file_clarifai_api_api_proto_depIdxs = []int32{
 	0,  // 26: clarifai.api.StreamInputsRequest.user_app_id:type_name -> clarifai.api.UserAppIDSet
 	0,  // 27: clarifai.api.PostInputsRequest.user_app_id:type_name -> clarifai.api.UserAppIDSet
 	8,  // 28: clarifai.api.PostInputsRequest.inputs:type_name -> clarifai.api.Input
-	32, // 29: clarifai.api.MultiInputResponse.status:type_name -> clarifai.api.status.Status
+	36, // 29: clarifai.api.MultiInputResponse.status:type_name -> clarifai.api.status.Status
 	8,  // 30: clarifai.api.MultiInputResponse.inputs:type_name -> clarifai.api.Input
 	0,  // 31: clarifai.api.ListAnnotationsRequest.user_app_id:type_name -> clarifai.api.UserAppIDSet
 	0,  // 32: clarifai.api.PostAnnotationsRequest.user_app_id:type_name -> clarifai.api.UserAppIDSet
@@ -2352,37 +2597,43 @@ var file_clarifai_api_api_proto_depIdxs = []int32{
 	0,  // 34: clarifai.api.PatchAnnotationsRequest.user_app_id:type_name -> clarifai.api.UserAppIDSet
 	15, // 35: clarifai.api.PatchAnnotationsRequest.annotations:type_name -> clarifai.api.Annotation
 	0,  // 36: clarifai.api.DeleteAnnotationsRequest.user_app_id:type_name -> clarifai.api.UserAppIDSet
-	32, // 37: clarifai.api.MultiAnnotationResponse.status:type_name -> clarifai.api.status.Status
+	36, // 37: clarifai.api.MultiAnnotationResponse.status:type_name -> clarifai.api.status.Status
 	15, // 38: clarifai.api.MultiAnnotationResponse.annotations:type_name -> clarifai.api.Annotation
 	0,  // 39: clarifai.api.ListConceptsRequest.user_app_id:type_name -> clarifai.api.UserAppIDSet
-	32, // 40: clarifai.api.MultiConceptResponse.status:type_name -> clarifai.api.status.Status
+	36, // 40: clarifai.api.MultiConceptResponse.status:type_name -> clarifai.api.status.Status
 	6,  // 41: clarifai.api.MultiConceptResponse.concepts:type_name -> clarifai.api.Concept
 	0,  // 42: clarifai.api.ListConceptRelationsRequest.user_app_id:type_name -> clarifai.api.UserAppIDSet
-	32, // 43: clarifai.api.MultiConceptRelationResponse.status:type_name -> clarifai.api.status.Status
+	36, // 43: clarifai.api.MultiConceptRelationResponse.status:type_name -> clarifai.api.status.Status
 	16, // 44: clarifai.api.MultiConceptRelationResponse.concept_relations:type_name -> clarifai.api.ConceptRelation
-	17, // 45: clarifai.api.V2.ListInputs:input_type -> clarifai.api.ListInputsRequest
-	18, // 46: clarifai.api.V2.StreamInputs:input_type -> clarifai.api.StreamInputsRequest
-	19, // 47: clarifai.api.V2.PostInputs:input_type -> clarifai.api.PostInputsRequest
-	21, // 48: clarifai.api.V2.ListAnnotations:input_type -> clarifai.api.ListAnnotationsRequest
-	22, // 49: clarifai.api.V2.PostAnnotations:input_type -> clarifai.api.PostAnnotationsRequest
-	23, // 50: clarifai.api.V2.PatchAnnotations:input_type -> clarifai.api.PatchAnnotationsRequest
-	24, // 51: clarifai.api.V2.DeleteAnnotations:input_type -> clarifai.api.DeleteAnnotationsRequest
-	26, // 52: clarifai.api.V2.ListConcepts:input_type -> clarifai.api.ListConceptsRequest
-	28, // 53: clarifai.api.V2.ListConceptRelations:input_type -> clarifai.api.ListConceptRelationsRequest
-	20, // 54: clarifai.api.V2.ListInputs:output_type -> clarifai.api.MultiInputResponse
-	20, // 55: clarifai.api.V2.StreamInputs:output_type -> clarifai.api.MultiInputResponse
-	20, // 56: clarifai.api.V2.PostInputs:output_type -> clarifai.api.MultiInputResponse
-	25, // 57: clarifai.api.V2.ListAnnotations:output_type -> clarifai.api.MultiAnnotationResponse
-	25, // 58: clarifai.api.V2.PostAnnotations:output_type -> clarifai.api.MultiAnnotationResponse
-	25, // 59: clarifai.api.V2.PatchAnnotations:output_type -> clarifai.api.MultiAnnotationResponse
-	33, // 60: clarifai.api.V2.DeleteAnnotations:output_type -> clarifai.api.status.BaseResponse
-	27, // 61: clarifai.api.V2.ListConcepts:output_type -> clarifai.api.MultiConceptResponse
-	29, // 62: clarifai.api.V2.ListConceptRelations:output_type -> clarifai.api.MultiConceptRelationResponse
-	54, // [54:63] is the sub-list for method output_type
-	45, // [45:54] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	0,  // 45: clarifai.api.GetConceptCountsRequest.user_app_id:type_name -> clarifai.api.UserAppIDSet
+	31, // 46: clarifai.api.ConceptCount.concept_type_count:type_name -> clarifai.api.ConceptTypeCount
+	36, // 47: clarifai.api.MultiConceptCountResponse.status:type_name -> clarifai.api.status.Status
+	32, // 48: clarifai.api.MultiConceptCountResponse.concept_counts:type_name -> clarifai.api.ConceptCount
+	17, // 49: clarifai.api.V2.ListInputs:input_type -> clarifai.api.ListInputsRequest
+	18, // 50: clarifai.api.V2.StreamInputs:input_type -> clarifai.api.StreamInputsRequest
+	19, // 51: clarifai.api.V2.PostInputs:input_type -> clarifai.api.PostInputsRequest
+	21, // 52: clarifai.api.V2.ListAnnotations:input_type -> clarifai.api.ListAnnotationsRequest
+	22, // 53: clarifai.api.V2.PostAnnotations:input_type -> clarifai.api.PostAnnotationsRequest
+	23, // 54: clarifai.api.V2.PatchAnnotations:input_type -> clarifai.api.PatchAnnotationsRequest
+	24, // 55: clarifai.api.V2.DeleteAnnotations:input_type -> clarifai.api.DeleteAnnotationsRequest
+	26, // 56: clarifai.api.V2.ListConcepts:input_type -> clarifai.api.ListConceptsRequest
+	30, // 57: clarifai.api.V2.GetConceptCounts:input_type -> clarifai.api.GetConceptCountsRequest
+	28, // 58: clarifai.api.V2.ListConceptRelations:input_type -> clarifai.api.ListConceptRelationsRequest
+	20, // 59: clarifai.api.V2.ListInputs:output_type -> clarifai.api.MultiInputResponse
+	20, // 60: clarifai.api.V2.StreamInputs:output_type -> clarifai.api.MultiInputResponse
+	20, // 61: clarifai.api.V2.PostInputs:output_type -> clarifai.api.MultiInputResponse
+	25, // 62: clarifai.api.V2.ListAnnotations:output_type -> clarifai.api.MultiAnnotationResponse
+	25, // 63: clarifai.api.V2.PostAnnotations:output_type -> clarifai.api.MultiAnnotationResponse
+	25, // 64: clarifai.api.V2.PatchAnnotations:output_type -> clarifai.api.MultiAnnotationResponse
+	37, // 65: clarifai.api.V2.DeleteAnnotations:output_type -> clarifai.api.status.BaseResponse
+	27, // 66: clarifai.api.V2.ListConcepts:output_type -> clarifai.api.MultiConceptResponse
+	33, // 67: clarifai.api.V2.GetConceptCounts:output_type -> clarifai.api.MultiConceptCountResponse
+	29, // 68: clarifai.api.V2.ListConceptRelations:output_type -> clarifai.api.MultiConceptRelationResponse
+	59, // [59:69] is the sub-list for method output_type
+	49, // [49:59] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_clarifai_api_api_proto_init() }
@@ -2402,7 +2653,7 @@ func file_clarifai_api_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_clarifai_api_api_proto_rawDesc), len(file_clarifai_api_api_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,7 @@ const (
 	V2_PatchAnnotations_FullMethodName     = "/clarifai.api.V2/PatchAnnotations"
 	V2_DeleteAnnotations_FullMethodName    = "/clarifai.api.V2/DeleteAnnotations"
 	V2_ListConcepts_FullMethodName         = "/clarifai.api.V2/ListConcepts"
+	V2_GetConceptCounts_FullMethodName     = "/clarifai.api.V2/GetConceptCounts"
 	V2_ListConceptRelations_FullMethodName = "/clarifai.api.V2/ListConceptRelations"
 )
 
@@ -47,6 +48,7 @@ type V2Client interface {
 	PatchAnnotations(ctx context.Context, in *PatchAnnotationsRequest, opts ...grpc.CallOption) (*MultiAnnotationResponse, error)
 	DeleteAnnotations(ctx context.Context, in *DeleteAnnotationsRequest, opts ...grpc.CallOption) (*BaseResponse, error)
 	ListConcepts(ctx context.Context, in *ListConceptsRequest, opts ...grpc.CallOption) (*MultiConceptResponse, error)
+	GetConceptCounts(ctx context.Context, in *GetConceptCountsRequest, opts ...grpc.CallOption) (*MultiConceptCountResponse, error)
 	ListConceptRelations(ctx context.Context, in *ListConceptRelationsRequest, opts ...grpc.CallOption) (*MultiConceptRelationResponse, error)
 }
 
@@ -138,6 +140,16 @@ func (c *v2Client) ListConcepts(ctx context.Context, in *ListConceptsRequest, op
 	return out, nil
 }
 
+func (c *v2Client) GetConceptCounts(ctx context.Context, in *GetConceptCountsRequest, opts ...grpc.CallOption) (*MultiConceptCountResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MultiConceptCountResponse)
+	err := c.cc.Invoke(ctx, V2_GetConceptCounts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *v2Client) ListConceptRelations(ctx context.Context, in *ListConceptRelationsRequest, opts ...grpc.CallOption) (*MultiConceptRelationResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(MultiConceptRelationResponse)
@@ -160,6 +172,7 @@ type V2Server interface {
 	PatchAnnotations(context.Context, *PatchAnnotationsRequest) (*MultiAnnotationResponse, error)
 	DeleteAnnotations(context.Context, *DeleteAnnotationsRequest) (*BaseResponse, error)
 	ListConcepts(context.Context, *ListConceptsRequest) (*MultiConceptResponse, error)
+	GetConceptCounts(context.Context, *GetConceptCountsRequest) (*MultiConceptCountResponse, error)
 	ListConceptRelations(context.Context, *ListConceptRelationsRequest) (*MultiConceptRelationResponse, error)
 	mustEmbedUnimplementedV2Server()
 }
@@ -194,6 +207,9 @@ func (UnimplementedV2Server) DeleteAnnotations(context.Context, *DeleteAnnotatio
 }
 func (UnimplementedV2Server) ListConcepts(context.Context, *ListConceptsRequest) (*MultiConceptResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListConcepts not implemented")
+}
+func (UnimplementedV2Server) GetConceptCounts(context.Context, *GetConceptCountsRequest) (*MultiConceptCountResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetConceptCounts not implemented")
 }
 func (UnimplementedV2Server) ListConceptRelations(context.Context, *ListConceptRelationsRequest) (*MultiConceptRelationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListConceptRelations not implemented")
@@ -363,6 +379,24 @@ func _V2_ListConcepts_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _V2_GetConceptCounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetConceptCountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(V2Server).GetConceptCounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: V2_GetConceptCounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(V2Server).GetConceptCounts(ctx, req.(*GetConceptCountsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _V2_ListConceptRelations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListConceptRelationsRequest)
 	if err := dec(in); err != nil {
@@ -419,6 +453,10 @@ var V2_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListConcepts",
 			Handler:    _V2_ListConcepts_Handler,
+		},
+		{
+			MethodName: "GetConceptCounts",
+			Handler:    _V2_GetConceptCounts_Handler,
 		},
 		{
 			MethodName: "ListConceptRelations",

@@ -55,6 +55,9 @@ const (
 	StatusCode_ANNOTATION_AWAITING_REVIEW           StatusCode = 24157
 	StatusCode_ANNOTATION_REVIEW_DENIED             StatusCode = 24158
 	StatusCode_ANNOTATION_AWAITING_CONSENSUS_REVIEW StatusCode = 24159
+	StatusCode_ANNOTATION_MODIFY_SUCCESS            StatusCode = 24250
+	StatusCode_ANNOTATION_MODIFY_PENDING            StatusCode = 24251
+	StatusCode_ANNOTATION_MODIFY_FAILED             StatusCode = 24252
 	StatusCode_INPUT_SUCCESS                        StatusCode = 30000
 	StatusCode_INPUT_PENDING                        StatusCode = 30001
 	StatusCode_INPUT_FAILED                         StatusCode = 30002
@@ -102,6 +105,9 @@ var (
 		24157: "ANNOTATION_AWAITING_REVIEW",
 		24158: "ANNOTATION_REVIEW_DENIED",
 		24159: "ANNOTATION_AWAITING_CONSENSUS_REVIEW",
+		24250: "ANNOTATION_MODIFY_SUCCESS",
+		24251: "ANNOTATION_MODIFY_PENDING",
+		24252: "ANNOTATION_MODIFY_FAILED",
 		30000: "INPUT_SUCCESS",
 		30001: "INPUT_PENDING",
 		30002: "INPUT_FAILED",
@@ -146,6 +152,9 @@ var (
 		"ANNOTATION_AWAITING_REVIEW":           24157,
 		"ANNOTATION_REVIEW_DENIED":             24158,
 		"ANNOTATION_AWAITING_CONSENSUS_REVIEW": 24159,
+		"ANNOTATION_MODIFY_SUCCESS":            24250,
+		"ANNOTATION_MODIFY_PENDING":            24251,
+		"ANNOTATION_MODIFY_FAILED":             24252,
 		"INPUT_SUCCESS":                        30000,
 		"INPUT_PENDING":                        30001,
 		"INPUT_FAILED":                         30002,
@@ -323,7 +332,7 @@ const file_clarifai_api_status_status_proto_rawDesc = "" +
 	"stackTrace\x12\x15\n" +
 	"\x06req_id\x18\a \x01(\tR\x05reqId\"C\n" +
 	"\fBaseResponse\x123\n" +
-	"\x06status\x18\x01 \x01(\v2\x1b.clarifai.api.status.StatusR\x06status*\xec\b\n" +
+	"\x06status\x18\x01 \x01(\v2\x1b.clarifai.api.status.StatusR\x06status*\xce\t\n" +
 	"\n" +
 	"StatusCode\x12\b\n" +
 	"\x04ZERO\x10\x00\x12\f\n" +
@@ -353,7 +362,10 @@ const file_clarifai_api_status_status_proto_rawDesc = "" +
 	"\x1cANNOTATION_PERMISSION_DENIED\x10ܼ\x01\x12 \n" +
 	"\x1aANNOTATION_AWAITING_REVIEW\x10ݼ\x01\x12\x1e\n" +
 	"\x18ANNOTATION_REVIEW_DENIED\x10\u07bc\x01\x12*\n" +
-	"$ANNOTATION_AWAITING_CONSENSUS_REVIEW\x10\u07fc\x01\x12\x13\n" +
+	"$ANNOTATION_AWAITING_CONSENSUS_REVIEW\x10\u07fc\x01\x12\x1f\n" +
+	"\x19ANNOTATION_MODIFY_SUCCESS\x10\xba\xbd\x01\x12\x1f\n" +
+	"\x19ANNOTATION_MODIFY_PENDING\x10\xbb\xbd\x01\x12\x1e\n" +
+	"\x18ANNOTATION_MODIFY_FAILED\x10\xbc\xbd\x01\x12\x13\n" +
 	"\rINPUT_SUCCESS\x10\xb0\xea\x01\x12\x13\n" +
 	"\rINPUT_PENDING\x10\xb1\xea\x01\x12\x12\n" +
 	"\fINPUT_FAILED\x10\xb2\xea\x01\x12\x17\n" +

@@ -91,6 +91,9 @@ func (a *App) addAnnotation(ann *apipb.Annotation) (apipb.StatusCode, error) {
 		ann.Id = fmt.Sprintf("ann-%d", a.nextID)
 	}
 	if _, dup := a.annByID[ann.Id]; dup {
+		if d := a.s.DuplicateStatus; d != nil {
+			return d.GetCode(), fmt.Errorf("%s (%s)", d.GetDescription(), d.GetDetails())
+		}
 		return apipb.StatusCode_DATABASE_DUPLICATE_KEY, fmt.Errorf("annotation %s already exists", ann.Id)
 	}
 	for _, c := range ann.GetData().GetConcepts() {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"curate.dev/clarifai/apipb"
 )
@@ -158,6 +159,9 @@ func (s *Server) PostAnnotations(ctx context.Context, r *apipb.PostAnnotationsRe
 		if err != nil {
 			failed++
 			out.Status = st(code, err.Error())
+			if d := s.DuplicateStatus; d != nil && code == d.GetCode() {
+				out.Status = proto.Clone(d).(*apipb.Status)
+			}
 		}
 		resp.Annotations = append(resp.Annotations, out)
 	}
@@ -165,7 +169,8 @@ func (s *Server) PostAnnotations(ctx context.Context, r *apipb.PostAnnotationsRe
 	return resp, lost(f)
 }
 
-// PatchAnnotations supports action "merge": concepts merged by id.
+// PatchAnnotations supports action "merge": concepts merged by id (the
+// value replaced, unless ZeroMergeIgnored and the patch's value is 0.0).
 func (s *Server) PatchAnnotations(ctx context.Context, r *apipb.PatchAnnotationsRequest) (*apipb.MultiAnnotationResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -190,14 +195,20 @@ func (s *Server) PatchAnnotations(ctx context.Context, r *apipb.PatchAnnotations
 			merged := false
 			for _, y := range x.Data.Concepts {
 				if y.Id == c.GetId() {
-					y.Value, merged = c.GetValue(), true
+					merged = true
+					if c.GetValue() != 0 || !s.ZeroMergeIgnored {
+						y.Value = c.GetValue()
+					}
 				}
 			}
 			if !merged {
 				x.Data.Concepts = append(x.Data.Concepts, proto.Clone(c).(*apipb.Concept))
 			}
 		}
-		resp.Annotations = append(resp.Annotations, proto.Clone(x).(*apipb.Annotation))
+		x.ModifiedAt = timestamppb.Now()
+		x.Status = st(apipb.StatusCode_ANNOTATION_SUCCESS, "Annotation success")
+		out := proto.Clone(x).(*apipb.Annotation)
+		resp.Annotations = append(resp.Annotations, out)
 	}
 	resp.Status = overall(failed, len(r.GetAnnotations()))
 	return resp, lost(f)
@@ -266,4 +277,54 @@ func (s *Server) ListConceptRelations(ctx context.Context, r *apipb.ListConceptR
 		out[i] = proto.Clone(x).(*apipb.ConceptRelation)
 	}
 	return &apipb.MultiConceptRelationResponse{Status: success(), ConceptRelations: out}, nil
+}
+
+// GetConceptCounts pages through the concepts with, for each, the inputs
+// that hold it with value 1.0 and with 0.0 in a human annotation.
+func (s *Server) GetConceptCounts(ctx context.Context, r *apipb.GetConceptCountsRequest) (*apipb.MultiConceptCountResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, _, bad, err := s.begin(ctx, "GetConceptCounts", r.GetUserAppId())
+	if bad != nil || err != nil {
+		return &apipb.MultiConceptCountResponse{Status: bad}, err
+	}
+	lo, hi := s.window(len(a.concepts), r.GetPage(), r.GetPerPage())
+	if lo == hi {
+		return &apipb.MultiConceptCountResponse{Status: success()}, nil
+	}
+	want := map[string]int{}
+	for i, c := range a.concepts[lo:hi] {
+		want[c.Id] = i
+	}
+	type key struct {
+		in  string
+		pos bool
+	}
+	seen := make([]map[key]bool, hi-lo)
+	for i := range seen {
+		seen[i] = map[key]bool{}
+	}
+	for _, x := range a.anns {
+		if byModel(x) {
+			continue
+		}
+		for _, c := range x.GetData().GetConcepts() {
+			if i, ok := want[c.GetId()]; ok && (c.GetValue() == 0 || c.GetValue() == 1) {
+				seen[i][key{x.InputId, c.GetValue() == 1}] = true
+			}
+		}
+	}
+	out := &apipb.MultiConceptCountResponse{Status: success()}
+	for i, c := range a.concepts[lo:hi] {
+		tc := &apipb.ConceptTypeCount{}
+		for k := range seen[i] {
+			if k.pos {
+				tc.Positive++
+			} else {
+				tc.Negative++
+			}
+		}
+		out.ConceptCounts = append(out.ConceptCounts, &apipb.ConceptCount{Id: c.Id, Name: c.Name, ConceptTypeCount: tc})
+	}
+	return out, nil
 }

@@ -18,7 +18,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
+	"unicode"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -49,6 +51,17 @@ const (
 	Mixed
 	// Transient replies RPC_SERVER_UNAVAILABLE (40031) without applying.
 	Transient
+	// EmptySuccess replies SUCCESS naming no item and applies nothing, as
+	// a faulty proxy or service might.
+	EmptySuccess
+	// Stall holds the call without replying until the client gives up.
+	Stall
+	// EchoStatus replies FAILURE with the caller's key, upper-cased, in
+	// the status description and details.
+	EchoStatus
+	// EchoError fails the call with a gRPC error whose message holds the
+	// caller's key, in mixed case.
+	EchoError
 )
 
 // Server is the fake service. Set its exported fields before serving.
@@ -64,6 +77,13 @@ type Server struct {
 	// Fault, when set, picks a fault for the n-th call (1-based) of method
 	// ("PostAnnotations", …). It runs with the server's lock held.
 	Fault func(method string, n int) Fault
+	// DuplicateStatus, when set, is the item status of a PostAnnotations
+	// whose annotation id is taken (default DATABASE_DUPLICATE_KEY 40010).
+	DuplicateStatus *apipb.Status
+	// ZeroMergeIgnored makes a PatchAnnotations merge leave a concept's
+	// value alone when the patch's value is 0.0 (absent on the wire), as
+	// Clarifai's docs say a merge of a null does.
+	ZeroMergeIgnored bool
 
 	mu    sync.Mutex
 	apps  map[[2]string]*App
@@ -159,6 +179,24 @@ func (s *Server) begin(ctx context.Context, method string, ua *apipb.UserAppIDSe
 		return nil, f, st(apipb.StatusCode_CONN_THROTTLED, "Making too many requests"), nil
 	case Transient:
 		return nil, f, st(apipb.StatusCode_RPC_SERVER_UNAVAILABLE, "server unavailable"), nil
+	case EmptySuccess:
+		if method[:4] == "Post" || method[:5] == "Patch" {
+			return nil, f, success(), nil
+		}
+	case Stall:
+		s.mu.Unlock()
+		<-ctx.Done()
+		s.mu.Lock()
+		return nil, f, nil, grpcstatus.Error(codes.DeadlineExceeded, "clarifaitest: stalled")
+	case EchoStatus:
+		key := strings.ToUpper(strings.TrimPrefix(auth[0], "Key "))
+		return nil, f, &apipb.Status{Code: apipb.StatusCode_FAILURE, Description: "request with key " + key + " failed", Details: "KEY " + key}, nil
+	case EchoError:
+		key := []byte(strings.TrimPrefix(auth[0], "Key "))
+		for i := 0; i < len(key); i += 2 {
+			key[i] = byte(unicode.ToUpper(rune(key[i])))
+		}
+		return nil, f, nil, grpcstatus.Errorf(codes.Internal, "backend rejected authorization %s", key)
 	case LoseReply, Deadline:
 		if method[:4] == "List" || method == "StreamInputs" {
 			return nil, f, nil, grpcstatus.Error(codes.Unavailable, "clarifaitest: reply lost")

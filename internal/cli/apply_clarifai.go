@@ -3,9 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"slices"
-	"text/tabwriter"
 
 	"curate.dev/clarifai"
 	"curate.dev/dataset"
@@ -30,13 +27,25 @@ func checkApplyTo(opts *ApplyOptions) error {
 	return nil
 }
 
-// applyToApp pushes the chosen suggestions, or a local source's labels, to
-// the Clarifai app opts.To.
+// applyToApp writes the chosen suggestions, or a local source's labels,
+// to the Clarifai app opts.To, with the checks of a local apply: the
+// suggestions must not contradict each other, and a label the app holds
+// with the opposite value is refused unless --force (then the app's
+// annotation is patched). Each written change goes to the --log audit
+// file, as a local apply writes it. The key and app are checked before
+// any file is read.
 func applyToApp(ctx context.Context, opts *ApplyOptions) error {
+	conn := opts.Clarifai
+	if conn == (ClarifaiFlags{}) {
+		conn = opts.Load.Clarifai
+	}
+	c, err := connectClarifai(ctx, opts.Factory, opts.To, conn)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
 	var anns []dataset.Annotation
-	from := opts.Source
 	if opts.Suggestions != "" {
-		from = opts.Suggestions
 		changes, err := readSuggestions(ctx, opts.Suggestions)
 		if err != nil {
 			return err
@@ -54,7 +63,6 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 		}
 	} else {
 		var models int
-		var err error
 		anns, models, err = readLabels(ctx, opts.IO, opts.Source, &opts.Load)
 		if err != nil {
 			return err
@@ -63,17 +71,31 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "%s: %d model/workflow score(s) not pushed\n", opts.Source, models)
 		}
 	}
-	if opts.DryRun {
-		printPushPlan(opts.IO.Out, opts.To, from, anns, opts.Show)
-		return nil
+	t := newPushTally(opts.Show)
+	var audit []dataset.Change
+	report := func(r clarifai.Result) {
+		t.add(r)
+		if opts.Log == "" || opts.DryRun {
+			return
+		}
+		switch r.Outcome {
+		case clarifai.OutcomePosted:
+			audit = append(audit, dataset.Change{InputID: r.InputID, ConceptID: r.ConceptID, New: r.Value, Action: dataset.ActionAdded})
+		case clarifai.OutcomeOverwritten:
+			audit = append(audit, dataset.Change{InputID: r.InputID, ConceptID: r.ConceptID, New: r.Value, Old: r.Existing[0].Value, HadOld: true, Action: dataset.ActionUpdated})
+		}
 	}
-	conn := opts.Clarifai
-	if conn == (ClarifaiFlags{}) {
-		conn = opts.Load.Clarifai
+	sum, err := pushLabels(ctx, opts.Factory, c, anns, pushRequest{Journal: opts.Journal, Overwrite: opts.Force, DryRun: opts.DryRun, Report: report})
+	// What the app confirmed is written, whatever failed besides: it goes
+	// to the audit log.
+	if len(audit) > 0 {
+		logged := *opts
+		logged.Out = opts.To
+		if lerr := writeAudit(&logged, audit); lerr != nil {
+			return fmt.Errorf("%s was written, but the audit log failed: %w", opts.To, lerr)
+		}
 	}
-	sum, err := pushAnnotations(ctx, opts.Factory, opts.To, conn, anns, opts.Journal)
-	printPushSummary(opts.IO.ErrOut, opts.To, sum)
-	return err
+	return finishPush(opts.IO, opts.To, sum, t, err, opts.DryRun, opts.Force, "--force")
 }
 
 // readLabels reads every annotation of a local source, keeping human labels
@@ -105,38 +127,3 @@ func readLabels(ctx context.Context, ios *IOStreams, path string, load *LoadOpti
 	return labels, models, nil
 }
 
-// printPushPlan is apply --to --dry-run: what would be pushed, per concept.
-func printPushPlan(w io.Writer, target, from string, anns []dataset.Annotation, show int) {
-	type counts struct{ pos, neg int }
-	per := map[string]*counts{}
-	for _, a := range anns {
-		c := per[a.ConceptID]
-		if c == nil {
-			c = &counts{}
-			per[a.ConceptID] = c
-		}
-		if a.Value == dataset.Positive {
-			c.pos++
-		} else {
-			c.neg++
-		}
-	}
-	ids := make([]string, 0, len(per))
-	for id := range per {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	fmt.Fprintf(w, "dry run: would push %d annotation(s) from %s to %s\n", len(anns), from, target)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "concept\tpositives\tnegatives")
-	for _, id := range ids {
-		fmt.Fprintf(tw, "%s\t%d\t%d\n", id, per[id].pos, per[id].neg)
-	}
-	tw.Flush()
-	for i, a := range anns {
-		if i >= show {
-			break
-		}
-		fmt.Fprintf(w, "  %s %s = %v\n", a.InputID, a.ConceptID, a.Value)
-	}
-}

@@ -28,13 +28,13 @@ func TestApplyToApp(t *testing.T) {
 	f, out, _ := clarifaiFactory(cliKey)
 	code := Run(context.Background(), f, append(argv, "--dry-run"))
 	require.Equal(t, ExitOK, code)
-	assert.Contains(t, out.String(), "would push 2 annotation(s)")
+	assert.Contains(t, out.String(), "2 new, 0 present, 0 conflict(s); nothing written")
 	before := len(app.Annotations())
 
 	f, _, errOut := clarifaiFactory(cliKey)
 	code = Run(context.Background(), f, argv)
 	require.Equal(t, ExitOK, code, errOut.String())
-	assert.Contains(t, errOut.String(), "2 annotation(s) written")
+	assert.Contains(t, errOut.String(), "2 label(s): 2 posted, 0 present")
 	anns := app.Annotations()
 	require.Len(t, anns, before+2)
 	got := map[string]float32{}
@@ -48,7 +48,7 @@ func TestApplyToApp(t *testing.T) {
 	f, _, errOut = clarifaiFactory(cliKey)
 	code = Run(context.Background(), f, argv)
 	require.Equal(t, ExitOK, code, errOut.String())
-	assert.Contains(t, errOut.String(), "0 annotation(s) written")
+	assert.Contains(t, errOut.String(), "2 label(s): 0 posted, 2 present")
 	assert.Len(t, app.Annotations(), before+2, "a rerun duplicates nothing")
 	assert.NotContains(t, errOut.String(), cliKey)
 }

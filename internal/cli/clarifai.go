@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/pflag"
@@ -23,6 +24,8 @@ type ClarifaiFlags struct {
 	Insecure bool
 	PATFile  string
 	Rate     float64 // requests per second; 0: clarifai.DefaultRate; negative: no limit
+	// CallTimeout bounds each call (0: the client's per-call defaults).
+	CallTimeout time.Duration
 }
 
 // addClarifaiFlags registers the connection flags on fs, leaving out any
@@ -37,14 +40,18 @@ func addClarifaiFlags(fs *pflag.FlagSet, c *ClarifaiFlags) {
 	if fs.Lookup("pat-file") == nil {
 		fs.StringVar(&c.PATFile, "pat-file", "", "read the Clarifai key from `FILE` instead of $CLARIFAI_PAT")
 	}
+	if fs.Lookup("call-timeout") == nil {
+		fs.DurationVar(&c.CallTimeout, "call-timeout", 0, fmt.Sprintf("wait at most `D` for the reply to one call (0: %s for a listing, %s for a batch of writes)", clarifai.ReadTimeout, clarifai.WriteTimeout))
+	}
 	if fs.Lookup("rate") == nil {
 		fs.Float64Var(&c.Rate, "rate", 0, fmt.Sprintf("at most `N` requests per second to Clarifai (0: the default, %d; negative: no limit, for a local server)", clarifai.DefaultRate))
 	}
 }
 
 // dialClarifai connects to the app target names. A malformed target or an
-// --insecure remote endpoint is a FlagError.
-func dialClarifai(ctx context.Context, getenv func(string) string, target string, c ClarifaiFlags) (*clarifai.Client, error) {
+// --insecure remote endpoint is a FlagError. Stalled calls and their
+// retries are reported on errOut (nil: not at all).
+func dialClarifai(ctx context.Context, getenv func(string) string, errOut io.Writer, target string, c ClarifaiFlags) (*clarifai.Client, error) {
 	app, err := clarifai.ParseApp(target)
 	if err != nil {
 		return nil, flagErrorf("%v", err)
@@ -67,46 +74,95 @@ func dialClarifai(ctx context.Context, getenv func(string) string, target string
 	case c.Rate > 0:
 		opts = append(opts, clarifai.WithRate(c.Rate))
 	}
+	if c.CallTimeout > 0 {
+		opts = append(opts, clarifai.WithCallTimeout(c.CallTimeout))
+	}
+	if errOut != nil {
+		var mu sync.Mutex
+		opts = append(opts, clarifai.WithNotify(func(msg string) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintln(errOut, msg)
+		}))
+	}
 	return clarifai.Dial(ctx, clarifai.Config{App: app, Key: key, Endpoint: endpoint, Insecure: c.Insecure, Options: opts})
 }
 
-// PushSummary is the outcome of pushAnnotations.
+// connectClarifai dials the app and checks the key and the app with one
+// cheap call, so that a wrong key or app is reported before any file is
+// read.
+func connectClarifai(ctx context.Context, f *Factory, target string, conn ClarifaiFlags) (*clarifai.Client, error) {
+	c, err := dialClarifai(ctx, f.Getenv, f.IO.ErrOut, target, conn)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Check(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// withTimeout bounds a whole command by d (0: no bound). done turns an
+// error caused by the bound into one that says so; the error keeps
+// naming the call that was waiting.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc, func(error) error) {
+	if d <= 0 {
+		return ctx, func() {}, func(err error) error { return err }
+	}
+	tctx, cancel := context.WithTimeout(ctx, d)
+	return tctx, cancel, func(err error) error {
+		if err != nil && errors.Is(err, context.DeadlineExceeded) && tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return &exitError{Code: ExitError, Err: fmt.Errorf("--timeout %s reached: %w", d, err)}
+		}
+		return err
+	}
+}
+
+// PushSummary is the outcome of pushLabels.
 type PushSummary = clarifai.PushSummary
 
-// pushAnnotations writes anns (labels, value 0 or 1) to the app target
-// names as input-level annotations. With a journal path, confirmed
-// annotations are appended there (the file is created on the first
-// confirmation, so a wrong key leaves no file) and those already in it
-// are skipped: rerunning an interrupted push resumes it. A progress bar
-// shows on a terminal. Failed items come back in the summary and as a
-// *clarifai.PushError.
-func pushAnnotations(ctx context.Context, f *Factory, target string, conn ClarifaiFlags, anns []dataset.Annotation, journal string) (PushSummary, error) {
-	c, err := dialClarifai(ctx, f.Getenv, target, conn)
-	if err != nil {
-		return PushSummary{}, err
-	}
-	defer c.Close()
-	var opts clarifai.PushOptions
-	if journal != "" {
-		jf := &lazyAppend{path: journal}
-		defer jf.Close()
-		var r io.Reader
-		if old, err := os.Open(journal); err == nil {
-			defer old.Close()
-			r = old
-		} else if !errors.Is(err, os.ErrNotExist) {
+// pushRequest says how pushLabels writes.
+type pushRequest struct {
+	Journal   string
+	Overwrite bool
+	DryRun    bool
+	// Report, when set, sees every label settled against the app.
+	Report func(clarifai.Result)
+}
+
+// pushLabels writes anns (labels, value 0 or 1) to the app c talks to,
+// reading what the app holds first (see clarifai.Client.Push). With a
+// journal path, confirmed labels are appended there (the file is created
+// on the first confirmation, so a wrong key leaves no file) and those
+// already in it are skipped: rerunning an interrupted push resumes it. A
+// torn last line, left by a kill mid-write, is cut off first. A progress
+// bar shows on a terminal.
+func pushLabels(ctx context.Context, f *Factory, c *clarifai.Client, anns []dataset.Annotation, req pushRequest) (PushSummary, error) {
+	opts := clarifai.PushOptions{Overwrite: req.Overwrite, DryRun: req.DryRun, Report: req.Report}
+	if req.Journal != "" {
+		j, err := openJournal(f.IO.ErrOut, req.Journal, req.DryRun)
+		if err != nil {
 			return PushSummary{}, err
 		}
-		j, err := clarifai.NewJournal(r, jf)
-		if err != nil {
-			return PushSummary{}, fmt.Errorf("%s: %w", journal, err)
+		if !req.DryRun {
+			jf := &lazyAppend{path: req.Journal}
+			defer jf.Close()
+			j.AppendTo(jf)
 		}
 		opts.Journal = j
 	}
 	if f.IO.ErrTTY {
+		what := "pushing to "
+		if req.DryRun {
+			what = "reading "
+		}
 		bar := progressbar.NewOptions(len(anns),
 			progressbar.OptionSetWriter(f.IO.ErrOut),
-			progressbar.OptionSetDescription("pushing to "+c.App().String()),
+			progressbar.OptionSetDescription(what+c.App().String()),
+			progressbar.OptionSetItsString("labels"),
+			progressbar.OptionShowIts(),
+			progressbar.OptionShowCount(),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(100_000_000),
 		)
@@ -114,6 +170,31 @@ func pushAnnotations(ctx context.Context, f *Factory, target string, conn Clarif
 		opts.Progress = func(n int) { bar.Set(n) }
 	}
 	return c.Push(ctx, anns, opts)
+}
+
+// openJournal reads the journal at path (none yet is fine). A torn last
+// line is cut off the file, unless dryRun, so that the next entry starts
+// on a line of its own.
+func openJournal(errOut io.Writer, path string, dryRun bool) (*clarifai.Journal, error) {
+	old, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return clarifai.NewJournal(nil, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer old.Close()
+	j, err := clarifai.NewJournal(old, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if j.Torn() && !dryRun {
+		if err := os.Truncate(path, j.Good()); err != nil {
+			return nil, fmt.Errorf("%s: cutting off a torn last line: %w", path, err)
+		}
+		fmt.Fprintf(errOut, "%s: cut off a torn last line (left by an interrupted push); its label is settled by reading the app\n", path)
+	}
+	return j, nil
 }
 
 // lazyAppend opens its file for appending on the first write.
@@ -152,16 +233,10 @@ func (l *lazyAppend) Close() error {
 	return l.f.Close()
 }
 
-// printPushSummary writes one line about a push.
-func printPushSummary(w io.Writer, target string, s PushSummary) {
-	fmt.Fprintf(w, "%s: %d annotation(s) written, %d already there, %d already in the journal, %d failed (%d requests, %d retries)\n",
-		target, s.Posted, s.Present, s.Skipped, len(s.Failed), s.Requests, s.Retries)
-}
-
 // openAppSource pulls the app path names as a dataset reader. Closing the
 // source stops the pull and closes the connection.
 func openAppSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions, extra ...dataset.Option) (*source, error) {
-	c, err := dialClarifai(ctx, o.Getenv, path, o.Clarifai)
+	c, err := dialClarifai(ctx, o.Getenv, ios.ErrOut, path, o.Clarifai)
 	if err != nil {
 		return nil, err
 	}

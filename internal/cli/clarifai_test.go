@@ -164,7 +164,7 @@ func TestPushRunAndResume(t *testing.T) {
 	code := Run(context.Background(), f, argv)
 	assert.Equal(t, ExitError, code, "an item failed")
 	assert.Contains(t, errOut.String(), "1 model/workflow score(s) not pushed")
-	assert.Contains(t, errOut.String(), "4 annotation(s) written")
+	assert.Contains(t, errOut.String(), "5 label(s): 4 posted, 0 present, 0 conflict(s) (0 overwritten, 0 refused), 1 failed")
 	assert.Contains(t, errOut.String(), "input nope concept fox value 0")
 	assert.Contains(t, errOut.String(), "INPUT_DOES_NOT_EXIST 30102")
 	assert.Equal(t, before+4, len(app.Annotations()))
@@ -177,7 +177,7 @@ func TestPushRunAndResume(t *testing.T) {
 	f, _, errOut = clarifaiFactory(cliKey)
 	code = Run(context.Background(), f, argv)
 	assert.Equal(t, ExitError, code)
-	assert.Contains(t, errOut.String(), "0 annotation(s) written, 0 already there, 4 already in the journal, 1 failed")
+	assert.Contains(t, errOut.String(), "5 label(s): 0 posted, 4 present (4 known from the journal), 0 conflict(s) (0 overwritten, 0 refused), 1 failed")
 	assert.Equal(t, posts+1, srv.Calls("PostAnnotations"), "only the failed one is tried again")
 	assert.Equal(t, before+4, len(app.Annotations()))
 }
@@ -266,7 +266,7 @@ func TestPullReportPushAgree(t *testing.T) {
 
 	f, _, errOut := clarifaiFactory(cliKey)
 	require.Equal(t, ExitOK, Run(ctx, f, append([]string{"push", "clarifai://me/fresh", local}, conn...)), errOut.String())
-	assert.Contains(t, errOut.String(), "7 annotation(s) written")
+	assert.Contains(t, errOut.String(), "7 label(s): 7 posted")
 
 	assert.Equal(t, want, report("clarifai://me/fresh", conn...), "report of the app")
 	pulled := filepath.Join(dir, "pulled.jsonl")

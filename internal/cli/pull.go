@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ type PullOptions struct {
 	Out           string
 	RelationsOut  string
 	IncludeModels bool
+	Timeout       time.Duration
 	Conn          ClarifaiFlags
 }
 
@@ -67,6 +69,7 @@ The key comes from $CLARIFAI_PAT or --pat-file.`,
 	fs.StringVarP(&opts.Out, "out", "o", "", "write the inputs and annotations as JSONL to `FILE` (\"-\": standard output)")
 	fs.StringVar(&opts.RelationsOut, "relations-out", "", "write the concept relations as JSONL to `FILE`")
 	fs.BoolVar(&opts.IncludeModels, "include-models", false, "keep annotations made by models and workflows (scores) too")
+	fs.DurationVar(&opts.Timeout, "timeout", 0, "give up after `D` in all (0: no limit)")
 	addClarifaiFlags(fs, &opts.Conn)
 	return cmd
 }
@@ -75,14 +78,17 @@ func pullRun(ctx context.Context, opts *PullOptions) error {
 	if err := checkOutputs("pull", opts.Out, opts.RelationsOut); err != nil {
 		return err
 	}
-	c, err := dialClarifai(ctx, opts.Getenv, opts.App, opts.Conn)
+	ctx, cancel, timedOut := withTimeout(ctx, opts.Timeout)
+	defer cancel()
+	return timedOut(pull(ctx, opts))
+}
+
+func pull(ctx context.Context, opts *PullOptions) error {
+	c, err := connectClarifai(ctx, &Factory{IO: opts.IO, Getenv: opts.Getenv}, opts.App, opts.Conn)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := c.Check(ctx); err != nil {
-		return err
-	}
 	popts := clarifai.PullOptions{IncludeModels: opts.IncludeModels}
 	if opts.IO.ErrTTY {
 		bar := pullBar(opts.IO, opts.App)
