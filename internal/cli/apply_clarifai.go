@@ -126,4 +126,3 @@ func readLabels(ctx context.Context, ios *IOStreams, path string, load *LoadOpti
 	}
 	return labels, models, nil
 }
-
