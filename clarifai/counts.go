@@ -3,6 +3,7 @@ package clarifai
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -47,4 +48,39 @@ func (c *Client) ConceptCounts(ctx context.Context) ([]ConceptCount, error) {
 				Positive: int(k.GetConceptTypeCount().GetPositive()), Negative: int(k.GetConceptTypeCount().GetNegative())})
 		}
 	}
+}
+
+// CountMismatch is a concept whose counts in the app and in a pull differ.
+type CountMismatch struct {
+	ID                   string
+	App                  ConceptCount
+	PulledPos, PulledNeg int
+}
+
+// CompareCounts checks a pull's per-concept label counts
+// ([Puller.ConceptCounts]) against the app's own ([Client.ConceptCounts])
+// and returns the concepts that differ, in the app's order, then those the
+// app does not list.
+func CompareCounts(app []ConceptCount, pulled map[string][2]int) []CountMismatch {
+	var out []CountMismatch
+	listed := make(map[string]bool, len(app))
+	for _, a := range app {
+		listed[a.ID] = true
+		p := pulled[a.ID]
+		if p[0] != a.Positive || p[1] != a.Negative {
+			out = append(out, CountMismatch{ID: a.ID, App: a, PulledPos: p[0], PulledNeg: p[1]})
+		}
+	}
+	var extra []string
+	for id, p := range pulled {
+		if !listed[id] && (p[0] > 0 || p[1] > 0) {
+			extra = append(extra, id)
+		}
+	}
+	slices.Sort(extra)
+	for _, id := range extra {
+		p := pulled[id]
+		out = append(out, CountMismatch{ID: id, App: ConceptCount{ID: id}, PulledPos: p[0], PulledNeg: p[1]})
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package clarifai
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"sync"
 
@@ -49,8 +50,9 @@ type Puller struct {
 	cur    []dataset.Input
 	err    error
 
-	mu    sync.Mutex
-	stats PullStats
+	mu       sync.Mutex
+	stats    PullStats
+	concepts map[string]*[2]int // human labels: inputs with 1.0, with 0.0
 }
 
 type page struct {
@@ -65,7 +67,7 @@ func (c *Client) Pull(ctx context.Context, opts PullOptions) *Puller {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 3
 	}
-	return &Puller{c: c, opts: opts, ctx: ctx, cancel: cancel, pages: make(chan page, 2)}
+	return &Puller{c: c, opts: opts, ctx: ctx, cancel: cancel, pages: make(chan page, 2), concepts: map[string]*[2]int{}}
 }
 
 // Reader returns a [dataset.Reader] over the pull: the same Arrow batches
@@ -104,6 +106,23 @@ func (p *Puller) Stats() PullStats {
 	defer p.mu.Unlock()
 	return p.stats
 }
+
+// ConceptCounts returns, per concept, the inputs delivered so far that
+// hold it in a human annotation with value 1.0 and with 0.0: what the
+// app's own GetConceptCounts counts ([Client.ConceptCounts]).
+func (p *Puller) ConceptCounts() map[string][2]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string][2]int, len(p.concepts))
+	for id, c := range p.concepts {
+		out[id] = *c
+	}
+	return out
+}
+
+// Done reports whether the pull delivered every input (Next returned
+// io.EOF).
+func (p *Puller) Done() bool { return errors.Is(p.err, io.EOF) }
 
 // Close stops fetching. It returns nil.
 func (p *Puller) Close() error {
@@ -286,6 +305,12 @@ func (p *Puller) decode(ins []*apipb.Input, anns []*apipb.Annotation, names map[
 		byInput[a.GetInputId()] = append(byInput[a.GetInputId()], a)
 	}
 	var st PullStats
+	type label struct {
+		concept string
+		pos     bool
+	}
+	labels := map[label]bool{}
+	counts := map[label]int{}
 	out := make([]dataset.Input, len(ins))
 	for i, pin := range ins {
 		in := &out[i]
@@ -315,8 +340,30 @@ func (p *Puller) decode(ins []*apipb.Input, anns []*apipb.Annotation, names map[
 			}
 		}
 		st.Annotations += int64(len(in.Annotations))
+		clear(labels)
+		for _, a := range in.Annotations {
+			if a.AnnotatorKind != dataset.AnnotatorModel && a.AnnotatorKind != dataset.AnnotatorWorkflow && (a.Value == 0 || a.Value == 1) {
+				l := label{a.ConceptID, a.Value == 1}
+				if !labels[l] {
+					labels[l] = true
+					counts[l]++
+				}
+			}
+		}
 	}
 	p.mu.Lock()
+	for l, n := range counts {
+		c := p.concepts[l.concept]
+		if c == nil {
+			c = &[2]int{}
+			p.concepts[l.concept] = c
+		}
+		if l.pos {
+			c[0] += n
+		} else {
+			c[1] += n
+		}
+	}
 	p.stats.Inputs += int64(len(ins))
 	p.stats.Annotations += st.Annotations
 	p.stats.ModelLeftOut += st.ModelLeftOut

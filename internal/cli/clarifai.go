@@ -253,11 +253,45 @@ func openAppSource(ctx context.Context, ios *IOStreams, path string, o *LoadOpti
 	}
 	p := c.Pull(ctx, popts)
 	opts := []dataset.Option{dataset.WithName(path), dataset.WithMaxErrors(max(o.MaxErrors, 1))}
-	closers := []io.Closer{p, c}
+	closers := []io.Closer{closerFunc(func() error { crossCheckCounts(ctx, ios.ErrOut, path, c, p); return nil }), p, c}
 	if bar != nil {
 		closers = append(closers, bar)
 	}
 	return &source{Reader: p.Reader(append(opts, extra...)...), closers: closers}, nil
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
+
+// crossCheckCounts compares, after a complete pull, the labels curate
+// read per concept with the app's own counts (GetConceptCounts) and
+// warns on errOut about each concept that differs. A service without the
+// method is not checked.
+func crossCheckCounts(ctx context.Context, errOut io.Writer, app string, c *clarifai.Client, p *clarifai.Puller) {
+	if !p.Done() {
+		return
+	}
+	counts, err := c.ConceptCounts(ctx)
+	if errors.Is(err, clarifai.ErrNoCounts) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(errOut, "curate: warning: %s: could not read the app's own counts to cross-check: %v\n", app, err)
+		return
+	}
+	diff := clarifai.CompareCounts(counts, p.ConceptCounts())
+	if len(diff) == 0 {
+		return
+	}
+	fmt.Fprintf(errOut, "curate: warning: %s: for %d concept(s) the labels read differ from the app's own counts (GetConceptCounts): inputs with 1.0 / with 0.0\n", app, len(diff))
+	for i, d := range diff {
+		if i == 10 {
+			fmt.Fprintf(errOut, "  … and %d more\n", len(diff)-i)
+			break
+		}
+		fmt.Fprintf(errOut, "  %s: the app counts %d / %d, curate read %d / %d\n", d.ID, d.App.Positive, d.App.Negative, d.PulledPos, d.PulledNeg)
+	}
 }
 
 func pullBar(ios *IOStreams, what string) *progressbar.ProgressBar {

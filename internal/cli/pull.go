@@ -115,6 +115,7 @@ func pull(ctx context.Context, opts *PullOptions) error {
 	if err != nil {
 		return err
 	}
+	crossCheckCounts(ctx, opts.IO.ErrOut, opts.App, c, p)
 	st := p.Stats()
 	fmt.Fprintf(opts.IO.ErrOut, "%s: %d inputs, %d annotations", opts.App, st.Inputs, st.Annotations)
 	if st.ModelLeftOut > 0 {
