@@ -17,7 +17,9 @@ import (
 	"curate.dev/dataset"
 )
 
-func user(id string) *apipb.Worker { return &apipb.Worker{Worker: &apipb.Worker_User{User: &apipb.User{Id: id}}} }
+func user(id string) *apipb.Worker {
+	return &apipb.Worker{Worker: &apipb.Worker_User{User: &apipb.User{Id: id}}}
+}
 
 // ownerApp is the app mixedApp fills, addressed by its owner's user id
 // (as user "me" curate could not tell the owner's annotations from

@@ -89,7 +89,9 @@ func ownerFake(t *testing.T) (*clarifaitest.Server, *clarifaitest.App, string) {
 	t.Helper()
 	srv := clarifaitest.New(cliKey)
 	app := srv.AddApp("owner", "animals")
-	by := func(u string) *apipb.Worker { return &apipb.Worker{Worker: &apipb.Worker_User{User: &apipb.User{Id: u}}} }
+	by := func(u string) *apipb.Worker {
+		return &apipb.Worker{Worker: &apipb.Worker_User{User: &apipb.User{Id: u}}}
+	}
 	require.NoError(t, app.AddInput(&apipb.Input{Id: "in0", Data: &apipb.Data{Concepts: []*apipb.Concept{{Id: "cat", Value: 1}, {Id: "dog"}, {Id: "bird", Value: 1}}}}))
 	require.NoError(t, app.AddInput(&apipb.Input{Id: "in1"}))
 	require.NoError(t, app.AddAnnotation(&apipb.Annotation{Id: "portal-1", InputId: "in1", Worker: by("owner"), Data: &apipb.Data{Concepts: []*apipb.Concept{{Id: "cat", Value: 1}}}}))
