@@ -324,7 +324,11 @@ func (s *Server) GetConceptCounts(ctx context.Context, r *apipb.GetConceptCounts
 				tc.Negative++
 			}
 		}
-		out.ConceptCounts = append(out.ConceptCounts, &apipb.ConceptCount{Id: c.Id, Name: c.Name, ConceptTypeCount: tc})
+		cc := &apipb.ConceptCount{Id: c.Id, Name: c.Name, ConceptTypeCount: tc}
+		if s.AdjustCounts != nil {
+			s.AdjustCounts(cc)
+		}
+		out.ConceptCounts = append(out.ConceptCounts, cc)
 	}
 	return out, nil
 }

@@ -84,6 +84,10 @@ type Server struct {
 	// value alone when the patch's value is 0.0 (absent on the wire), as
 	// Clarifai's docs say a merge of a null does.
 	ZeroMergeIgnored bool
+	// AdjustCounts, when set, may change each GetConceptCounts entry
+	// before it is sent, so tests can make the app's own counts disagree
+	// with its annotations.
+	AdjustCounts func(*apipb.ConceptCount)
 
 	mu    sync.Mutex
 	apps  map[[2]string]*App
