@@ -23,7 +23,9 @@ func teamApp(t *testing.T, n int) (*clarifaitest.Server, string) {
 	t.Helper()
 	srv := clarifaitest.New(cliKey)
 	app := srv.AddApp("owner", "team")
-	by := func(u string) *apipb.Worker { return &apipb.Worker{Worker: &apipb.Worker_User{User: &apipb.User{Id: u}}} }
+	by := func(u string) *apipb.Worker {
+		return &apipb.Worker{Worker: &apipb.Worker_User{User: &apipb.User{Id: u}}}
+	}
 	for i := range n {
 		id := fmt.Sprintf("in%04d", i)
 		in := &apipb.Input{Id: id, Data: &apipb.Data{Image: &apipb.Image{Url: "https://example.com/" + id + ".jpg"}}}
