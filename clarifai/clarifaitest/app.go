@@ -54,7 +54,9 @@ func (a *App) addInput(in *apipb.Input) error {
 	if cs := in.GetData().GetConcepts(); len(cs) > 0 {
 		il := &apipb.Annotation{
 			Id: "il-" + in.Id, InputId: in.Id, InputLevel: true,
-			Data:   &apipb.Data{Concepts: cloneConcepts(cs)},
+			// The input's concepts are its input-level annotation: one
+			// copy, shared (a patch of the annotation shows on the input).
+			Data:   &apipb.Data{Concepts: cs},
 			Worker: &apipb.Worker{Worker: &apipb.Worker_User{User: &apipb.User{Id: a.userID}}},
 		}
 		if _, err := a.addAnnotation(il); err != nil {

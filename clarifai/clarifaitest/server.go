@@ -132,6 +132,23 @@ func (s *Server) Start(ctx context.Context) (addr string, stop func()) {
 	return lis.Addr().String(), s.serve(ctx, lis)
 }
 
+// Listen serves on addr, which must be a loopback address, until stop is
+// called or ctx ends.
+func (s *Server) Listen(ctx context.Context, addr string) (at string, stop func(), err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", nil, err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return "", nil, fmt.Errorf("clarifaitest: %s is not a loopback address", addr)
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	return lis.Addr().String(), s.serve(ctx, lis), nil
+}
+
 // Bufconn serves in memory. dial connects to it (pass it as a context
 // dialer; any address works).
 func (s *Server) Bufconn(ctx context.Context) (dial func(context.Context, string) (net.Conn, error), stop func()) {
