@@ -12,9 +12,11 @@ import (
 
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"curate.dev/clarifai/apipb"
 )
@@ -328,12 +330,15 @@ func (c *Client) once(ctx context.Context, op string, fn func(ctx context.Contex
 	d := c.callTimeout(op)
 	cctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	deadline, _ := cctx.Deadline()
 	st, err := fn(cctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("clarifai: %s %s: %w", rpc, c.app, ctx.Err())
 		}
-		if cctx.Err() == context.DeadlineExceeded {
+		// The deadline travels with the call (grpc-timeout), so the
+		// server may be the one to give up on it a moment before we do.
+		if cctx.Err() == context.DeadlineExceeded || (status.Code(err) == codes.DeadlineExceeded && time.Until(deadline) < d/10) {
 			return &StallError{Op: rpc, App: c.app, After: d, Attempts: 1}
 		}
 		return &rpcError{op: rpc, app: c.app, err: err, red: c.red}

@@ -345,7 +345,7 @@ func TestStalledServer(t *testing.T) {
 			assert.Contains(t, err.Error(), "clarifai: "+method+" clarifai://me/animals: no reply within 150ms (2 attempt(s))")
 			assert.Less(t, time.Since(start), 10*time.Second)
 			// (The server may count the second call after the client gave up.)
-			assert.Eventually(t, func() bool { return srv.Calls(method) == 2 }, 5*time.Second, 10*time.Millisecond, "a stall is tried Stalls times")
+			assert.Eventually(t, func() bool { return srv.Calls(method) == 2 }, 5*time.Second, 10*time.Millisecond, "a stall is tried Stalls times: %d calls", srv.Calls(method))
 			require.Len(t, notes, 1)
 			assert.Contains(t, notes[0], method+" clarifai://me/animals: no reply within 150ms; trying again")
 		})
