@@ -296,34 +296,38 @@ func (s *Server) GetConceptCounts(ctx context.Context, r *apipb.GetConceptCounts
 	for i, c := range a.concepts[lo:hi] {
 		want[c.Id] = i
 	}
+	counts := make([][2]uint32, hi-lo)
 	type key struct {
-		in  string
+		i   int
 		pos bool
 	}
-	seen := make([]map[key]bool, hi-lo)
-	for i := range seen {
-		seen[i] = map[key]bool{}
-	}
-	for _, x := range a.anns {
-		if byModel(x) {
-			continue
-		}
-		for _, c := range x.GetData().GetConcepts() {
-			if i, ok := want[c.GetId()]; ok && (c.GetValue() == 0 || c.GetValue() == 1) {
-				seen[i][key{x.InputId, c.GetValue() == 1}] = true
+	seen := map[key]bool{}
+	for _, in := range a.inputs {
+		clear(seen)
+		for _, x := range a.byInput[in.Id] {
+			if byModel(x) {
+				continue
+			}
+			for _, c := range x.GetData().GetConcepts() {
+				i, ok := want[c.GetId()]
+				if !ok || (c.GetValue() != 0 && c.GetValue() != 1) {
+					continue
+				}
+				k := key{i, c.GetValue() == 1}
+				if !seen[k] {
+					seen[k] = true
+					if k.pos {
+						counts[i][0]++
+					} else {
+						counts[i][1]++
+					}
+				}
 			}
 		}
 	}
 	out := &apipb.MultiConceptCountResponse{Status: success()}
 	for i, c := range a.concepts[lo:hi] {
-		tc := &apipb.ConceptTypeCount{}
-		for k := range seen[i] {
-			if k.pos {
-				tc.Positive++
-			} else {
-				tc.Negative++
-			}
-		}
+		tc := &apipb.ConceptTypeCount{Positive: counts[i][0], Negative: counts[i][1]}
 		cc := &apipb.ConceptCount{Id: c.Id, Name: c.Name, ConceptTypeCount: tc}
 		if s.AdjustCounts != nil {
 			s.AdjustCounts(cc)
