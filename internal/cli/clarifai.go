@@ -167,6 +167,7 @@ func pushLabels(ctx context.Context, f *Factory, c *clarifai.Client, anns []data
 			progressbar.OptionThrottle(100_000_000),
 		)
 		defer bar.Close()
+		bar.RenderBlank() // show it before the first batch settles
 		opts.Progress = func(n int) { bar.Set(n) }
 	}
 	return c.Push(ctx, anns, opts)

@@ -301,3 +301,21 @@ func dropTime(m map[string]any) map[string]any {
 	delete(m, "time")
 	return m
 }
+
+// On a terminal, pull and push show a progress bar on stderr.
+func TestClarifaiProgressBars(t *testing.T) {
+	_, _, addr := fakeApp(t, 30)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "labels.jsonl")
+	require.NoError(t, os.WriteFile(src, []byte(`{"id":"in0","data":{"concepts":[{"id":"fox","value":1}]}}`+"\n"), 0o644))
+	for _, argv := range [][]string{
+		{"pull", "clarifai://me/animals", "--out", filepath.Join(dir, "a.jsonl")},
+		{"push", "clarifai://me/animals", src},
+	} {
+		f, _, errOut := clarifaiFactory(cliKey)
+		f.IO.ErrTTY = true
+		require.Equal(t, ExitOK, Run(context.Background(), f, append(argv, "--endpoint", addr, "--insecure", "--rate", "-1")), errOut.String())
+		want := map[string]string{"pull": "pulling clarifai://me/animals", "push": "pushing to clarifai://me/animals"}[argv[0]]
+		assert.Contains(t, errOut.String(), want)
+	}
+}
