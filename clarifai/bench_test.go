@@ -3,6 +3,8 @@ package clarifai_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -88,6 +90,51 @@ func BenchmarkPush(b *testing.B) {
 		if sum.Posted != n {
 			b.Fatalf("posted %d", sum.Posted)
 		}
+	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "annotations/s")
+}
+
+// BenchmarkPushLostReplies pushes labels onto inputs that hold none
+// while every 7th PostAnnotations is applied and its reply lost (settled
+// by listing), and checks the app holds exactly them. The default is
+// 100k labels; CURATE_BENCH_LABELS sets another number (750000: the
+// 300k-input push of the write-back issue).
+func BenchmarkPushLostReplies(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("CURATE_BENCH_LABELS")); err == nil && v > 0 {
+		n = v
+	}
+	srv := clarifaitest.New(testKey)
+	want := labels(n)
+	var cpu time.Duration
+	lost := 0
+	for i := range b.N {
+		b.StopTimer()
+		appID := fmt.Sprintf("lost%d", i)
+		app := srv.AddApp("me", appID)
+		emptyInputs(b, app, (n+3)/4)
+		srv.Fault = func(method string, k int) clarifaitest.Fault {
+			if method == "PostAnnotations" && k%7 == 0 {
+				lost++
+				return clarifaitest.LoseReply
+			}
+			return clarifaitest.NoFault
+		}
+		c := tcpAppClient(b, srv, clarifai.App{UserID: "me", AppID: appID}, clarifai.WithRetry(clarifai.Retry{Base: 100 * time.Millisecond, Max: time.Second}))
+		b.StartTimer()
+		cpu0 := cpuTime()
+		sum, err := c.Push(context.Background(), want, clarifai.PushOptions{InFlight: 4})
+		cpu += cpuTime() - cpu0
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sum.Posted != n || len(app.Annotations()) != n {
+			b.Fatalf("posted %d, app holds %d, want %d", sum.Posted, len(app.Annotations()), n)
+		}
+		b.ReportMetric(float64(sum.Verifies), "verifies/op")
+		b.StartTimer()
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "annotations/s")
