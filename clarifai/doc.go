@@ -32,11 +32,28 @@
 //
 // # Writing
 //
-// [Client.Push] posts input-level concept annotations in batches of at most
-// 128, every value set, with client-chosen deterministic ids so a retry can
-// never duplicate: after an ambiguous failure it lists which of the batch's
-// annotations landed and resends only the rest. It retries transient
-// failures with backoff and jitter, stays under a rate limit, keeps a few
-// requests in flight, reports each failed item with its code, and records
-// confirmed annotations in a journal so an interrupted push resumes.
+// [Client.Push] never damages what the app holds. Batch by batch (at most
+// 128 labels), it first lists the human annotations of the batch's inputs
+// and settles each label ([Outcome]): the same value under any annotation
+// id is present; the opposite value is a conflict, refused unless
+// [PushOptions.Overwrite], which patches the app's annotation on its own
+// id (PatchAnnotations, action merge, the value explicit) and reads it
+// back; the rest is posted as input-level annotations, every value set,
+// with client-chosen deterministic ids ([AnnotationID]). A label counts
+// as written only when the reply names it with a success status or a
+// listing finds it. After a lost reply, a reply naming no item, or a
+// duplicate-id status, the batch's inputs are listed again and only what
+// is missing is resent. Transient failures are retried with backoff and
+// jitter under a rate limit, a few batches in flight; each failed label is
+// reported with its code; confirmed labels go to a [Journal] so an
+// interrupted push resumes.
+//
+// # Deadlines and secrets
+//
+// Every call has its own deadline ([CheckTimeout], [ReadTimeout],
+// [WriteTimeout], or [WithCallTimeout]); a call that gets no reply is
+// tried [Retry].Stalls times and then fails with a [*StallError] naming
+// the call; [WithNotify] says what the client is waiting for. The key is
+// removed, whatever its case, from every error the client returns and
+// every message it sends to WithNotify.
 package clarifai
