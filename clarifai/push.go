@@ -345,7 +345,7 @@ func plan(anns []dataset.Annotation, j *Journal, sum *PushSummary) ([]item, erro
 		items = append(items, item{id: AnnotationID(a.InputID, a.ConceptID, a.Value), input: a.InputID, conc: a.ConceptID, value: a.Value})
 	}
 	if nContra > 0 {
-		return nil, fmt.Errorf("clarifai: %w: %d input/concept pair(s) are labelled both 1 and 0, nothing was sent: %s", dataset.ErrConflict, nContra, strings.Join(contra, "; "))
+		return nil, fmt.Errorf("%w: %d input/concept pair(s) are labelled both 1 and 0, nothing was sent: %s", ErrContradictory, nContra, strings.Join(contra, "; "))
 	}
 	sum.Requested = len(items)
 	kept := items[:0]

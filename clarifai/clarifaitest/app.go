@@ -66,14 +66,6 @@ func (a *App) addInput(in *apipb.Input) error {
 	return nil
 }
 
-func cloneConcepts(cs []*apipb.Concept) []*apipb.Concept {
-	out := make([]*apipb.Concept, len(cs))
-	for i, c := range cs {
-		out[i] = proto.Clone(c).(*apipb.Concept)
-	}
-	return out
-}
-
 // AddAnnotation stores an annotation as given (worker and all), so tests
 // can seed model output. It fails on an unknown input or a taken id.
 func (a *App) AddAnnotation(ann *apipb.Annotation) error {

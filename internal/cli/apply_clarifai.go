@@ -72,7 +72,7 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 		}
 	}
 	t := newPushTally(opts.Show)
-	var audit []dataset.Change
+	var audit []writeback.Change
 	report := func(r clarifai.Result) {
 		t.add(r)
 		if opts.Log == "" || opts.DryRun {
@@ -80,9 +80,9 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 		}
 		switch r.Outcome {
 		case clarifai.OutcomePosted:
-			audit = append(audit, dataset.Change{InputID: r.InputID, ConceptID: r.ConceptID, New: r.Value, Action: dataset.ActionAdded})
+			audit = append(audit, writeback.Change{InputID: r.InputID, ConceptID: r.ConceptID, New: r.Value, Action: writeback.ActionAdded})
 		case clarifai.OutcomeOverwritten:
-			audit = append(audit, dataset.Change{InputID: r.InputID, ConceptID: r.ConceptID, New: r.Value, Old: r.Existing[0].Value, HadOld: true, Action: dataset.ActionUpdated})
+			audit = append(audit, writeback.Change{InputID: r.InputID, ConceptID: r.ConceptID, New: r.Value, Old: r.Existing[0].Value, HadOld: true, Action: writeback.ActionUpdated})
 		}
 	}
 	sum, err := pushLabels(ctx, opts.Factory, c, anns, pushRequest{Journal: opts.Journal, Overwrite: opts.Force, DryRun: opts.DryRun, Report: report})
