@@ -132,7 +132,7 @@ push resumes. The key comes from $CLARIFAI_PAT or --pat-file.`,
 	fs.IntVar(&opts.Show, "show", 10, "list the first `N` changes and refusals")
 	fs.StringVar(&opts.To, "to", "", "write to a Clarifai app `clarifai://USER_ID/APP_ID` instead of a local file")
 	fs.StringVar(&opts.Journal, "journal", "", "with --to: record confirmed annotations in `FILE` and skip those already there")
-	addLoadFlags(fs, &opts.Load)
+	addLoadFlagsExcept(fs, &opts.Load, "relations") // apply has no use for relations
 	return cmd
 }
 

@@ -52,3 +52,17 @@ func TestApplyToApp(t *testing.T) {
 	assert.Len(t, app.Annotations(), before+2, "a rerun duplicates nothing")
 	assert.NotContains(t, errOut.String(), cliKey)
 }
+
+// apply has no use for --relations, locally or with --to: it does not
+// accept the flag.
+func TestApplyRejectsRelations(t *testing.T) {
+	for _, argv := range []string{
+		"a.jsonl --suggestions s.jsonl --relations r.jsonl",
+		"--to clarifai://me/a --suggestions s.jsonl --relations r.jsonl",
+	} {
+		f, _, _ := clarifaiFactory("")
+		_, err := parseFlags(t, f, NewCmdApply, argv)
+		require.Error(t, err, argv)
+		assert.Contains(t, err.Error(), "unknown flag: --relations")
+	}
+}
