@@ -304,7 +304,8 @@ send:
 	}
 	var refused []Result
 	for _, r := range sum.Conflicts {
-		if r.Outcome == OutcomeRefused {
+		// A dry run with Overwrite would patch its conflicts.
+		if r.Outcome == OutcomeRefused && !(opts.DryRun && opts.Overwrite) {
 			refused = append(refused, r)
 		}
 	}

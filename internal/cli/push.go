@@ -233,8 +233,12 @@ func printPushSummary(w io.Writer, target string, s PushSummary, dryRun bool) {
 	if s.Skipped > 0 {
 		journal = fmt.Sprintf(" (%d known from the journal)", s.Skipped)
 	}
-	fmt.Fprintf(w, "%s: %d label(s): %s, %d present%s, %d conflict(s) (%d overwritten, %d refused), %d failed; %d write request(s), %d listing(s), %d retries\n",
-		target, s.Requested, first, s.Present+s.Skipped, journal, len(s.Conflicts), s.Overwritten, s.Refused(), len(s.Failed), s.Requests, s.Reads, s.Retries)
+	conflicts := fmt.Sprintf("%d conflict(s) (%d overwritten, %d refused)", len(s.Conflicts), s.Overwritten, s.Refused())
+	if dryRun {
+		conflicts = fmt.Sprintf("%d conflict(s)", len(s.Conflicts))
+	}
+	fmt.Fprintf(w, "%s: %d label(s): %s, %d present%s, %s, %d failed; %d write request(s), %d listing(s), %d retries\n",
+		target, s.Requested, first, s.Present+s.Skipped, journal, conflicts, len(s.Failed), s.Requests, s.Reads, s.Retries)
 }
 
 // printPushPlan is a push's --dry-run: the three groups, per concept and

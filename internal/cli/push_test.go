@@ -144,6 +144,13 @@ func TestPushConflicts(t *testing.T) {
 	assert.Equal(t, before, labelsOf(app))
 	assert.Zero(t, srv.Calls("PostAnnotations")+srv.Calls("PatchAnnotations"))
 
+	// --dry-run --overwrite: the conflicts would be patched, exit 0.
+	f, out, errOut = clarifaiFactory(cliKey)
+	code = Run(context.Background(), f, append(argv, "--dry-run", "--overwrite"))
+	assert.Equal(t, ExitOK, code, errOut.String())
+	assert.Contains(t, out.String(), "conflicts (would be patched):\n")
+	assert.Equal(t, before, labelsOf(app))
+
 	// By default: conflicts refused, each listed, exit 1; new ones posted.
 	f, _, errOut = clarifaiFactory(cliKey)
 	code = Run(context.Background(), f, argv)
