@@ -261,10 +261,6 @@ func openAppSource(ctx context.Context, ios *IOStreams, path string, o *LoadOpti
 	return &source{Reader: p.Reader(append(opts, extra...)...), closers: closers}, nil
 }
 
-type closerFunc func() error
-
-func (f closerFunc) Close() error { return f() }
-
 // crossCheckCounts compares, after a complete pull, the labels curate
 // read per concept with the app's own counts (GetConceptCounts) and
 // warns on errOut about each concept that differs. A service without the
