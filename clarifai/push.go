@@ -163,6 +163,7 @@ type item struct {
 	conc      string
 	value     float32
 	attempted bool       // sent in a PostAnnotations at least once
+	replace   bool       // posted to replace opp, which is removed after
 	opp       []Existing // annotations holding the opposite value
 }
 
@@ -514,7 +515,7 @@ func (c *Client) postNew(ctx context.Context, pending []item, r *batchResult) {
 				it := &pending[i]
 				same, opp := h.split(it)
 				switch {
-				case len(opp) > 0: // written by someone else meanwhile
+				case len(opp) > 0 && !it.replace: // written by someone else meanwhile
 					r.add(c, it, OutcomeRefused, opp)
 				case len(same) > 0:
 					o := OutcomePresent

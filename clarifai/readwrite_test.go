@@ -143,61 +143,108 @@ func TestPushReadsBeforeWriting(t *testing.T) {
 }
 
 // A merge that sets 0.0 sends no value on the wire; a service that then
-// changes nothing is caught by the read-back, not reported as done.
-func TestPushPatchReadBack(t *testing.T) {
+// changes nothing is caught by the read-back, and the positive is replaced:
+// the negative posted as a new annotation, then the positive removed from
+// the annotation that held it (the other concepts stay).
+func TestPushPatchZeroIgnored(t *testing.T) {
 	srv := clarifaitest.New(testKey)
 	srv.ZeroMergeIgnored = true
 	app := srv.AddApp("owner", "animals")
 	mixedApp(t, app)
 	c := bufClient(t, srv, ownerApp, testKey)
 	sum, err := c.Push(context.Background(), mixedLabels, clarifai.PushOptions{Overwrite: true})
-	require.ErrorIs(t, err, clarifai.ErrNotWritten)
-	assert.Equal(t, 1, sum.Overwritten, "the positive patch took")
-	require.Len(t, sum.Failed, 2)
-	for _, f := range sum.Failed {
-		assert.Equal(t, float32(0), f.Value)
-		assert.Contains(t, f.Description, "a 0.0 is not on the wire")
-	}
-	st := state(app)
-	assert.Equal(t, float32(1), st["in0/bird/il-in0"], "still positive on the server")
-	assert.Equal(t, float32(1), st["in2/cat/alice-1"])
-	assert.Equal(t, float32(1), st["in3/cat/il-in3"])
+	require.NoError(t, err)
+	assert.Equal(t, 3, sum.Overwritten)
 	assert.Equal(t, sum.Requested, sum.Posted+sum.Present+len(sum.Conflicts)+len(sum.Failed))
+	st := state(app)
+	_, ok := st["in0/bird/il-in0"]
+	assert.False(t, ok, "the positive is gone from the input-level annotation")
+	assert.Equal(t, float32(1), st["in0/cat/il-in0"], "its other concepts stay")
+	assert.Equal(t, float32(0), st["in0/dog/il-in0"])
+	assert.Equal(t, float32(0), st["in0/bird/"+clarifai.AnnotationID("in0", "bird", 0)])
+	_, ok = st["in2/cat/alice-1"]
+	assert.False(t, ok)
+	assert.Equal(t, float32(0), st["in2/cat/"+clarifai.AnnotationID("in2", "cat", 0)])
+	assert.Equal(t, float32(1), st["in3/cat/il-in3"], "a positive merge takes")
+	// Each label once, on its own input (the model's score is no label).
+	per := map[string]int{}
+	for k := range st {
+		parts := strings.SplitN(k, "/", 3)
+		if parts[2] != "pred-4" {
+			per[parts[0]+"/"+parts[1]]++
+		}
+	}
+	for k, n := range per {
+		assert.Equal(t, 1, n, k)
+	}
+
+	// With the removal refused too, the app holds both values: reported
+	// as failed, never left with neither.
+	srv2 := clarifaitest.New(testKey)
+	srv2.ZeroMergeIgnored = true
+	app2 := srv2.AddApp("owner", "animals")
+	mixedApp(t, app2)
+	srv2.Fault = func(method string, n int) clarifaitest.Fault {
+		if method == "PatchAnnotations" && n > 1 {
+			return clarifaitest.Mixed
+		}
+		return clarifaitest.NoFault
+	}
+	c2 := bufClient(t, srv2, ownerApp, testKey)
+	sum, err = c2.Push(context.Background(), []dataset.Annotation{{InputID: "in2", ConceptID: "cat", Value: 0}}, clarifai.PushOptions{Overwrite: true})
+	require.ErrorIs(t, err, clarifai.ErrNotWritten)
+	require.Len(t, sum.Failed, 1)
+	assert.Contains(t, sum.Failed[0].Description, "the app holds both")
+	st2 := state(app2)
+	assert.Equal(t, float32(1), st2["in2/cat/alice-1"])
+	assert.Equal(t, float32(0), st2["in2/cat/"+clarifai.AnnotationID("in2", "cat", 0)])
 }
 
 // Patches under faults (lost replies, dropped calls, deadlines, transient
 // codes, listings failing) end with every conflict overwritten once, and
 // nothing else.
 func TestPushPatchUnderFaults(t *testing.T) {
-	srv := clarifaitest.New(testKey)
-	app := srv.AddApp("me", "animals")
-	const n = 1500
-	var want []dataset.Annotation
-	for i := range n {
-		id := fmt.Sprintf("in%05d", i)
-		require.NoError(t, app.AddInput(&apipb.Input{Id: id, Data: &apipb.Data{Concepts: []*apipb.Concept{{Id: "cat"}, {Id: "dog", Value: 1}}}}))
-		want = append(want, dataset.Annotation{InputID: id, ConceptID: "cat", Value: 1}, dataset.Annotation{InputID: id, ConceptID: "dog", Value: 0})
-	}
-	faults := []clarifaitest.Fault{clarifaitest.LoseReply, clarifaitest.Drop, clarifaitest.Deadline, clarifaitest.Transient, clarifaitest.Throttle}
-	srv.Fault = func(method string, k int) clarifaitest.Fault {
-		if (method == "PatchAnnotations" || method == "ListAnnotations") && k%3 == 0 {
-			return faults[(k/3)%len(faults)]
-		}
-		return clarifaitest.NoFault
-	}
-	c := tcpClient(t, srv)
-	sum, err := c.Push(context.Background(), want, clarifai.PushOptions{Overwrite: true})
-	require.NoError(t, err)
-	assert.Equal(t, 2*n, sum.Overwritten)
-	assert.Positive(t, sum.Retries)
-	anns := app.Annotations()
-	require.Len(t, anns, n, "no annotation added")
-	for _, a := range anns {
-		got := map[string]float32{}
-		for _, k := range a.GetData().GetConcepts() {
-			got[k.GetId()] = k.GetValue()
-		}
-		assert.Equal(t, map[string]float32{"cat": 1, "dog": 0}, got, a.GetId())
+	for _, zeroIgnored := range []bool{false, true} {
+		t.Run(fmt.Sprint("zero merge ignored ", zeroIgnored), func(t *testing.T) {
+			srv := clarifaitest.New(testKey)
+			srv.ZeroMergeIgnored = zeroIgnored
+			app := srv.AddApp("me", "animals")
+			const n = 1500
+			var want []dataset.Annotation
+			for i := range n {
+				id := fmt.Sprintf("in%05d", i)
+				require.NoError(t, app.AddInput(&apipb.Input{Id: id, Data: &apipb.Data{Concepts: []*apipb.Concept{{Id: "cat"}, {Id: "dog", Value: 1}}}}))
+				want = append(want, dataset.Annotation{InputID: id, ConceptID: "cat", Value: 1}, dataset.Annotation{InputID: id, ConceptID: "dog", Value: 0})
+			}
+			faults := []clarifaitest.Fault{clarifaitest.LoseReply, clarifaitest.Drop, clarifaitest.Deadline, clarifaitest.Transient, clarifaitest.Throttle}
+			srv.Fault = func(method string, k int) clarifaitest.Fault {
+				if (method == "PatchAnnotations" || method == "ListAnnotations" || method == "PostAnnotations") && k%3 == 0 {
+					return faults[(k/3)%len(faults)]
+				}
+				return clarifaitest.NoFault
+			}
+			c := tcpClient(t, srv)
+			sum, err := c.Push(context.Background(), want, clarifai.PushOptions{Overwrite: true})
+			require.NoError(t, err)
+			assert.Equal(t, 2*n, sum.Overwritten)
+			assert.Positive(t, sum.Retries)
+			anns := app.Annotations()
+			if zeroIgnored {
+				assert.Len(t, anns, 2*n, "each negative posted as an annotation of its own")
+			} else {
+				assert.Len(t, anns, n, "no annotation added")
+			}
+			got := map[string][]float32{}
+			for _, a := range anns {
+				for _, k := range a.GetData().GetConcepts() {
+					got[a.GetInputId()+"/"+k.GetId()] = append(got[a.GetInputId()+"/"+k.GetId()], k.GetValue())
+				}
+			}
+			assert.Len(t, got, 2*n)
+			for _, w := range want {
+				assert.Equal(t, []float32{w.Value}, got[w.InputID+"/"+w.ConceptID], "%s/%s once, with its value", w.InputID, w.ConceptID)
+			}
+		})
 	}
 }
 

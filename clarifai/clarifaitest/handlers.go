@@ -169,8 +169,9 @@ func (s *Server) PostAnnotations(ctx context.Context, r *apipb.PostAnnotationsRe
 	return resp, lost(f)
 }
 
-// PatchAnnotations supports action "merge": concepts merged by id (the
-// value replaced, unless ZeroMergeIgnored and the patch's value is 0.0).
+// PatchAnnotations supports action "merge" (concepts merged by id: the
+// value replaced, unless ZeroMergeIgnored and the patch's value is 0.0)
+// and "remove" (concepts with the patch's ids dropped).
 func (s *Server) PatchAnnotations(ctx context.Context, r *apipb.PatchAnnotationsRequest) (*apipb.MultiAnnotationResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -178,17 +179,42 @@ func (s *Server) PatchAnnotations(ctx context.Context, r *apipb.PatchAnnotations
 	if bad != nil || err != nil {
 		return &apipb.MultiAnnotationResponse{Status: bad}, err
 	}
-	if r.GetAction() != "merge" {
-		return &apipb.MultiAnnotationResponse{Status: st(apipb.StatusCode_ANNOTATION_INVALID_ARGUMENT, "this server supports action merge only")}, nil
+	if r.GetAction() != "merge" && r.GetAction() != "remove" {
+		return &apipb.MultiAnnotationResponse{Status: st(apipb.StatusCode_ANNOTATION_INVALID_ARGUMENT, "this server supports actions merge and remove only")}, nil
 	}
 	resp := &apipb.MultiAnnotationResponse{}
 	failed := 0
-	for _, p := range r.GetAnnotations() {
+	for i, p := range r.GetAnnotations() {
+		if f == Mixed && i == 0 {
+			failed++
+			p.Status = st(apipb.StatusCode_ANNOTATION_INVALID_ARGUMENT, "injected failure")
+			resp.Annotations = append(resp.Annotations, p)
+			continue
+		}
 		x := a.annByID[p.GetId()]
 		if x == nil || x.InputId != p.GetInputId() {
 			failed++
 			p.Status = st(apipb.StatusCode_ANNOTATION_INVALID_ARGUMENT, "annotation not found")
 			resp.Annotations = append(resp.Annotations, p)
+			continue
+		}
+		if r.GetAction() == "remove" {
+			drop := map[string]bool{}
+			for _, c := range p.GetData().GetConcepts() {
+				drop[c.GetId()] = true
+			}
+			kept := make([]*apipb.Concept, 0, len(x.Data.Concepts))
+			for _, y := range x.Data.Concepts {
+				if !drop[y.Id] {
+					kept = append(kept, y)
+				}
+			}
+			x.Data.Concepts = kept
+			if x.InputLevel {
+				a.inputs[a.inputPos[x.InputId]].Data.Concepts = kept
+			}
+			x.ModifiedAt = timestamppb.Now()
+			resp.Annotations = append(resp.Annotations, proto.Clone(x).(*apipb.Annotation))
 			continue
 		}
 		for _, c := range p.GetData().GetConcepts() {

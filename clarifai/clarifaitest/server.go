@@ -46,8 +46,9 @@ const (
 	Deadline
 	// Throttle replies CONN_THROTTLED (11005) without applying anything.
 	Throttle
-	// Mixed makes the first annotation of a PostAnnotations fail with
-	// ANNOTATION_INVALID_ARGUMENT, stores the rest and replies MIXED_STATUS.
+	// Mixed makes the first annotation of a PostAnnotations or
+	// PatchAnnotations fail with ANNOTATION_INVALID_ARGUMENT, applies the
+	// rest and replies MIXED_STATUS.
 	Mixed
 	// Transient replies RPC_SERVER_UNAVAILABLE (40031) without applying.
 	Transient
