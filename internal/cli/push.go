@@ -51,8 +51,9 @@ push reads what the app already holds for those inputs and settles each label:
              listed with the app's value, annotation id and annotator; the
              exit status is 1. With --overwrite the app's annotation is
              patched (PatchAnnotations, action merge, the value explicit) and
-             read back to confirm; a patch of another user's annotation says
-             so.
+             read back to confirm (a 0.0 is not on the gRPC wire: where the
+             merge changed nothing, the negative is posted and then the
+             positive removed); a patch of another user's annotation says so.
 
 A label counts as written only when the reply names it or a listing finds it.
 --dry-run reads the app and prints the three groups without writing. With
@@ -91,7 +92,9 @@ The key comes from $CLARIFAI_PAT or --pat-file.`,
 		},
 	}
 	fs := cmd.Flags()
-	addLoadFlagsExcept(fs, &opts.Load, "relations")
+	// Only labels (0 and 1) are pushed, and relations are not: neither
+	// flag has a use here.
+	addLoadFlagsExcept(fs, &opts.Load, "relations", "soft-values")
 	addPushFlags(fs, &opts.Journal, &opts.DryRun, &opts.Show, &opts.Timeout)
 	fs.BoolVar(&opts.Overwrite, "overwrite", false, "patch the app's annotations that hold the opposite value instead of refusing")
 	return cmd

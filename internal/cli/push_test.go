@@ -38,6 +38,7 @@ func TestPushFlags(t *testing.T) {
 			assert.Equal(t, "j", o.Journal)
 		}},
 		{name: "relations is not a push flag", argv: "clarifai://me/a l.jsonl --relations r.jsonl", wantErr: "unknown flag: --relations"},
+		{name: "soft values are not pushed", argv: "clarifai://me/a l.jsonl --soft-values", wantErr: "unknown flag: --soft-values"},
 		{name: "negative show", argv: "clarifai://me/a l.jsonl --show -1", wantErr: "--show"},
 		{name: "app source", argv: "clarifai://me/a clarifai://me/b", wantErr: "must be a local file"},
 	}
