@@ -29,9 +29,6 @@ var (
 	// asked to write, and it was not asked to overwrite them; the
 	// [*PushError] lists them.
 	ErrConflict = errors.New("clarifai: labels conflict with the app's")
-	// ErrContradictory: the labels given to a push hold both values for an
-	// input and concept; nothing was sent.
-	ErrContradictory = errors.New("clarifai: labels contradict each other")
 	// ErrStalled: the server took a call but sent no reply within the
 	// call's deadline; the [*StallError] names the call.
 	ErrStalled = errors.New("clarifai: server stalled")

@@ -96,6 +96,9 @@ type Result struct {
 	// OtherUser: one of Existing was made by a user other than the app's
 	// owner (known only when the app is not addressed as user "me").
 	OtherUser bool
+	// Both: refused because the labels pushed give this input and concept
+	// both values (and the app does not hold this one already).
+	Both bool
 	// Err says why, for OutcomeFailed.
 	Err *ItemError
 }
@@ -116,6 +119,9 @@ func (r Result) String() string {
 	}
 	if r.OtherUser {
 		b.WriteString(" (another user's annotation)")
+	}
+	if r.Both {
+		b.WriteString(": the labels pushed give it both 1 and 0")
 	}
 	return b.String()
 }
@@ -164,11 +170,12 @@ type item struct {
 	value     float32
 	attempted bool       // sent in a PostAnnotations at least once
 	replace   bool       // posted to replace opp, which is removed after
+	both      bool       // the labels give this input and concept both values
 	opp       []Existing // annotations holding the opposite value
 }
 
 func (it *item) result(o Outcome, ex []Existing, owner string) Result {
-	r := Result{InputID: it.input, ConceptID: it.conc, Value: it.value, Outcome: o, Existing: ex}
+	r := Result{InputID: it.input, ConceptID: it.conc, Value: it.value, Outcome: o, Existing: ex, Both: it.both && o == OutcomeRefused}
 	if o == OutcomeRefused || o == OutcomeOverwritten {
 		for _, e := range ex {
 			if owner != "me" && e.Annotator != "" && e.Annotator != owner {
@@ -187,7 +194,7 @@ func (it *item) result(o Outcome, ex []Existing, owner string) Result {
 // nothing. Then, batch by batch, it reads what the app holds for the
 // batch's inputs (ListAnnotations by input id, human annotations) and
 // settles each label: the same value under any annotation id is present;
-// the opposite value is a conflict, refused unless opts.Overwrite; the
+// only the opposite value is a conflict, refused unless opts.Overwrite; the
 // rest is posted as input-level annotations with one concept, the value
 // set explicitly and a deterministic id ([AnnotationID]). A label counts
 // as written only when the reply names it with a success status, or a
@@ -196,10 +203,11 @@ func (it *item) result(o Outcome, ex []Existing, owner string) Result {
 // only what is missing is resent. Transient failures are retried with
 // backoff.
 //
-// Labels that contradict each other (an input and concept with both
-// values) are an error before anything is sent. Failed and refused labels
-// come back in the summary and as a [*PushError]. On any error the
-// summary still counts what was done.
+// Labels that give one input and concept both values are never written:
+// each is present if the app holds it, else refused. Failed and refused labels
+// come back in the summary and as a [*PushError] (not for a dry run,
+// which only reports). On any error the summary still counts what was
+// done.
 func (c *Client) Push(ctx context.Context, anns []dataset.Annotation, opts PushOptions) (PushSummary, error) {
 	sum, err := c.push(ctx, anns, opts)
 	return sum, c.red.guard(err)
@@ -305,8 +313,8 @@ send:
 	}
 	var refused []Result
 	for _, r := range sum.Conflicts {
-		// A dry run with Overwrite would patch its conflicts.
-		if r.Outcome == OutcomeRefused && !(opts.DryRun && opts.Overwrite) {
+		// A dry run only reports.
+		if r.Outcome == OutcomeRefused && !opts.DryRun {
 			refused = append(refused, r)
 		}
 	}
@@ -316,13 +324,12 @@ send:
 	return sum, nil
 }
 
-// plan checks the labels, folds repeats, refuses labels that contradict
-// each other and drops those the journal confirmed.
+// plan checks the labels, folds repeats, marks the labels whose input
+// and concept the labels also give the other value, and drops those the
+// journal confirmed.
 func plan(anns []dataset.Annotation, j *Journal, sum *PushSummary) ([]item, error) {
 	type key struct{ in, c string }
-	first := make(map[key]float32, len(anns))
-	var contra []string
-	nContra := 0
+	at := make(map[key]int, len(anns)) // first item of each input and concept
 	items := make([]item, 0, len(anns))
 	for i, a := range anns {
 		if a.InputID == "" || a.ConceptID == "" {
@@ -332,22 +339,18 @@ func plan(anns []dataset.Annotation, j *Journal, sum *PushSummary) ([]item, erro
 			return nil, fmt.Errorf("clarifai: label %d (input %s concept %s): value %g: only labels 0 and 1 are pushed", i+1, a.InputID, a.ConceptID, a.Value)
 		}
 		k := key{a.InputID, a.ConceptID}
-		if v, ok := first[k]; ok {
-			if v != a.Value {
-				nContra++
-				if len(contra) < maxListed {
-					contra = append(contra, fmt.Sprintf("input %s concept %s", a.InputID, a.ConceptID))
-				}
-				continue
+		if x, ok := at[k]; ok {
+			switch {
+			case items[x].value == a.Value || items[x].both:
+				sum.Duplicates++
+			default:
+				items[x].both = true
+				items = append(items, item{id: AnnotationID(a.InputID, a.ConceptID, a.Value), input: a.InputID, conc: a.ConceptID, value: a.Value, both: true})
 			}
-			sum.Duplicates++
 			continue
 		}
-		first[k] = a.Value
+		at[k] = len(items)
 		items = append(items, item{id: AnnotationID(a.InputID, a.ConceptID, a.Value), input: a.InputID, conc: a.ConceptID, value: a.Value})
-	}
-	if nContra > 0 {
-		return nil, fmt.Errorf("%w: %d input/concept pair(s) are labelled both 1 and 0, nothing was sent: %s", ErrContradictory, nContra, strings.Join(contra, "; "))
 	}
 	sum.Requested = len(items)
 	kept := items[:0]
@@ -398,13 +401,17 @@ func (c *Client) pushBatch(ctx context.Context, batch []item, o *PushOptions) (r
 		it := batch[i]
 		same, opp := h.split(&it)
 		switch {
+		case len(same) > 0:
+			// Held already, whatever else the app holds for it (an app
+			// that holds both values shows as a conflict in its report).
+			r.add(c, &it, OutcomePresent, same)
+		case it.both:
+			r.add(c, &it, OutcomeRefused, opp)
 		case len(opp) > 0 && o.Overwrite && !o.DryRun:
 			it.opp = opp
 			patch = append(patch, it)
 		case len(opp) > 0:
 			r.add(c, &it, OutcomeRefused, opp)
-		case len(same) > 0:
-			r.add(c, &it, OutcomePresent, same)
 		case o.DryRun:
 			r.add(c, &it, OutcomeNew, nil)
 		default:
@@ -515,8 +522,6 @@ func (c *Client) postNew(ctx context.Context, pending []item, r *batchResult) {
 				it := &pending[i]
 				same, opp := h.split(it)
 				switch {
-				case len(opp) > 0 && !it.replace: // written by someone else meanwhile
-					r.add(c, it, OutcomeRefused, opp)
 				case len(same) > 0:
 					o := OutcomePresent
 					for _, e := range same {
@@ -525,6 +530,8 @@ func (c *Client) postNew(ctx context.Context, pending []item, r *batchResult) {
 						}
 					}
 					r.add(c, it, o, same)
+				case len(opp) > 0 && !it.replace: // written by someone else meanwhile
+					r.add(c, it, OutcomeRefused, opp)
 				default:
 					rest = append(rest, *it)
 				}

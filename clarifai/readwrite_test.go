@@ -80,7 +80,7 @@ func TestPushReadsBeforeWriting(t *testing.T) {
 	// Dry run: the three groups, and nothing written.
 	var seen []clarifai.Result
 	sum, err := c.Push(ctx, mixedLabels, clarifai.PushOptions{DryRun: true, Report: func(r clarifai.Result) { seen = append(seen, r) }})
-	require.ErrorIs(t, err, clarifai.ErrConflict)
+	require.NoError(t, err, "a dry run only reports")
 	assert.Equal(t, [4]int{8, 2, 3, 3}, [4]int{sum.Requested, sum.New, sum.Present, len(sum.Conflicts)})
 	assert.Len(t, seen, 8)
 	assert.Equal(t, before, state(app))
@@ -426,5 +426,47 @@ func TestJournalTornTail(t *testing.T) {
 			assert.Equal(t, tt.wantTorn, j.Torn())
 			assert.EqualValues(t, len(good), j.Good())
 		})
+	}
+}
+
+// Labels that give one input and concept both values are never written:
+// each is present where the app holds it, else refused; the rest of the
+// file is pushed. An app that holds both values already holds both labels.
+func TestPushLabelsGivingBothValues(t *testing.T) {
+	srv := clarifaitest.New(testKey)
+	app := srv.AddApp("owner", "animals")
+	mixedApp(t, app)
+	require.NoError(t, app.AddInput(&apipb.Input{Id: "in5", Data: &apipb.Data{Concepts: []*apipb.Concept{{Id: "fox", Value: 1}}}}))
+	require.NoError(t, app.AddAnnotation(&apipb.Annotation{Id: "bob-5", InputId: "in5", Worker: user("bob"), Data: &apipb.Data{Concepts: []*apipb.Concept{{Id: "fox"}}}}))
+	c := bufClient(t, srv, ownerApp, testKey)
+	before := state(app)
+	labels := []dataset.Annotation{
+		{InputID: "in4", ConceptID: "fox", Value: 1}, // nothing in the app: both refused
+		{InputID: "in4", ConceptID: "fox", Value: 0},
+		{InputID: "in0", ConceptID: "cat", Value: 0}, // the app holds 1: that one present, 0 refused
+		{InputID: "in0", ConceptID: "cat", Value: 1},
+		{InputID: "in5", ConceptID: "fox", Value: 1}, // the app holds both: both present
+		{InputID: "in5", ConceptID: "fox", Value: 0},
+		{InputID: "in5", ConceptID: "fox", Value: 1}, // a repeat
+		{InputID: "in4", ConceptID: "dog", Value: 1}, // new
+	}
+	for _, overwrite := range []bool{false, true} {
+		sum, err := c.Push(context.Background(), labels, clarifai.PushOptions{Overwrite: overwrite})
+		require.ErrorIs(t, err, clarifai.ErrConflict)
+		assert.Equal(t, 7, sum.Requested)
+		assert.Equal(t, 1, sum.Duplicates)
+		assert.Equal(t, 3, sum.Refused())
+		for _, r := range sum.Conflicts {
+			assert.True(t, r.Both)
+			assert.Contains(t, r.String(), "the labels pushed give it both 1 and 0")
+		}
+		assert.Equal(t, 4, sum.Posted+sum.Present, "three held already, in4/dog new (then held)")
+		assert.Equal(t, sum.Requested, sum.Posted+sum.Present+len(sum.Conflicts)+len(sum.Failed))
+		after := state(app)
+		assert.Len(t, after, len(before)+1, "only in4/dog written")
+		assert.Equal(t, float32(1), after["in4/dog/"+clarifai.AnnotationID("in4", "dog", 1)])
+		for k, v := range before {
+			assert.Equal(t, v, after[k], k)
+		}
 	}
 }

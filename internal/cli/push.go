@@ -55,8 +55,10 @@ push reads what the app already holds for those inputs and settles each label:
              merge changed nothing, the negative is posted and then the
              positive removed); a patch of another user's annotation says so.
 
-A label counts as written only when the reply names it or a listing finds it.
---dry-run reads the app and prints the three groups without writing. With
+Where SOURCE gives one input and concept both 1 and 0, neither is written: each
+is present if the app holds it, else refused. A label counts as written only
+when the reply names it or a listing finds it. --dry-run reads the app and
+prints the three groups without writing (exit status 0). With
 --journal an interrupted push resumes where it stopped. Each call has its own
 deadline (--call-timeout); --timeout bounds the whole push. Failed labels are
 listed with their status code and the exit status is 1. The closing summary
@@ -215,12 +217,17 @@ func finishPush(ios *IOStreams, target string, sum PushSummary, t *pushTally, er
 	if n := len(pe.Failed); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d label(s) not written", n))
 	}
-	if n := len(pe.Conflicts); n > 0 {
-		what := "refused"
-		if dryRun {
-			what = "would be refused"
+	both := 0
+	for _, r := range pe.Conflicts {
+		if r.Both {
+			both++
 		}
-		parts = append(parts, fmt.Sprintf("%d conflict(s) %s: the app holds the opposite value (%s patches them)", n, what, overwriteFlag))
+	}
+	if n := len(pe.Conflicts) - both; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d conflict(s) refused: the app holds the opposite value (%s patches them)", n, overwriteFlag))
+	}
+	if both > 0 {
+		parts = append(parts, fmt.Sprintf("%d label(s) refused: the labels give their input and concept both 1 and 0", both))
 	}
 	return &exitError{Code: ExitError, Err: fmt.Errorf("%s: %s", target, strings.Join(parts, "; "))}
 }

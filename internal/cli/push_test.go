@@ -132,16 +132,16 @@ func TestPushConflicts(t *testing.T) {
 	argv := []string{"push", "clarifai://owner/animals", src, "--endpoint", addr, "--insecure", "--rate", "-1"}
 	before := labelsOf(app)
 
-	// --dry-run: the three groups on stdout, exit 1 for the conflicts, nothing written.
+	// --dry-run: the three groups on stdout, nothing written; a preview
+	// exits 0, as apply --dry-run does.
 	f, out, errOut := clarifaiFactory(cliKey)
 	code := Run(context.Background(), f, append(argv, "--dry-run"))
-	assert.Equal(t, ExitError, code)
+	assert.Equal(t, ExitOK, code, errOut.String())
 	assert.Contains(t, out.String(), "dry run: 8 label(s) for clarifai://owner/animals: 2 new, 3 present, 3 conflict(s); nothing written")
 	assert.Contains(t, out.String(), "new (first 2):\n  input in4 concept cat = 1\n  input in4 concept dog = 0\n")
 	assert.Contains(t, out.String(), "  input in1 concept cat = 1: the app holds 1 in annotation portal-1 by user owner\n")
 	assert.Contains(t, out.String(), "conflicts (refused; --overwrite patches them):\n")
 	assert.Contains(t, out.String(), "  input in2 concept cat = 0: the app holds 1 in annotation alice-1 by user alice (another user's annotation)\n")
-	assert.Contains(t, errOut.String(), "3 conflict(s) would be refused")
 	assert.Equal(t, before, labelsOf(app))
 	assert.Zero(t, srv.Calls("PostAnnotations")+srv.Calls("PatchAnnotations"))
 
