@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"curate.dev/clarifai"
 	"curate.dev/dataset"
@@ -86,13 +87,16 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 		}
 	}
 	sum, err := pushLabels(ctx, opts.Factory, c, anns, pushRequest{Journal: opts.Journal, Overwrite: opts.Force, DryRun: opts.DryRun, Report: report})
-	// What the app confirmed is written, whatever failed besides: it goes
-	// to the audit log.
+	// What the app confirmed has landed, whatever failed besides: its
+	// changes go to the audit log, and the run is marked committed.
 	if len(audit) > 0 {
-		logged := *opts
-		logged.Out = opts.To
-		if lerr := writeAudit(&logged, audit); lerr != nil {
-			return fmt.Errorf("%s was written, but the audit log failed: %w", opts.To, lerr)
+		run := fmt.Sprintf("%s-%d", opts.Now().UTC().Format("20060102T150405.000000000"), os.Getpid())
+		lerr := writeAudit(opts, opts.To, run, audit, nil)
+		if lerr == nil {
+			lerr = writeAudit(opts, opts.To, run, nil, nil)
+		}
+		if lerr != nil {
+			return fmt.Errorf("%s was written, but the audit log %s failed: %w", opts.To, opts.Log, lerr)
 		}
 	}
 	return finishPush(opts.IO, opts.To, sum, t, err, opts.DryRun, opts.Force, "--force")

@@ -279,8 +279,9 @@ func TestApplyToAppConflictsAndLog(t *testing.T) {
 	assert.Contains(t, errOut.String(), "(--force patches them)")
 	assert.Equal(t, float32(1), labelsOf(app)["in2/cat/alice-1"])
 	recs := readAudit(t, log)
-	require.Len(t, recs, 1)
+	require.Len(t, recs, 2)
 	assert.Equal(t, map[string]any{"annotator": "rev1", "source": "clarifai://owner/animals", "input_id": "in4", "concept_id": "cat", "old": nil, "new": 0.0, "action": "added"}, dropTime(recs[0]))
+	assert.Equal(t, map[string]any{"source": "clarifai://owner/animals", "committed": true}, dropTime(recs[1]), "the run is marked committed")
 
 	f, _, errOut = clarifaiFactory(cliKey)
 	code = Run(context.Background(), f, append(argv, "--force"))
@@ -288,8 +289,9 @@ func TestApplyToAppConflictsAndLog(t *testing.T) {
 	assert.Contains(t, errOut.String(), "  overwritten: input in2 concept cat = 0")
 	assert.Equal(t, float32(0), labelsOf(app)["in2/cat/alice-1"])
 	recs = readAudit(t, log)
-	require.Len(t, recs, 2)
-	assert.Equal(t, map[string]any{"annotator": "rev1", "source": "clarifai://owner/animals", "input_id": "in2", "concept_id": "cat", "old": 1.0, "new": 0.0, "action": "updated"}, dropTime(recs[1]))
+	require.Len(t, recs, 4)
+	assert.Equal(t, map[string]any{"annotator": "rev1", "source": "clarifai://owner/animals", "input_id": "in2", "concept_id": "cat", "old": 1.0, "new": 0.0, "action": "updated"}, dropTime(recs[2]))
+	assert.Equal(t, map[string]any{"source": "clarifai://owner/animals", "committed": true}, dropTime(recs[3]))
 }
 
 func readAudit(t *testing.T, path string) []map[string]any {
@@ -305,8 +307,10 @@ func readAudit(t *testing.T, path string) []map[string]any {
 	return out
 }
 
+// dropTime drops the fields that change from run to run.
 func dropTime(m map[string]any) map[string]any {
 	delete(m, "time")
+	delete(m, "run")
 	return m
 }
 
