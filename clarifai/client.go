@@ -339,6 +339,10 @@ func (c *Client) once(ctx context.Context, op string, fn func(ctx context.Contex
 		// The deadline travels with the call (grpc-timeout), so the
 		// server may be the one to give up on it a moment before we do.
 		if cctx.Err() == context.DeadlineExceeded || (status.Code(err) == codes.DeadlineExceeded && time.Until(deadline) < d/10) {
+			if pd, ok := ctx.Deadline(); ok && !pd.After(deadline) {
+				// The caller's deadline, not the call's, ran out.
+				return fmt.Errorf("clarifai: %s %s: %w", rpc, c.app, context.DeadlineExceeded)
+			}
 			return &StallError{Op: rpc, App: c.app, After: d, Attempts: 1}
 		}
 		return &rpcError{op: rpc, app: c.app, err: err, red: c.red}

@@ -111,8 +111,10 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 		return ctx, func() {}, func(err error) error { return err }
 	}
 	tctx, cancel := context.WithTimeout(ctx, d)
+	dl, _ := tctx.Deadline()
 	return tctx, cancel, func(err error) error {
-		if err != nil && errors.Is(err, context.DeadlineExceeded) && tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		// (The server may report the deadline a moment before our timer.)
+		if err != nil && errors.Is(err, context.DeadlineExceeded) && (tctx.Err() == context.DeadlineExceeded || time.Until(dl) < 50*time.Millisecond) && ctx.Err() == nil {
 			return &exitError{Code: ExitError, Err: fmt.Errorf("--timeout %s reached: %w", d, err)}
 		}
 		return err
