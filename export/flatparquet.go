@@ -40,6 +40,7 @@ type flatWriter struct {
 	cols    []*flatCol
 	workers int
 	zeros   []int16
+	footer  *footerWriter
 }
 
 // flatSchema reports whether s can go through the flat writer.
@@ -99,6 +100,7 @@ func (f *flatWriter) Write(rec arrow.Record) error {
 			f.rgRows = 0
 			for _, c := range f.cols {
 				c.state = chunkFresh
+				c.started = false
 			}
 		}
 		take := min(n-off, f.maxRows-f.rgRows)
@@ -177,6 +179,14 @@ func (f *flatWriter) writeColumn(i int, arr arrow.Array) (err error) {
 	if err != nil {
 		return err
 	}
+	if c := f.cols[i]; !c.started {
+		// v15 starts each chunk's page statistics claiming a distinct
+		// count (0) it never computes; Reset clears the claim.
+		c.started = true
+		if ps := cw.PageStatistics(); ps != nil {
+			ps.Reset()
+		}
+	}
 	return f.cols[i].write(cw, arr, f.zeros[:arr.Len()])
 }
 
@@ -190,6 +200,9 @@ func (f *flatWriter) Close() error {
 	err := f.closeRowGroup()
 	if cerr := f.fw.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && f.footer != nil {
+		err = f.footer.finish()
 	}
 	return err
 }
@@ -208,6 +221,7 @@ type flatCol struct {
 	ctx      context.Context // pqarrow's per-writer scratch buffers
 	stable   *stableDict     // nil: dictionary columns written as views
 	state    int
+	started  bool // something written to this row group's chunk
 	def      []int16
 	views    []parquet.ByteArray
 }
