@@ -2,10 +2,13 @@ package export
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 
@@ -14,10 +17,13 @@ import (
 
 // footerWriter passes a Parquet file through to w, holding back its last
 // three writes: the Thrift footer, the footer's length and "PAR1", which
-// is how v15's file writer ends a file. finish rewrites the footer without
-// distinct_count: v15 sets it to 0 in every column chunk's statistics
-// without counting anything, and a reader may trust it (a planner that
-// takes 0 distinct values as an empty column).
+// is how v15's file writer ends a file. finish rewrites the footer
+//
+//   - without distinct_count: v15 sets it to 0 in every column chunk's
+//     statistics without counting anything, and a reader may trust it (a
+//     planner that takes 0 distinct values as an empty column);
+//   - with each chunk's encodings listed in a fixed order (v15 lists them
+//     in map order), so the same export gives byte-identical files.
 type footerWriter struct {
 	w    io.Writer
 	held [3][]byte
@@ -66,9 +72,15 @@ func withoutDistinctCounts(footer []byte) ([]byte, error) {
 	}
 	for _, rg := range md.RowGroups {
 		for _, cc := range rg.Columns {
-			if cc.MetaData != nil && cc.MetaData.Statistics != nil {
-				cc.MetaData.Statistics.DistinctCount = nil
+			m := cc.MetaData
+			if m == nil {
+				continue
 			}
+			if m.Statistics != nil {
+				m.Statistics.DistinctCount = nil
+			}
+			slices.Sort(m.Encodings)
+			sortEncodingStats(m.EncodingStats)
 		}
 	}
 	var buf bytes.Buffer
@@ -96,3 +108,18 @@ var createdBy = sync.OnceValue(func() string {
 	}
 	return fmt.Sprintf("curate version %s (build %s)", version, build)
 })
+
+// sortEncodingStats orders a chunk's encoding_stats entries by page type,
+// then encoding. v15's Thrift type for them is in an internal package, so
+// its fields are read by name.
+func sortEncodingStats[E any](stats []E) {
+	key := func(e E) (int64, int64) {
+		v := reflect.ValueOf(e).Elem()
+		return v.FieldByName("PageType").Int(), v.FieldByName("Encoding").Int()
+	}
+	slices.SortFunc(stats, func(a, b E) int {
+		pa, ea := key(a)
+		pb, eb := key(b)
+		return cmp.Or(cmp.Compare(pa, pb), cmp.Compare(ea, eb))
+	})
+}
