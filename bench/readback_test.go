@@ -331,7 +331,7 @@ func checkDuckSchema(t *testing.T, db *sql.DB, dir string, split bool) []string 
 	return names
 }
 
-func duckTraining(t *testing.T, db *sql.DB, dir string, split, targetsMask bool) []trainingRow {
+func duckTrainingRows(t *testing.T, db *sql.DB, dir string, split, targetsMask bool) []trainingRow {
 	t.Helper()
 	sp := "''"
 	if split {
@@ -535,8 +535,8 @@ func TestReadback(t *testing.T) {
 			mask := slices.Contains(tc.args, "--targets-mask")
 			switch tc.layout {
 			case "training":
-				got := checkTraining(t, "DuckDB", src, duckTraining(t, db, dir, tc.split, mask), names, mask)
-				for _, rows := range [][]trainingRow{duckTraining(t, db, dir, tc.split, mask)} {
+				got := checkTraining(t, "DuckDB", src, duckTrainingRows(t, db, dir, tc.split, mask), names, mask)
+				for _, rows := range [][]trainingRow{duckTrainingRows(t, db, dir, tc.split, mask)} {
 					require.NotEmpty(t, rows)
 					assert.Equal(t, conceptsOf(src), rows[0].conceptsInFile, "the concept order in the file's metadata")
 				}
