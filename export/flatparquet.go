@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -51,6 +52,10 @@ func flatSchema(s *arrow.Schema) bool {
 			if t.ValueType.ID() != arrow.STRING {
 				return false
 			}
+		case *arrow.ListType:
+			if !listLeaf(f) {
+				return false
+			}
 		case arrow.NestedType, arrow.ExtensionType:
 			return false
 		}
@@ -69,6 +74,12 @@ func newFlatWriter(w io.Writer, schema, dense *arrow.Schema, props *parquet.Writ
 		meta.Append(md.Keys()[i], md.Values()[i])
 	}
 	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(dense, props.Allocator())))
+	// The concept list seeds the dictionaries of list<utf8> columns
+	// (positives, negatives), whose values are concept ids.
+	var concepts []string
+	if v, ok := schema.Metadata().GetValue(MetaConcepts); ok {
+		json.Unmarshal([]byte(v), &concepts)
+	}
 	f := &flatWriter{
 		schema:  schema,
 		fw:      file.NewParquetWriter(w, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta)),
@@ -82,6 +93,12 @@ func newFlatWriter(w io.Writer, schema, dense *arrow.Schema, props *parquet.Writ
 		}
 		if _, ok := fld.Type.(*arrow.DictionaryType); ok && props.DictionaryEnabledFor(pqschema.Column(i).Path()) {
 			c.stable = newStableDict()
+		}
+		if lt, ok := fld.Type.(*arrow.ListType); ok {
+			c.list = &listCol{}
+			if lt.Elem().ID() == arrow.STRING {
+				c.list.seed(concepts)
+			}
 		}
 		f.cols = append(f.cols, c)
 	}
@@ -196,6 +213,9 @@ func (f *flatWriter) Close() error {
 			c.stable.arr.Release()
 			c.stable.arr = nil
 		}
+		if c.list != nil {
+			c.list.release()
+		}
 	}
 	err := f.closeRowGroup()
 	if cerr := f.fw.Close(); err == nil {
@@ -220,6 +240,7 @@ type flatCol struct {
 	nullable bool
 	ctx      context.Context // pqarrow's per-writer scratch buffers
 	stable   *stableDict     // nil: dictionary columns written as views
+	list     *listCol        // list columns
 	state    int
 	started  bool // something written to this row group's chunk
 	def      []int16
@@ -233,6 +254,9 @@ func (c *flatCol) write(cw file.ColumnChunkWriter, arr arrow.Array, zeros []int1
 	}
 	if str, ok := arr.(*array.String); ok {
 		return c.writeStrings(cw, str, def)
+	}
+	if l, ok := arr.(*array.List); ok && c.list != nil {
+		return c.list.write(c, cw, l)
 	}
 	d, ok := arr.(*array.Dictionary)
 	if !ok {
