@@ -250,3 +250,34 @@ func TestExportChecksOutFirst(t *testing.T) {
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, errs, "cannot write in "+ro)
 }
+
+// TestReadmeExportCommands runs every command of the README's export
+// section on a generated file, each into a fresh folder.
+func TestReadmeExportCommands(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(b), "\n## Exporting for training\n")
+	require.True(t, ok, "the README has an export section")
+	section, _, _ = strings.Cut(section, "\n## ")
+	_, block, ok := strings.Cut(section, "```sh\n")
+	require.True(t, ok)
+	block, _, _ = strings.Cut(block, "```")
+	src := writeJSONL(t, 300)
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		args := strings.Fields(line)
+		require.Equal(t, []string{"curate", "export"}, args[:2], line)
+		for i, a := range args {
+			switch {
+			case a == "data.jsonl":
+				args[i] = src
+			case i > 0 && args[i-1] == "--out":
+				args[i] = filepath.Join(t.TempDir(), a)
+			}
+		}
+		code, errs := runExport(t, args[2:]...)
+		assert.Equal(t, ExitOK, code, "%s\n%s", line, errs)
+		n++
+	}
+	assert.GreaterOrEqual(t, n, 4)
+}
