@@ -260,7 +260,7 @@ func checkStats(t *testing.T, reader string, src *source, rows []statsRow, split
 		w, ok := want[key{r.concept, r.split}]
 		require.True(t, ok, "%s: unexpected row %s/%s", reader, r.concept, r.split)
 		require.Equal(t, [3]int64{w.pos, w.neg, w.conf}, [3]int64{r.pos, r.neg, r.conf}, "%s: %s/%s counts", reader, r.concept, r.split)
-		require.Equal(t, inSplit[r.split]-w.pos-w.neg, r.unk, "%s: %s/%s unknown", reader, r.concept, r.split)
+		require.Equal(t, inSplit[r.split]-w.pos-w.neg-w.conf, r.unk, "%s: %s/%s unknown: no label (conflicts apart)", reader, r.concept, r.split)
 		one := w.pos == 0 || w.neg == 0
 		require.Equal(t, one, r.oneClass, "%s: %s/%s one_class", reader, r.concept, r.split)
 		for _, v := range []float64{r.posWeight, r.wPos, r.wNeg} {
