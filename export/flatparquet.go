@@ -417,7 +417,6 @@ type stableDict struct {
 	arr   *array.String // the dictionary of the current row group
 	m     []int32
 	used  []bool
-	idx   []int32
 }
 
 func newStableDict() *stableDict { return &stableDict{index: map[string]int32{}} }
