@@ -50,7 +50,7 @@ func makeTasks(self, curate, file, work string) []task {
 			}, check: countParquet(filepath.Join(curateOut, "**", "*.parquet"))},
 			{name: "duckdb", cmd: func() (string, []string) { return self, []string{"duck-export", file, duckOut} }, check: countParquet(duckOut)},
 		}},
-		{name: "training", before: func() { os.RemoveAll(trainCurate); os.Remove(trainDuck) }, sides: []side{
+		{name: "training", before: func() { os.RemoveAll(trainCurate); os.Remove(trainCurate + "_concepts.json"); os.Remove(trainDuck) }, sides: []side{
 			{name: "curate", cmd: func() (string, []string) {
 				return curate, []string{"export", file, "--out", trainCurate, "--layout", "training"}
 			}, check: trainPairs(filepath.Join(trainCurate, "*.parquet"))},
