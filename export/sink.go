@@ -78,7 +78,10 @@ func NewDirSink(dir string, opts ...DirOption) (*DirSink, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	target := filepath.Clean(dir)
+	target, err := filepath.Abs(dir) // "." and "x/.." name a folder with a parent too
+	if err != nil {
+		return nil, fmt.Errorf("export: --out %s: %w", dir, err)
+	}
 	if fi, err := os.Lstat(target); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		// Replace the folder the link names, keep the link.
 		if target, err = filepath.EvalSymlinks(target); err != nil {
@@ -87,6 +90,9 @@ func NewDirSink(dir string, opts ...DirOption) (*DirSink, error) {
 	}
 	s.target = target
 	parent := filepath.Dir(target)
+	if parent == target {
+		return nil, fmt.Errorf("export: --out %s: cannot replace the root folder", dir)
+	}
 	pfi, err := os.Stat(parent)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

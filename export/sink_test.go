@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -61,4 +62,22 @@ func visible(t *testing.T, dir string) []string {
 		}
 	}
 	return out
+}
+
+// TestDirSinkCurrentFolder: "." names the working folder, replaced in
+// its parent like any other.
+func TestDirSinkCurrentFolder(t *testing.T) {
+	ctx := context.Background()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	t.Chdir(dir)
+	s := newSink(t, ".")
+	f, err := s.Create(ctx, "part-00000.csv")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.NoError(t, s.Commit(ctx))
+	assert.Equal(t, []string{"part-00000.csv"}, dataFiles(t, dir))
+	_, err = NewDirSink("/")
+	assert.ErrorContains(t, err, "root folder")
 }
