@@ -12,14 +12,16 @@ import (
 
 // children are the modes a measured child process runs.
 var children = map[string]func(args []string) error{
-	"duck-report":  duckReport,
-	"duck-export":  duckExport,
-	"duck-load":    duckLoad,
-	"duck-cooccur": duckCooccur,
-	"duck-count":   duckCountParquet,
-	"curate-load":  curateLoad,
-	"read":         readFloor,
-	"duck-query":   duckQuery,
+	"duck-report":      duckReport,
+	"duck-export":      duckExport,
+	"duck-load":        duckLoad,
+	"duck-cooccur":     duckCooccur,
+	"duck-count":       duckCountParquet,
+	"duck-training":    duckTraining,
+	"duck-train-pairs": duckTrainPairs,
+	"curate-load":      curateLoad,
+	"read":             readFloor,
+	"duck-query":       duckQuery,
 }
 
 // duckQuery runs one SQL statement and prints the number of result rows:
@@ -189,6 +191,41 @@ func duckCooccur(args []string) error {
 	q := fmt.Sprintf(`WITH %s, p AS (SELECT DISTINCT input_id, concept_id FROM (%s) WHERE value = 1)
 SELECT count(*) FROM (SELECT a.concept_id, b.concept_id, count(*) FROM p a JOIN p b USING (input_id) WHERE a.concept_id <> b.concept_id GROUP BY ALL)`, srcSQL(args[0]), annotationsSQL(false))
 	var n int64
+	if err := db.QueryRow(q).Scan(&n); err != nil {
+		return err
+	}
+	fmt.Println(n)
+	return nil
+}
+
+// duckTraining writes one row per input with its positive and negative
+// concept lists, DuckDB's nearest query to curate's training layout (no
+// label vector, no conflict rule, no inputs without annotations), to
+// Parquet with zstd.
+func duckTraining(args []string) error {
+	db, err := openDuck()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.Exec(fmt.Sprintf(`COPY (WITH %s, a AS (%s)
+SELECT input_id AS id, list(concept_id) FILTER (WHERE value > 0) AS positives, list(concept_id) FILTER (WHERE value <= 0) AS negatives
+FROM a GROUP BY input_id) TO %s (FORMAT parquet, COMPRESSION zstd)`, srcSQL(args[0]), annotationsSQL(false), quote(args[1])))
+	return err
+}
+
+// duckTrainPairs prints the number of distinct (input, concept) positives
+// that are not also negatives in a training export: the answer curate's
+// layout (conflicts in neither list) and DuckDB's lists (conflicts in
+// both, repeats kept) must agree on.
+func duckTrainPairs(args []string) error {
+	db, err := openDuck()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int64
+	q := fmt.Sprintf(`SELECT count(*) FROM (SELECT unnest(list_distinct(coalesce(positives, []))) AS p, coalesce(negatives, []) AS n FROM read_parquet(%s)) WHERE NOT list_contains(n, p)`, quote(args[0]))
 	if err := db.QueryRow(q).Scan(&n); err != nil {
 		return err
 	}

@@ -73,7 +73,7 @@ func run(args []string) error {
 	sizes := fs.String("sizes", "100000,1000000", "input counts of the generated datasets")
 	runs := fs.Int("runs", 3, "measured runs per side (alternating)")
 	dir := fs.String("dir", "", "work folder for generated data (default: a temporary folder, removed after)")
-	tasks := fs.String("tasks", "read,report,export,load,suggest", "tasks to run")
+	tasks := fs.String("tasks", "read,report,export,training,load,suggest", "tasks to run")
 	concepts := fs.Int("concepts", 50, "leaf concepts in the generated world")
 	if err := fs.Parse(args); err != nil {
 		return err

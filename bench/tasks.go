@@ -15,6 +15,14 @@ func makeTasks(self, curate, file, work string) []task {
 	curateOut := filepath.Join(work, "export-curate")
 	duckOut := filepath.Join(work, "export-duckdb.parquet")
 	suggestOut := filepath.Join(work, "suggestions.jsonl")
+	trainCurate := filepath.Join(work, "training-curate")
+	trainDuck := filepath.Join(work, "training-duckdb.parquet")
+	trainPairs := func(glob string) func([]byte) (string, error) {
+		return func([]byte) (string, error) {
+			out, err := exec.Command(self, "duck-train-pairs", glob).Output()
+			return strings.TrimSpace(string(out)) + " positive pairs", err
+		}
+	}
 	countParquet := func(glob string) func([]byte) (string, error) {
 		return func([]byte) (string, error) {
 			out, err := exec.Command(self, "duck-count", glob).Output()
@@ -41,6 +49,12 @@ func makeTasks(self, curate, file, work string) []task {
 				return curate, []string{"export", file, "--out", curateOut, "--layout", "long"}
 			}, check: countParquet(filepath.Join(curateOut, "**", "*.parquet"))},
 			{name: "duckdb", cmd: func() (string, []string) { return self, []string{"duck-export", file, duckOut} }, check: countParquet(duckOut)},
+		}},
+		{name: "training", before: func() { os.RemoveAll(trainCurate); os.Remove(trainCurate + "_concepts.json"); os.Remove(trainDuck) }, sides: []side{
+			{name: "curate", cmd: func() (string, []string) {
+				return curate, []string{"export", file, "--out", trainCurate, "--layout", "training"}
+			}, check: trainPairs(filepath.Join(trainCurate, "*.parquet"))},
+			{name: "duckdb", cmd: func() (string, []string) { return self, []string{"duck-training", file, trainDuck} }, check: trainPairs(trainDuck)},
 		}},
 		{name: "load", sides: []side{
 			{name: "curate", cmd: func() (string, []string) { return self, []string{"curate-load", file} }, check: loadRows},

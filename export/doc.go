@@ -8,18 +8,22 @@
 // # Layouts
 //
 //	Long      one row per annotation: the columns of dataset.AnnotationSchema, strings dense
-//	Training  one row per input: input_id, url, text, metadata, split,
+//	Training  one row per input: input_id, url, text, metadata,
 //	          positives and negatives (list<utf8> of concept ids) and a label
 //	          vector over the concept list: labels list<int8> with
 //	          1 present / 0 absent / -1 unknown, or with [WithTargetsMask]
 //	          targets and mask as list<float32>
 //	Stats     one row per concept: positives, negatives, unknown, conflicts,
-//	          pos_weight = negatives/positives (PyTorch BCEWithLogitsLoss) and
-//	          balanced class weights (pos+neg)/(2·count)
+//	          pos_weight = negatives/positives (PyTorch BCEWithLogitsLoss),
+//	          balanced class weights (pos+neg)/(2·count) and one_class;
+//	          every weight finite (see [ConceptStats.PosWeight])
+//
+// With splits, every layout ends with a utf8 column split.
 //
 // The concept order of the label vectors is stored in each file's
 // key-value metadata under [MetaConcepts] and in the sidecar
-// [SidecarName] beside the data files.
+// [SidecarName], which [DirSink] writes beside the folder (see
+// [SidecarPath]) so that directory scans see only data files.
 //
 // An input with both a positive and a negative for a concept is a
 // conflict: its label is -1 (unknown) and the stats layout counts it.
@@ -38,9 +42,13 @@
 // # Files
 //
 // [Export] runs up to two passes over a source ([Opener]) and writes
-// through a [Sink]: "split=NAME/part-00000.parquet" and so on, capped by
-// [WithMaxRowsPerFile]. [DirSink] writes every file under a temporary name
-// and renames them only when the whole export has succeeded; a failed
-// export aborts the sink and leaves no file that looks complete.
+// through a [Sink]: "NAME-00000.parquet" per split (or "part-00000.parquet")
+// and so on, capped by [WithMaxRowsPerFile]. [DirSink] writes the whole
+// export into a hidden folder and puts it in the target's place in one
+// rename when it has succeeded (replacing an earlier export whole with
+// [WithReplace]); a failed or killed export leaves the target as it was.
+//
+// Parquet files have a REQUIRED root, a created_by of the form
+// "curate version X (build Y)" and no distinct_count in their statistics.
 // [WriteLong] and [WriteStats] write a single file to an io.Writer.
 package export

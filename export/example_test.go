@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"curate.dev/dataset"
 	"curate.dev/export"
@@ -47,8 +48,8 @@ func ExampleLabelCollector() {
 		fmt.Println(l.InputID(i), vec)
 	}
 	for c, s := range export.CountStats(l, nil) {
-		fmt.Printf("%s: %d positive, %d negative, %d unknown, %d conflict, pos_weight %.1f\n",
-			l.Concepts[c], s.Positives, s.Negatives, s.Unknown, s.Conflicts, s.PosWeight())
+		fmt.Printf("%s: %d positive, %d negative, %d unknown, %d conflict, pos_weight %.1f, one class %v\n",
+			l.Concepts[c], s.Positives, s.Negatives, s.Unknown, s.Conflicts, s.PosWeight(), s.OneClass())
 	}
 	// Output:
 	// [cat dog]
@@ -56,19 +57,24 @@ func ExampleLabelCollector() {
 	// b [-1 1]
 	// c [-1 -1]
 	// d [-1 0]
-	// cat: 1 positive, 0 negative, 2 unknown, 1 conflict, pos_weight 0.0
-	// dog: 1 positive, 2 negative, 1 unknown, 0 conflict, pos_weight 2.0
+	// cat: 1 positive, 0 negative, 2 unknown, 1 conflict, pos_weight 1.0, one class true
+	// dog: 1 positive, 2 negative, 1 unknown, 0 conflict, pos_weight 2.0, one class false
 }
 
 // A training export into a folder, split in two halves.
 func ExampleExport() {
-	dir, _ := os.MkdirTemp("", "export")
-	defer os.RemoveAll(dir)
+	parent, _ := os.MkdirTemp("", "export")
+	defer os.RemoveAll(parent)
 	open := func(ctx context.Context, withInputs bool) (*dataset.Reader, error) {
 		return dataset.NewFuncReader(ctx, inputs(), dataset.WithInputs(withInputs)), nil
 	}
 	splits, _ := export.ParseSplit("train=0.5,test=0.5")
-	res, err := export.Export(context.Background(), open, export.NewDirSink(dir),
+	sink, err := export.NewDirSink(filepath.Join(parent, "out"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := export.Export(context.Background(), open, sink,
 		export.Request{Layout: export.Training, Splits: splits, Seed: 7})
 	if err != nil {
 		fmt.Println(err)
@@ -78,6 +84,6 @@ func ExampleExport() {
 		fmt.Println(f.Name, f.Rows)
 	}
 	// Output:
-	// split=train/part-00000.parquet 2
-	// split=test/part-00000.parquet 2
+	// train-00000.parquet 2
+	// test-00000.parquet 2
 }

@@ -61,7 +61,7 @@ var ErrLongRelations = errors.New("export: relations apply to the training and s
 
 // SidecarName is the JSON file, written beside the data files of the
 // training and stats layouts, that lists the concepts in label order.
-const SidecarName = "concepts.json"
+const SidecarName = "_concepts.json"
 
 // Export writes the requested layout to sink: under "split=NAME/" folders
 // when splitting, as part-NNNNN files. On any error it aborts the sink,
@@ -290,7 +290,7 @@ type SidecarSplit struct {
 }
 
 func writeSidecar(ctx context.Context, sink Sink, plan *Plan, cfg *config) error {
-	sc := Sidecar{Encoding: encodingLabels}
+	sc := Sidecar{Encoding: encodingLabels, Concepts: []SidecarConcept{}}
 	if cfg.targetsMask {
 		sc.Encoding = encodingTargetsMask
 	}

@@ -34,7 +34,6 @@ type genReader struct {
 	inputs int
 	next   int
 	cur    arrow.Record
-	ids    []string
 	cids   []string
 	names  []string
 }

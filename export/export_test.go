@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -49,6 +50,20 @@ func readParquet(t *testing.T, mem memory.Allocator, path string) (arrow.Table, 
 	tbl, err := fr.ReadTable(context.Background())
 	require.NoError(t, err)
 	return tbl, kv
+}
+
+// newSink returns a DirSink for dir or stops the test.
+func newSink(t *testing.T, dir string, opts ...DirOption) *DirSink {
+	t.Helper()
+	s, err := NewDirSink(dir, opts...)
+	require.NoError(t, err)
+	return s
+}
+
+// splitOfFile returns the split of a part file named SPLIT-NNNNN.EXT.
+func splitOfFile(name string) string {
+	split, _, _ := strings.Cut(name, "-")
+	return split
 }
 
 // dataFiles lists finished files below dir (relative, slash-separated).
@@ -94,7 +109,7 @@ func TestExportTrainingParquet(t *testing.T) {
 			defer mem.AssertSize(t, 0)
 			w := world{inputs: 3000, concepts: 40, positives: 3, negatives: 2, conflictEvery: 50, modelEvery: 7, seed: 1}
 			dir := t.TempDir()
-			res, err := Export(context.Background(), w.opener(mem), NewDirSink(dir),
+			res, err := Export(context.Background(), w.opener(mem), newSink(t, dir),
 				Request{Layout: Training, Splits: split3, Seed: 7},
 				WithAllocator(mem), WithTargetsMask(mask), WithMaxRowsPerFile(1000))
 			require.NoError(t, err)
@@ -106,9 +121,9 @@ func TestExportTrainingParquet(t *testing.T) {
 				byID[id] = i
 			}
 			files := dataFiles(t, dir)
-			assert.Contains(t, files, SidecarName)
+			assert.NotContains(t, files, SidecarName, "the sidecar is beside the folder, not in it")
 			var sc Sidecar
-			js, err := os.ReadFile(filepath.Join(dir, SidecarName))
+			js, err := os.ReadFile(SidecarPath(dir))
 			require.NoError(t, err)
 			require.NoError(t, json.Unmarshal(js, &sc))
 			require.Len(t, sc.Concepts, w.concepts)
@@ -118,7 +133,7 @@ func TestExportTrainingParquet(t *testing.T) {
 				if !strings.HasSuffix(name, ".parquet") {
 					continue
 				}
-				split := strings.TrimPrefix(strings.Split(name, "/")[0], "split=")
+				split := splitOfFile(name)
 				tbl, kv := readParquet(t, mem, filepath.Join(dir, name))
 				assert.LessOrEqual(t, tbl.NumRows(), int64(1000), name)
 				var concepts []string
@@ -241,7 +256,7 @@ func TestExportLongParquet(t *testing.T) {
 		return nil
 	})
 	dir := t.TempDir()
-	res, err := Export(context.Background(), w.opener(mem), NewDirSink(dir),
+	res, err := Export(context.Background(), w.opener(mem), newSink(t, dir),
 		Request{Layout: Long, Splits: split3, Seed: 3, GroupField: "group"}, WithAllocator(mem))
 	require.NoError(t, err)
 	assert.Equal(t, int64(wantRows), res.Rows)
@@ -249,9 +264,14 @@ func TestExportLongParquet(t *testing.T) {
 	var got int64
 	for _, name := range dataFiles(t, dir) {
 		tbl, _ := readParquet(t, mem, filepath.Join(dir, name))
-		split := strings.TrimPrefix(strings.Split(name, "/")[0], "split=")
+		split := splitOfFile(name)
 		want := dataset.AnnotationSchema()
-		require.Equal(t, want.NumFields(), tbl.Schema().NumFields())
+		require.Equal(t, want.NumFields()+1, tbl.Schema().NumFields(), "the annotation columns and split")
+		assert.Equal(t, ColSplit, tbl.Schema().Field(want.NumFields()).Name)
+		assert.Equal(t, arrow.BinaryTypes.String, tbl.Schema().Field(want.NumFields()).Type)
+		for _, s := range stringsOf(t, tbl, ColSplit) {
+			require.Equal(t, split, s, name)
+		}
 		for i, f := range want.Fields() {
 			got := tbl.Schema().Field(i)
 			assert.Equal(t, f.Name, got.Name)
@@ -287,9 +307,10 @@ func TestExportStatsCountsConflicts(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	w := world{inputs: 500, concepts: 12, positives: 2, negatives: 2, conflictEvery: 9, modelEvery: 3, seed: 4}
 	dir := t.TempDir()
-	_, err := Export(context.Background(), w.opener(mem), NewDirSink(dir), Request{Layout: Stats}, WithAllocator(mem))
+	_, err := Export(context.Background(), w.opener(mem), newSink(t, dir), Request{Layout: Stats}, WithAllocator(mem))
 	require.NoError(t, err)
-	assert.Equal(t, []string{SidecarName, "part-00000.parquet"}, dataFiles(t, dir))
+	assert.Equal(t, []string{"part-00000.parquet"}, dataFiles(t, dir))
+	assert.FileExists(t, SidecarPath(dir))
 	tbl, _ := readParquet(t, mem, filepath.Join(dir, "part-00000.parquet"))
 	defer tbl.Release()
 	require.Equal(t, int64(w.concepts), tbl.NumRows())
@@ -302,6 +323,7 @@ func TestExportStatsCountsConflicts(t *testing.T) {
 	}
 	pos, neg, unk, conf := int64s(ColPositives), int64s(ColNegatives), int64s(ColUnknown), int64s(ColConflicts)
 	pw := tbl.Column(tbl.Schema().FieldIndices(ColPosWeight)[0]).Data().Chunk(0).(*array.Float64)
+	oneClass := tbl.Column(tbl.Schema().FieldIndices(ColOneClass)[0]).Data().Chunk(0).(*array.Boolean)
 	var anyConflict bool
 	for r, cid := range ids {
 		var p, n, c int64
@@ -320,11 +342,13 @@ func TestExportStatsCountsConflicts(t *testing.T) {
 		assert.Equal(t, n, neg[r], cid)
 		assert.Equal(t, c, conf[r], cid)
 		assert.Equal(t, int64(w.inputs)-p-n-c, unk[r], cid, "unknown: no label for the concept (a conflict is counted apart)")
-		if p > 0 {
+		assert.False(t, pw.IsNull(r), cid)
+		if p > 0 && n > 0 {
 			assert.InDelta(t, float64(n)/float64(p), pw.Value(r), 1e-12, cid)
 		} else {
-			assert.True(t, pw.IsNull(r))
+			assert.Equal(t, 1.0, pw.Value(r), "%s: one class gets the neutral weight", cid)
 		}
+		assert.Equal(t, p == 0 || n == 0, oneClass.Value(r), cid)
 	}
 	assert.True(t, anyConflict, "the fixture must contain conflicts")
 }
@@ -376,13 +400,17 @@ func TestExportFailureLeavesNoFile(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dir := t.TempDir()
-			sink := &failingSink{DirSink: NewDirSink(dir), limit: tc.limit}
+			sink := &failingSink{DirSink: newSink(t, dir), limit: tc.limit}
 			_, err := Export(context.Background(), w.opener(mem), sink,
 				Request{Layout: tc.layout, Splits: split3, Seed: 1},
 				WithAllocator(mem), WithFormat(tc.format), WithMaxRowsPerFile(500), WithRowGroupRows(200))
 			require.Error(t, err)
 			assert.ErrorIs(t, err, errInjected)
-			assert.Empty(t, dataFiles(t, dir), "no file, finished or temporary, may remain")
+			assert.Empty(t, dataFiles(t, dir), "no file may appear in the folder")
+			ents, err := os.ReadDir(filepath.Dir(dir))
+			require.NoError(t, err)
+			require.Len(t, ents, 1, "no hidden folder or sidecar may remain beside it")
+			assert.Equal(t, filepath.Base(dir), ents[0].Name())
 		})
 	}
 }
@@ -407,7 +435,7 @@ func TestExportFormats(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dir := t.TempDir()
-			res, err := Export(context.Background(), w.opener(mem), NewDirSink(dir),
+			res, err := Export(context.Background(), w.opener(mem), newSink(t, dir),
 				Request{Layout: tc.layout, Splits: split3, Seed: 1},
 				WithAllocator(mem), WithFormat(tc.format), WithCompression(tc.comp))
 			require.NoError(t, err)
@@ -437,7 +465,9 @@ func TestExportFormats(t *testing.T) {
 					rows += int64(len(recs) - 1)
 					if tc.layout == Training && len(recs) > 1 {
 						var labels []int
-						require.NoError(t, json.Unmarshal([]byte(recs[1][len(recs[1])-1]), &labels))
+						col := slices.Index(recs[0], ColLabels)
+						require.GreaterOrEqual(t, col, 0, "labels column")
+						require.NoError(t, json.Unmarshal([]byte(recs[1][col]), &labels))
 						assert.Len(t, labels, w.concepts)
 					}
 				case Parquet:

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -40,6 +41,7 @@ type flatWriter struct {
 	cols    []*flatCol
 	workers int
 	zeros   []int16
+	footer  *footerWriter
 }
 
 // flatSchema reports whether s can go through the flat writer.
@@ -48,6 +50,10 @@ func flatSchema(s *arrow.Schema) bool {
 		switch t := f.Type.(type) {
 		case *arrow.DictionaryType:
 			if t.ValueType.ID() != arrow.STRING {
+				return false
+			}
+		case *arrow.ListType:
+			if !listLeaf(f) {
 				return false
 			}
 		case arrow.NestedType, arrow.ExtensionType:
@@ -68,6 +74,12 @@ func newFlatWriter(w io.Writer, schema, dense *arrow.Schema, props *parquet.Writ
 		meta.Append(md.Keys()[i], md.Values()[i])
 	}
 	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(dense, props.Allocator())))
+	// The concept list seeds the dictionaries of list<utf8> columns
+	// (positives, negatives), whose values are concept ids.
+	var concepts []string
+	if v, ok := schema.Metadata().GetValue(MetaConcepts); ok {
+		json.Unmarshal([]byte(v), &concepts)
+	}
 	f := &flatWriter{
 		schema:  schema,
 		fw:      file.NewParquetWriter(w, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta)),
@@ -81,6 +93,12 @@ func newFlatWriter(w io.Writer, schema, dense *arrow.Schema, props *parquet.Writ
 		}
 		if _, ok := fld.Type.(*arrow.DictionaryType); ok && props.DictionaryEnabledFor(pqschema.Column(i).Path()) {
 			c.stable = newStableDict()
+		}
+		if lt, ok := fld.Type.(*arrow.ListType); ok {
+			c.list = &listCol{}
+			if lt.Elem().ID() == arrow.STRING {
+				c.list.seed(concepts)
+			}
 		}
 		f.cols = append(f.cols, c)
 	}
@@ -99,6 +117,7 @@ func (f *flatWriter) Write(rec arrow.Record) error {
 			f.rgRows = 0
 			for _, c := range f.cols {
 				c.state = chunkFresh
+				c.started = false
 			}
 		}
 		take := min(n-off, f.maxRows-f.rgRows)
@@ -177,6 +196,14 @@ func (f *flatWriter) writeColumn(i int, arr arrow.Array) (err error) {
 	if err != nil {
 		return err
 	}
+	if c := f.cols[i]; !c.started {
+		// v15 starts each chunk's page statistics claiming a distinct
+		// count (0) it never computes; Reset clears the claim.
+		c.started = true
+		if ps := cw.PageStatistics(); ps != nil {
+			ps.Reset()
+		}
+	}
 	return f.cols[i].write(cw, arr, f.zeros[:arr.Len()])
 }
 
@@ -186,10 +213,16 @@ func (f *flatWriter) Close() error {
 			c.stable.arr.Release()
 			c.stable.arr = nil
 		}
+		if c.list != nil {
+			c.list.release()
+		}
 	}
 	err := f.closeRowGroup()
 	if cerr := f.fw.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && f.footer != nil {
+		err = f.footer.finish()
 	}
 	return err
 }
@@ -207,7 +240,9 @@ type flatCol struct {
 	nullable bool
 	ctx      context.Context // pqarrow's per-writer scratch buffers
 	stable   *stableDict     // nil: dictionary columns written as views
+	list     *listCol        // list columns
 	state    int
+	started  bool // something written to this row group's chunk
 	def      []int16
 	views    []parquet.ByteArray
 }
@@ -219,6 +254,9 @@ func (c *flatCol) write(cw file.ColumnChunkWriter, arr arrow.Array, zeros []int1
 	}
 	if str, ok := arr.(*array.String); ok {
 		return c.writeStrings(cw, str, def)
+	}
+	if l, ok := arr.(*array.List); ok && c.list != nil {
+		return c.list.write(c, cw, l)
 	}
 	d, ok := arr.(*array.Dictionary)
 	if !ok {
@@ -379,7 +417,6 @@ type stableDict struct {
 	arr   *array.String // the dictionary of the current row group
 	m     []int32
 	used  []bool
-	idx   []int32
 }
 
 func newStableDict() *stableDict { return &stableDict{index: map[string]int32{}} }

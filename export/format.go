@@ -112,7 +112,10 @@ func parquetProps(cfg *config) (*parquet.WriterProperties, pqarrow.ArrowWriterPr
 		parquet.WithDictionaryFor(dataset.ColInputID, false),
 		parquet.WithDataPageSize(1<<20),
 		parquet.WithDataPageVersion(parquet.DataPageV2),
-		parquet.WithCreatedBy("curate export"),
+		parquet.WithCreatedBy(createdBy()),
+		// A required root, as the format and every reader expect (v15's
+		// default is REPEATED, which Snowflake, Impala and hyparquet reject).
+		parquet.WithRootRepetition(parquet.Repetitions.Required),
 	)
 	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator))
 	return props, aprops
@@ -123,28 +126,31 @@ func parquetProps(cfg *config) (*parquet.WriterProperties, pqarrow.ArrowWriterPr
 // the dictionary encoder), and Parquet dictionary-encodes the strings
 // again on disk anyway.
 type parquetWriter struct {
-	fw    *pqarrow.FileWriter
-	mem   memory.Allocator
-	dense *arrow.Schema
+	fw     *pqarrow.FileWriter
+	mem    memory.Allocator
+	dense  *arrow.Schema
+	footer *footerWriter
 }
 
 func newParquetWriter(w io.Writer, schema *arrow.Schema, cfg *config) (tableWriter, error) {
 	props, aprops := parquetProps(cfg)
 	dense := denseSchema(schema)
+	// footerWriter has no Close, so FileWriter.Close (which closes an
+	// io.WriteCloser sink) leaves w to the caller who opened it.
+	footer := &footerWriter{w: w}
 	if flatSchema(schema) {
-		fw, err := newFlatWriter(struct{ io.Writer }{w}, schema, dense, props, aprops)
+		fw, err := newFlatWriter(footer, schema, dense, props, aprops)
 		if err != nil {
 			return nil, fmt.Errorf("export: parquet: %w", err)
 		}
+		fw.footer = footer
 		return fw, nil
 	}
-	// FileWriter.Close closes an io.WriteCloser sink; hide Close so the
-	// caller who opened w stays in charge of it.
-	fw, err := pqarrow.NewFileWriter(dense, struct{ io.Writer }{w}, props, aprops)
+	fw, err := pqarrow.NewFileWriter(dense, footer, props, aprops)
 	if err != nil {
 		return nil, fmt.Errorf("export: parquet: %w", err)
 	}
-	return &parquetWriter{fw: fw, mem: cfg.mem, dense: dense}, nil
+	return &parquetWriter{fw: fw, mem: cfg.mem, dense: dense, footer: footer}, nil
 }
 
 func (p *parquetWriter) Write(rec arrow.Record) error {
@@ -155,7 +161,12 @@ func (p *parquetWriter) Write(rec arrow.Record) error {
 	}
 	return p.fw.WriteBuffered(rec)
 }
-func (p *parquetWriter) Close() error { return p.fw.Close() }
+func (p *parquetWriter) Close() error {
+	if err := p.fw.Close(); err != nil {
+		return err
+	}
+	return p.footer.finish()
+}
 
 // ipcWriter writes an Arrow IPC file. The IPC file format cannot replace
 // dictionaries between batches, so dictionary columns are written dense.

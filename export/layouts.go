@@ -3,7 +3,6 @@ package export
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -64,6 +63,7 @@ const (
 	ColPosWeight      = "pos_weight"
 	ColWeightPositive = "weight_positive"
 	ColWeightNegative = "weight_negative"
+	ColOneClass       = "one_class"
 )
 
 const (
@@ -75,10 +75,10 @@ const (
 //
 //	input_id   utf8
 //	url, text, metadata  utf8, null when the input has none
-//	split      utf8 (only when splitting)
 //	positives  list<utf8>  concept ids present
 //	negatives  list<utf8>  concept ids explicitly absent
 //	labels     list<int8>, len(concepts) long in every row: 1 / 0 / -1
+//	split      utf8 (only when splitting; last in every layout)
 //
 // or, with targetsMask, targets and mask as list<float32>. The vectors
 // are variable-size lists of fixed length rather than fixed_size_list
@@ -90,9 +90,6 @@ func TrainingSchema(concepts []string, withSplit, targetsMask bool) *arrow.Schem
 		{Name: dataset.ColURL, Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: dataset.ColText, Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: dataset.ColMetadata, Type: arrow.BinaryTypes.String, Nullable: true},
-	}
-	if withSplit {
-		fields = append(fields, arrow.Field{Name: ColSplit, Type: arrow.BinaryTypes.String})
 	}
 	strList := arrow.ListOfNonNullable(arrow.BinaryTypes.String)
 	fields = append(fields,
@@ -109,11 +106,17 @@ func TrainingSchema(concepts []string, withSplit, targetsMask bool) *arrow.Schem
 	} else {
 		fields = append(fields, arrow.Field{Name: ColLabels, Type: arrow.ListOfNonNullable(arrow.PrimitiveTypes.Int8)})
 	}
+	if withSplit {
+		fields = append(fields, arrow.Field{Name: ColSplit, Type: arrow.BinaryTypes.String})
+	}
 	md := conceptMetadata(concepts, enc)
 	return arrow.NewSchema(fields, &md)
 }
 
 func conceptMetadata(concepts []string, enc string) arrow.Metadata {
+	if concepts == nil {
+		concepts = []string{} // "[]", not "null", for a dataset without concepts
+	}
 	js, _ := json.Marshal(concepts)
 	return arrow.NewMetadata([]string{MetaConcepts, MetaLabelEncoding}, []string{string(js), enc})
 }
@@ -123,8 +126,6 @@ type trainingBuilder struct {
 	l      *Labels
 	schema *arrow.Schema
 	mask   bool
-	split  bool
-	names  []string
 	mem    memory.Allocator
 	vec    []int8
 	tgt    []float32
@@ -132,11 +133,9 @@ type trainingBuilder struct {
 }
 
 func newTrainingBuilder(l *Labels, splits []Fraction, cfg *config) *trainingBuilder {
-	b := &trainingBuilder{l: l, mask: cfg.targetsMask, split: len(splits) > 0, mem: cfg.mem}
-	b.schema = TrainingSchema(l.Concepts, b.split, b.mask)
-	for _, s := range splits {
-		b.names = append(b.names, s.Name)
-	}
+	b := &trainingBuilder{l: l, mask: cfg.targetsMask, mem: cfg.mem}
+	// The split column is added by the part writer, as in every layout.
+	b.schema = TrainingSchema(l.Concepts, false, b.mask)
 	b.vec = make([]int8, len(l.Concepts))
 	b.tgt = make([]float32, len(l.Concepts))
 	b.msk = make([]float32, len(l.Concepts))
@@ -185,14 +184,6 @@ func (b *trainingBuilder) build(in arrow.Record, assign []int8) (arrow.Record, [
 		if assign != nil {
 			splitOf[i] = assign[r]
 		}
-	}
-	if b.split {
-		sb := array.NewStringBuilder(b.mem)
-		for i := 0; i < n; i++ {
-			sb.Append(b.names[splitOf[i]])
-		}
-		cols = append(cols, sb.NewArray())
-		sb.Release()
 	}
 	fieldType := func(name string) arrow.DataType {
 		f, _ := b.schema.FieldsByName(name)
@@ -252,10 +243,15 @@ func (b *trainingBuilder) build(in arrow.Record, assign []int8) (arrow.Record, [
 //
 //	concept_id, concept_name  utf8 (name null when unknown)
 //	positives, negatives      int64  inputs with the concept present / absent
-//	unknown                   int64  inputs with neither (conflicts included)
+//	unknown                   int64  inputs without a label for the concept (conflicts counted apart)
 //	conflicts                 int64  inputs with both a positive and a negative
-//	pos_weight                float64 negatives/positives, BCEWithLogitsLoss's pos_weight; null without positives
-//	weight_positive, weight_negative  float64  balanced class weights, (pos+neg)/(2·count); null when count is 0
+//	pos_weight                float64 negatives/positives, BCEWithLogitsLoss's pos_weight
+//	weight_positive, weight_negative  float64  balanced class weights, (pos+neg)/(2·count)
+//	one_class                 bool   no positive or no negative: the weights are 1
+//
+// Every weight is finite and positive, so the column can go to a loss as
+// it is; see [ConceptStats.PosWeight] for the rule when a class is
+// missing.
 func StatsSchema(concepts []string) *arrow.Schema {
 	i64, f64, str := arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String
 	md := conceptMetadata(concepts, encodingLabels)
@@ -266,9 +262,10 @@ func StatsSchema(concepts []string) *arrow.Schema {
 		{Name: ColNegatives, Type: i64},
 		{Name: ColUnknown, Type: i64},
 		{Name: ColConflicts, Type: i64},
-		{Name: ColPosWeight, Type: f64, Nullable: true},
-		{Name: ColWeightPositive, Type: f64, Nullable: true},
-		{Name: ColWeightNegative, Type: f64, Nullable: true},
+		{Name: ColPosWeight, Type: f64},
+		{Name: ColWeightPositive, Type: f64},
+		{Name: ColWeightNegative, Type: f64},
+		{Name: ColOneClass, Type: arrow.FixedWidthTypes.Boolean},
 	}, &md)
 }
 
@@ -281,12 +278,35 @@ type ConceptStats struct {
 	Positives, Negatives, Unknown, Conflicts int64
 }
 
-// PosWeight returns negatives/positives (NaN without positives).
+// OneClass reports a concept with no positive or no negative: a loss
+// sees only one of its classes, so there is no ratio to weight by.
+func (s ConceptStats) OneClass() bool { return s.Positives == 0 || s.Negatives == 0 }
+
+// PosWeight returns negatives/positives, the pos_weight of PyTorch's
+// BCEWithLogitsLoss. For a [ConceptStats.OneClass] concept it returns 1,
+// the neutral weight: with no negative, negatives/positives would be 0
+// and switch the positive term off; with no positive it would be
+// undefined (a NaN loss). Mask such concepts, or keep them at weight 1.
 func (s ConceptStats) PosWeight() float64 {
-	if s.Positives == 0 {
-		return math.NaN()
+	if s.OneClass() {
+		return 1
 	}
 	return float64(s.Negatives) / float64(s.Positives)
+}
+
+// WeightPositive and WeightNegative return the balanced class weights
+// (pos+neg)/(2·count) (scikit-learn's "balanced"); 1 for a
+// [ConceptStats.OneClass] concept, like [ConceptStats.PosWeight].
+func (s ConceptStats) WeightPositive() float64 { return s.balanced(s.Positives) }
+
+// WeightNegative: see [ConceptStats.WeightPositive].
+func (s ConceptStats) WeightNegative() float64 { return s.balanced(s.Negatives) }
+
+func (s ConceptStats) balanced(count int64) float64 {
+	if s.OneClass() {
+		return 1
+	}
+	return float64(s.Positives+s.Negatives) / float64(2*count)
 }
 
 // CountStats counts each concept over the inputs i with keep(i) (nil: all).
@@ -306,13 +326,6 @@ func CountStats(l *Labels, keep func(i int) bool) []ConceptStats {
 func statsRecord(mem memory.Allocator, l *Labels, st []ConceptStats) arrow.Record {
 	b := array.NewRecordBuilder(mem, StatsSchema(l.Concepts))
 	defer b.Release()
-	ratio := func(fb *array.Float64Builder, num, den int64) {
-		if den == 0 {
-			fb.AppendNull()
-		} else {
-			fb.Append(float64(num) / float64(den))
-		}
-	}
 	for c, s := range st {
 		b.Field(0).(*array.StringBuilder).Append(l.Concepts[c])
 		if l.Names[c] == "" {
@@ -324,9 +337,10 @@ func statsRecord(mem memory.Allocator, l *Labels, st []ConceptStats) arrow.Recor
 		b.Field(3).(*array.Int64Builder).Append(s.Negatives)
 		b.Field(4).(*array.Int64Builder).Append(s.Unknown)
 		b.Field(5).(*array.Int64Builder).Append(s.Conflicts)
-		ratio(b.Field(6).(*array.Float64Builder), s.Negatives, s.Positives)
-		ratio(b.Field(7).(*array.Float64Builder), s.Positives+s.Negatives, 2*s.Positives)
-		ratio(b.Field(8).(*array.Float64Builder), s.Positives+s.Negatives, 2*s.Negatives)
+		b.Field(6).(*array.Float64Builder).Append(s.PosWeight())
+		b.Field(7).(*array.Float64Builder).Append(s.WeightPositive())
+		b.Field(8).(*array.Float64Builder).Append(s.WeightNegative())
+		b.Field(9).(*array.BooleanBuilder).Append(s.OneClass())
 	}
 	return b.NewRecord()
 }

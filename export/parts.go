@@ -18,13 +18,20 @@ type FileInfo struct {
 	Rows int64
 }
 
-// partWriter writes one split's rows as part files under prefix,
-// starting a new file every maxRowsPerFile rows.
+// partWriter writes one split's rows as part files named
+// "SPLIT-NNNNN.EXT" ("part-NNNNN.EXT" without splits), starting a new file
+// every maxRowsPerFile rows. With a split, every row gets a last column
+// [ColSplit] holding the split's name, so every layout and every reader
+// sees the split the same way: one utf8 column in the data, not a folder
+// name a reader may or may not parse.
 type partWriter struct {
 	sink   Sink
-	prefix string
+	base   string
+	split  string // "" without splits
 	schema *arrow.Schema
 	cfg    *config
+	mem    memory.Allocator
+	col    *array.Dictionary // split names, sliced per record
 
 	file  io.WriteCloser
 	tw    tableWriter
@@ -32,12 +39,57 @@ type partWriter struct {
 	files []FileInfo
 }
 
-func newPartWriter(sink Sink, prefix string, schema *arrow.Schema, cfg *config) *partWriter {
-	return &partWriter{sink: sink, prefix: prefix, schema: schema, cfg: cfg}
+func newPartWriter(sink Sink, split string, schema *arrow.Schema, cfg *config) *partWriter {
+	// The split column comes from Go's allocator, like the Parquet
+	// writer's own buffers: an export that fails midway drops it unreleased.
+	p := &partWriter{sink: sink, base: "part", split: split, schema: schema, cfg: cfg, mem: memory.DefaultAllocator}
+	if split != "" {
+		p.base = split
+		p.schema = withSplitField(schema)
+	}
+	return p
+}
+
+// withSplitField appends the [ColSplit] field to s.
+func withSplitField(s *arrow.Schema) *arrow.Schema {
+	fields := append(s.Fields(), arrow.Field{Name: ColSplit, Type: splitType})
+	md := s.Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+// splitType is the in-memory type of the split column: one dictionary
+// entry, so no value is hashed or copied per row. Files store it as utf8.
+var splitType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// withSplit returns rec with the split column appended. The caller
+// releases the result.
+func (p *partWriter) withSplit(rec arrow.Record) arrow.Record {
+	n := int(rec.NumRows())
+	if p.col == nil || p.col.Len() < n {
+		if p.col != nil {
+			p.col.Release()
+		}
+		size := max(n, 1<<14)
+		ib := array.NewInt32Builder(p.mem)
+		ib.AppendValues(make([]int32, size), nil)
+		idx := ib.NewArray()
+		ib.Release()
+		sb := array.NewStringBuilder(p.mem)
+		sb.Append(p.split)
+		dict := sb.NewArray()
+		sb.Release()
+		p.col = array.NewDictionaryArray(splitType, idx, dict)
+		idx.Release()
+		dict.Release()
+	}
+	col := array.NewSlice(p.col, 0, int64(n))
+	defer col.Release()
+	cols := append(append([]arrow.Array(nil), rec.Columns()...), col)
+	return array.NewRecord(p.schema, cols, int64(n))
 }
 
 func (p *partWriter) open(ctx context.Context) error {
-	name := fmt.Sprintf("%spart-%05d%s", p.prefix, len(p.files), p.cfg.format.Ext())
+	name := fmt.Sprintf("%s-%05d%s", p.base, len(p.files), p.cfg.format.Ext())
 	f, err := p.sink.Create(ctx, name)
 	if err != nil {
 		return err
@@ -68,6 +120,10 @@ func (p *partWriter) finish() error {
 
 // Write appends rec, splitting it across files at the row cap.
 func (p *partWriter) Write(ctx context.Context, rec arrow.Record) error {
+	if p.split != "" {
+		rec = p.withSplit(rec)
+		defer rec.Release()
+	}
 	n := rec.NumRows()
 	for off := int64(0); off < n; {
 		if p.tw == nil {
@@ -105,6 +161,10 @@ func (p *partWriter) Write(ctx context.Context, rec arrow.Record) error {
 // Close finishes the last file; a split without rows still gets one
 // empty file so readers see its schema.
 func (p *partWriter) Close(ctx context.Context) error {
+	if p.col != nil {
+		p.col.Release()
+		p.col = nil
+	}
 	if len(p.files) == 0 {
 		if err := p.open(ctx); err != nil {
 			return err
@@ -128,7 +188,7 @@ func newSplitWriter(sink Sink, splits []Fraction, schema *arrow.Schema, cfg *con
 		return s
 	}
 	for _, f := range splits {
-		s.parts = append(s.parts, newPartWriter(sink, "split="+f.Name+"/", schema, cfg))
+		s.parts = append(s.parts, newPartWriter(sink, f.Name, schema, cfg))
 	}
 	s.idx = make([][]int32, len(splits))
 	return s

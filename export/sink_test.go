@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,19 +14,19 @@ func TestDirSink(t *testing.T) {
 	ctx := context.Background()
 	t.Run("commit publishes closed files", func(t *testing.T) {
 		dir := t.TempDir()
-		s := NewDirSink(dir)
-		f, err := s.Create(ctx, "split=train/part-00000.csv")
+		s := newSink(t, dir)
+		f, err := s.Create(ctx, "train-00000.csv")
 		require.NoError(t, err)
 		_, err = f.Write([]byte("a\n"))
 		require.NoError(t, err)
 		require.NoError(t, f.Close())
 		assert.Empty(t, visible(t, dir), "nothing visible before Commit")
 		require.NoError(t, s.Commit(ctx))
-		assert.Equal(t, []string{"split=train/part-00000.csv"}, dataFiles(t, dir))
+		assert.Equal(t, []string{"train-00000.csv"}, dataFiles(t, dir))
 	})
 	t.Run("unfinished file fails commit and leaves nothing", func(t *testing.T) {
 		dir := t.TempDir()
-		s := NewDirSink(dir)
+		s := newSink(t, dir)
 		a, err := s.Create(ctx, "a.csv")
 		require.NoError(t, err)
 		require.NoError(t, a.Close())
@@ -36,7 +37,7 @@ func TestDirSink(t *testing.T) {
 	})
 	t.Run("abort removes temporary files", func(t *testing.T) {
 		dir := t.TempDir()
-		s := NewDirSink(dir)
+		s := newSink(t, dir)
 		f, err := s.Create(ctx, "x/y.parquet")
 		require.NoError(t, err)
 		f.Write([]byte("partial"))
@@ -45,7 +46,7 @@ func TestDirSink(t *testing.T) {
 	})
 	for _, name := range []string{"../escape.csv", "/abs.csv"} {
 		t.Run("rejects "+name, func(t *testing.T) {
-			_, err := NewDirSink(t.TempDir()).Create(ctx, name)
+			_, err := newSink(t, t.TempDir()).Create(ctx, name)
 			assert.Error(t, err)
 		})
 	}
@@ -61,4 +62,22 @@ func visible(t *testing.T, dir string) []string {
 		}
 	}
 	return out
+}
+
+// TestDirSinkCurrentFolder: "." names the working folder, replaced in
+// its parent like any other.
+func TestDirSinkCurrentFolder(t *testing.T) {
+	ctx := context.Background()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	t.Chdir(dir)
+	s := newSink(t, ".")
+	f, err := s.Create(ctx, "part-00000.csv")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.NoError(t, s.Commit(ctx))
+	assert.Equal(t, []string{"part-00000.csv"}, dataFiles(t, dir))
+	_, err = NewDirSink("/")
+	assert.ErrorContains(t, err, "root folder")
 }

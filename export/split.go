@@ -20,8 +20,10 @@ type Fraction struct {
 var ErrSplitSpec = errors.New("export: bad split specification")
 
 // ParseSplit reads "train=0.8,val=0.1,test=0.1". Shares must be positive
-// and add up to 1 (within 1e-6); names must be unique and usable as a
-// folder name.
+// and add up to 1 (within 1e-6). A name is 1 to 64 lowercase ASCII
+// letters, digits and underscores starting with a letter (see
+// [ValidSplitName]), so it is the same string in file names on every file
+// system, in the split column and in a query, and names cannot collide.
 func ParseSplit(spec string) ([]Fraction, error) {
 	var out []Fraction
 	sum := 0.0
@@ -31,8 +33,11 @@ func ParseSplit(spec string) ([]Fraction, error) {
 		if !ok || name == "" {
 			return nil, fmt.Errorf("%w: %q: want NAME=SHARE", ErrSplitSpec, part)
 		}
-		if strings.ContainsAny(name, `/\=. `) || seen[name] {
-			return nil, fmt.Errorf("%w: split name %q is repeated or not a plain name", ErrSplitSpec, name)
+		if !ValidSplitName(name) {
+			return nil, fmt.Errorf("%w: split name %q: use 1 to 64 lowercase letters, digits and _, starting with a letter", ErrSplitSpec, name)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("%w: split name %q is repeated", ErrSplitSpec, name)
 		}
 		f, err := strconv.ParseFloat(val, 64)
 		if err != nil || f <= 0 || f > 1 || math.IsNaN(f) {
@@ -49,6 +54,21 @@ func ParseSplit(spec string) ([]Fraction, error) {
 		return nil, fmt.Errorf("%w: at most 127 splits", ErrSplitSpec)
 	}
 	return out, nil
+}
+
+// ValidSplitName reports whether name can name a split: [a-z][a-z0-9_]*,
+// at most 64 bytes.
+func ValidSplitName(name string) bool {
+	if len(name) == 0 || len(name) > 64 || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // units groups inputs into the units a split moves together: groups when

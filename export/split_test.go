@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -43,6 +44,12 @@ func TestParseSplit(t *testing.T) {
 		{"slash", "a/b=1", nil, true},
 		{"zero", "a=0,b=1", nil, true},
 		{"no eq", "train", nil, true},
+		{"percent sign", "50%=0.5,b=0.5", nil, true},
+		{"upper case", "train=0.5,TRAIN=0.5", nil, true},
+		{"starts with a digit", "1st=0.5,b=0.5", nil, true},
+		{"dash", "hold-out=0.5,b=0.5", nil, true},
+		{"underscore and digits", "fold_1=0.5,fold_2=0.5", []Fraction{{"fold_1", 0.5}, {"fold_2", 0.5}}, false},
+		{"65 bytes", strings.Repeat("a", 65) + "=1", nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseSplit(tc.spec)

@@ -85,7 +85,7 @@ func TestExportSynthJSONL(t *testing.T) {
 		return dataset.NewReader(ctx, bytes.NewReader(data), dataset.WithName("world.jsonl"), dataset.WithAllocator(mem), dataset.WithInputs(inputs))
 	}
 	dir := t.TempDir()
-	res, err := Export(context.Background(), open, NewDirSink(dir),
+	res, err := Export(context.Background(), open, newSink(t, dir),
 		Request{Layout: Training, Splits: split3, Seed: 7, GroupField: "group_key"}, WithAllocator(mem))
 	require.NoError(t, err)
 	assert.Equal(t, int64(w.Len()), res.Rows)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"curate.dev/clarifai"
 	"curate.dev/dataset"
 	"curate.dev/export"
 )
@@ -50,10 +51,20 @@ func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
 
 With --split the inputs are divided by iterative stratification so every
 concept keeps its share in each split; --group-by metadata.FIELD keeps inputs
-sharing that metadata value in one split. Files go to DIR/split=NAME/part-NNNNN.*
-and appear only when the whole export has succeeded. The deviation report
-compares each concept's share per split with the target, beside a random split.
-Model and workflow annotations are left out of labels unless --include-models.
+sharing that metadata value in one split. Files go to DIR/NAME-NNNNN.* (one
+name per split, DIR/part-NNNNN.* without --split) and every row carries a
+split column. The training and stats layouts also write the concept order to
+DIR_concepts.json beside the folder (it is in each file's metadata too).
+
+DIR's parent folder must exist; DIR is created. The export is written to a
+hidden folder beside DIR and takes DIR's place only when it is complete, so
+readers never see half an export. --force replaces an earlier export whole
+(no stale part files remain); a folder holding anything else is refused.
+
+The deviation report compares each concept's share per split with the
+target, beside a random split. Model and workflow annotations are left out of
+labels unless --include-models. A concept with no positive or no negative
+gets pos_weight 1 and one_class = true in the stats layout.
 With --relations the training and stats layouts carry the same closure as
 "curate report --relations": a positive also counts for hypernyms and
 synonyms, a negative for hyponyms and synonyms. The long layout writes the
@@ -93,7 +104,7 @@ annotations as they are and takes no --relations.`,
 	addLabelFlags(fs, &opts.Labels)
 	fs.BoolVar(&opts.Labels.IncludeModels, "keep-model", false, "same as --include-models")
 	_ = fs.MarkDeprecated("keep-model", "use --include-models")
-	fs.BoolVar(&opts.Force, "force", false, "write into a non-empty --out folder")
+	fs.BoolVar(&opts.Force, "force", false, "replace an earlier export in --out")
 	return cmd
 }
 
@@ -154,16 +165,28 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 	if o.Source == "-" && (req.Layout != export.Long || len(req.Splits) > 0) {
 		return flagErrorf("export: this layout reads SOURCE twice; standard input cannot be used")
 	}
-	if req.Rules, err = o.Labels.rules(ctx); err != nil {
-		return err
-	}
-	if req.Layout == export.Long && req.Rules.Hierarchy != nil {
+	if req.Layout == export.Long && o.Labels.Relations != "" {
 		return flagErrorf("export: --relations applies to the training and stats layouts; the long layout writes annotations as they are")
 	}
-	if !o.Force {
-		if ents, err := os.ReadDir(o.Out); err == nil && len(ents) > 0 {
-			return fmt.Errorf("export: %s is not empty (use --force to write into it)", o.Out)
+	if o.Source != "-" && !clarifai.IsAppURL(o.Source) {
+		if _, err := os.Stat(o.Source); err != nil {
+			return fmt.Errorf("export: %w", err)
 		}
+	}
+	// The output folder is checked (and its hidden twin made) before
+	// anything is read.
+	sink, err := export.NewDirSink(o.Out, export.WithReplace(o.Force))
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			sink.Abort()
+		}
+	}()
+	if req.Rules, err = o.Labels.rules(ctx); err != nil {
+		return err
 	}
 	var open []*source
 	defer func() {
@@ -181,11 +204,15 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 		src.Reader.Retain()
 		return src.Reader, nil
 	}
-	res, err := export.Export(ctx, opener, export.NewDirSink(o.Out), req, xopts...)
+	res, err := export.Export(ctx, opener, sink, req, xopts...)
 	if err != nil {
 		return err
 	}
+	committed = true
 	fmt.Fprintf(o.IO.ErrOut, "wrote %d rows in %d files to %s\n", res.Rows, len(res.Files), o.Out)
+	if req.Layout != export.Long {
+		warnOneClass(o.IO, res.Plan)
+	}
 	if res.Plan != nil && res.Plan.Labels.Excluded > 0 {
 		fmt.Fprintf(o.IO.ErrOut, "left out %d model/workflow annotations (use --include-models to count them)\n", res.Plan.Labels.Excluded)
 	}
@@ -193,6 +220,35 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 		return printSplitReport(o.IO, res.Plan)
 	}
 	return nil
+}
+
+// warnOneClass says how many concepts have no positive or no negative
+// (in some split, when splitting): their class weights are the neutral 1.
+func warnOneClass(ios *IOStreams, p *export.Plan) {
+	n, where := 0, ""
+	if p.Assign == nil {
+		for _, s := range export.CountStats(p.Labels, nil) {
+			if s.OneClass() {
+				n++
+			}
+		}
+	} else {
+		one := make([]bool, len(p.Labels.Concepts))
+		for j := range p.Splits {
+			for c, s := range export.CountStats(p.Labels, func(i int) bool { return int(p.Assign[i]) == j }) {
+				one[c] = one[c] || s.OneClass()
+			}
+		}
+		for _, b := range one {
+			if b {
+				n++
+			}
+		}
+		where = " in at least one split"
+	}
+	if n > 0 {
+		fmt.Fprintf(ios.ErrOut, "warning: %d of %d concepts have no positive or no negative%s: their pos_weight and class weights are 1 (one_class = true in the stats layout)\n", n, len(p.Labels.Concepts), where)
+	}
 }
 
 // printSplitReport prints each split's size and each concept's deviation

@@ -100,10 +100,10 @@ func TestExportRun(t *testing.T) {
 		wantFiles []string
 	}{
 		{"training", "--layout training --split train=0.8,val=0.1,test=0.1 --seed 7 --group-by metadata.album",
-			[]string{"concepts.json", "split=test/part-00000.parquet", "split=train/part-00000.parquet", "split=val/part-00000.parquet"}},
+			[]string{"test-00000.parquet", "train-00000.parquet", "val-00000.parquet"}},
 		{"long csv", "--layout long --format csv --max-rows-per-file 500",
 			[]string{"part-00000.csv", "part-00001.csv", "part-00002.csv"}}, // 1080 rows
-		{"stats", "--layout stats", []string{"concepts.json", "part-00000.parquet"}},
+		{"stats", "--layout stats", []string{"part-00000.parquet"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
@@ -121,6 +121,11 @@ func TestExportRun(t *testing.T) {
 			})
 			sort.Strings(files)
 			assert.Equal(t, tc.wantFiles, files)
+			if tc.name == "long csv" {
+				assert.NoFileExists(t, out+"_concepts.json")
+			} else {
+				assert.FileExists(t, out+"_concepts.json", "the concept order beside the folder")
+			}
 			assert.Contains(t, stderr.String(), "wrote ")
 			if strings.Contains(tc.args, "--split") {
 				assert.Contains(t, stdout.String(), "mean |deviation|")
@@ -133,4 +138,146 @@ func TestExportRun(t *testing.T) {
 			assert.Contains(t, stderr2.String(), "not empty")
 		})
 	}
+}
+
+// leftovers lists the entries beside out other than out and its sidecar.
+func leftovers(t *testing.T, out string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Dir(out))
+	require.NoError(t, err)
+	var names []string
+	for _, e := range ents {
+		if n := e.Name(); n != filepath.Base(out) && n != filepath.Base(out)+"_concepts.json" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+func runExport(t *testing.T, args ...string) (ExitCode, string) {
+	t.Helper()
+	ios, _, _, stderr := Test()
+	code := Run(context.Background(), &Factory{IO: ios, Getenv: func(string) string { return "" }}, append([]string{"export"}, args...))
+	return code, stderr.String()
+}
+
+// TestExportForceReplacesWhole: an export with --force over an earlier
+// one leaves exactly the new export's files, whatever the earlier one
+// wrote (more part files, other splits, a sidecar the new layout has not).
+func TestExportForceReplacesWhole(t *testing.T) {
+	src := writeJSONL(t, 300)
+	out := filepath.Join(t.TempDir(), "out")
+	code, errs := runExport(t, src, "--out", out, "--layout", "training", "--split", "train=0.5,val=0.25,test=0.25", "--max-rows-per-file", "40")
+	require.Equal(t, ExitOK, code, errs)
+	require.NoError(t, os.Chmod(out, 0o750))
+	before, err := os.ReadDir(out)
+	require.NoError(t, err)
+	require.Greater(t, len(before), 3)
+
+	code, errs = runExport(t, src, "--out", out, "--layout", "long", "--force")
+	require.Equal(t, ExitOK, code, errs)
+	after, err := os.ReadDir(out)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range after {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"part-00000.parquet"}, names, "only the new export's files")
+	assert.NoFileExists(t, out+"_concepts.json", "the earlier concept list no longer describes the folder")
+	assert.Empty(t, leftovers(t, out), "no hidden folder remains")
+	st, err := os.Stat(out)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o750), st.Mode().Perm(), "the folder keeps its mode")
+
+	// A symlinked --out: the folder it names is replaced, the link stays.
+	link := filepath.Join(t.TempDir(), "link")
+	require.NoError(t, os.Symlink(out, link))
+	code, errs = runExport(t, src, "--out", link, "--layout", "stats", "--force")
+	require.Equal(t, ExitOK, code, errs)
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	assert.True(t, fi.Mode()&os.ModeSymlink != 0, "the link is kept")
+	assert.FileExists(t, filepath.Join(out, "part-00000.parquet"))
+	assert.FileExists(t, out+"_concepts.json")
+}
+
+// TestExportChecksOutFirst: a bad --out fails before the source is read,
+// naming the path as given, and creates nothing.
+func TestExportChecksOutFirst(t *testing.T) {
+	src := writeJSONL(t, 30)
+	base := t.TempDir()
+	foreign := filepath.Join(base, "notes")
+	require.NoError(t, os.MkdirAll(foreign, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(foreign, "todo.txt"), []byte("mine"), 0o644))
+	file := filepath.Join(base, "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	for _, tc := range []struct {
+		name, out string
+		force     bool
+		want      string
+	}{
+		{"missing parent", filepath.Join(base, "missing", "dir", "out"), false, "folder " + filepath.Join(base, "missing", "dir") + " does not exist"},
+		{"out is a file", file, true, file + " is a file"},
+		{"not empty", foreign, false, foreign + " is not empty"},
+		{"foreign file under --force", foreign, true, filepath.Join(foreign, "todo.txt") + ", which no export writes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{src, "--out", tc.out, "--relations", filepath.Join(base, "no-such-relations.jsonl")}
+			if tc.force {
+				args = append(args, "--force")
+			}
+			code, errs := runExport(t, args...)
+			assert.Equal(t, ExitError, code)
+			assert.Contains(t, errs, tc.want)
+			assert.NotContains(t, errs, "no-such-relations", "checked before anything is read")
+			assert.NotContains(t, errs, ".export-", "no internal name")
+			assert.NoDirExists(t, filepath.Join(base, "missing"))
+			b, err := os.ReadFile(filepath.Join(foreign, "todo.txt"))
+			require.NoError(t, err)
+			assert.Equal(t, "mine", string(b))
+			ents, err := os.ReadDir(base)
+			require.NoError(t, err)
+			assert.Len(t, ents, 2, "nothing created beside")
+		})
+	}
+	if os.Geteuid() == 0 {
+		t.Log("running as root: the unwritable-folder case needs an unprivileged user")
+		return
+	}
+	ro := filepath.Join(base, "ro")
+	require.NoError(t, os.Mkdir(ro, 0o555))
+	code, errs := runExport(t, src, "--out", filepath.Join(ro, "out"))
+	assert.Equal(t, ExitError, code)
+	assert.Contains(t, errs, "cannot write in "+ro)
+}
+
+// TestReadmeExportCommands runs every command of the README's export
+// section on a generated file, each into a fresh folder.
+func TestReadmeExportCommands(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(b), "\n## Exporting for training\n")
+	require.True(t, ok, "the README has an export section")
+	section, _, _ = strings.Cut(section, "\n## ")
+	_, block, ok := strings.Cut(section, "```sh\n")
+	require.True(t, ok)
+	block, _, _ = strings.Cut(block, "```")
+	src := writeJSONL(t, 300)
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		args := strings.Fields(line)
+		require.Equal(t, []string{"curate", "export"}, args[:2], line)
+		for i, a := range args {
+			switch {
+			case a == "data.jsonl":
+				args[i] = src
+			case i > 0 && args[i-1] == "--out":
+				args[i] = filepath.Join(t.TempDir(), a)
+			}
+		}
+		code, errs := runExport(t, args[2:]...)
+		assert.Equal(t, ExitOK, code, "%s\n%s", line, errs)
+		n++
+	}
+	assert.GreaterOrEqual(t, n, 4)
 }

@@ -85,7 +85,7 @@ func TestNotebooks(t *testing.T) {
 		}},
 		{"03-export.ipynb", func(t *testing.T, html, stdout string) {
 			assert.Contains(t, html, "Split shares per concept", "the split chart")
-			files := regexp.MustCompile(`(?m)^(split=\w+/part-\d+\.parquet) +wrote +(\d+) rows, read back +(\d+) rows`).FindAllStringSubmatch(stdout, -1)
+			files := regexp.MustCompile(`(?m)^(\w+-\d+\.parquet) +wrote +(\d+) rows, read back +(\d+) rows`).FindAllStringSubmatch(stdout, -1)
 			require.Len(t, files, 3, "one Parquet file per split")
 			total := 0
 			for _, f := range files {

@@ -1,0 +1,333 @@
+package export
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+)
+
+// The training layout's list columns (positives, negatives: list<utf8>;
+// labels: list<int8>; targets, mask: list<float32>) are written by the
+// flat writer too, a column per core, with levels computed here from the
+// column's descriptor (v15 writes list elements OPTIONAL even for
+// non-nullable ones, so a value has definition level 2 and an empty list
+// 0); the repetition level is 0 where a row starts.
+// Their values go to Parquet's dictionary encoder as indices into a
+// dictionary that stays the same for the whole column chunk, so no value
+// is hashed: concept ids are looked up once per batch in a small map, and
+// label values are -1/0/1 (int8) or 0/1 (float32). pqarrow's own path
+// converts and hashes every one of the 75M label values of a 1M-input
+// export, one column after the other.
+
+// listLeaf reports whether t is a list the flat writer handles.
+func listLeaf(f arrow.Field) bool {
+	lt, ok := f.Type.(*arrow.ListType)
+	if !ok || f.Nullable || lt.ElemField().Nullable {
+		return false
+	}
+	switch lt.Elem().ID() {
+	case arrow.STRING, arrow.INT8, arrow.FLOAT32:
+		return true
+	}
+	return false
+}
+
+// listCol is the per-column state of a list column.
+type listCol struct {
+	def, rep     []int16
+	leafNullable bool
+	idx          []int32
+	views        []parquet.ByteArray
+
+	// strings: one dictionary per column chunk, in first-seen order
+	strIndex map[string]int32
+	strVals  []string
+	strBytes int
+	strArr   *array.String // dictionary of the current chunk; rebuilt when it grows
+	noDict   bool          // past the limits: plain values from now on
+
+	// numbers: the fixed dictionary of the label values
+	numDict arrow.Array
+}
+
+// levels fills def and rep for l's rows and returns the value range.
+// valueDef is the definition level of a value, emptyDef that of an empty
+// list.
+func (c *listCol) levels(l *array.List, valueDef, emptyDef int16) (start, end int) {
+	n := l.Len()
+	off := l.Data().Offset()
+	offs := l.Offsets()[off : off+n+1] // Offsets is not sliced with the array
+	start, end = int(offs[0]), int(offs[n])
+	total := end - start
+	for i := 0; i < n; i++ {
+		if offs[i+1] == offs[i] {
+			total++
+		}
+	}
+	if cap(c.def) < total {
+		c.def, c.rep = make([]int16, total), make([]int16, total)
+	}
+	def, rep := c.def[:total], c.rep[:total]
+	k := 0
+	for i := 0; i < n; i++ {
+		a, b := int(offs[i]), int(offs[i+1])
+		if a == b {
+			def[k], rep[k] = emptyDef, 0
+			k++
+			continue
+		}
+		def[k], rep[k] = valueDef, 0
+		k++
+		for j := a + 1; j < b; j++ {
+			def[k], rep[k] = valueDef, 1
+			k++
+		}
+	}
+	c.def, c.rep = def, rep
+	return start, end
+}
+
+func (c *listCol) write(fc *flatCol, cw file.ColumnChunkWriter, l *array.List) error {
+	if l.NullN() > 0 {
+		return fmt.Errorf("list column with nulls")
+	}
+	info := cw.LevelInfo()
+	if info.RepLevel != 1 || info.RepeatedAncestorDefLevel < 1 {
+		return fmt.Errorf("list column with levels %+v", info)
+	}
+	start, end := c.levels(l, info.DefLevel, info.RepeatedAncestorDefLevel-1)
+	// An OPTIONAL element of a list is a "single nullable" leaf for
+	// pqarrow: no validity bitmap, whose v15 handling mis-slices batches.
+	c.leafNullable = cw.Descr().SchemaNode().RepetitionType() == parquet.Repetitions.Optional
+	vals := l.ListValues()
+	// Only levels (every list empty): pqarrow's dictionary path cannot
+	// take a batch without values, the plain one can.
+	dictOK := end > start && cw.Properties().DictionaryEnabledFor(cw.Descr().Path())
+	switch v := vals.(type) {
+	case *array.String:
+		return c.writeStrings(fc, cw, v, start, end, dictOK)
+	case *array.Int8:
+		raw := v.Int8Values()[start:end]
+		if dictOK && isDictEncoding(cw) {
+			idx, seen := c.indices(len(raw), func(k int) int32 { return int32(raw[k]) + 1 }, 3, func(k int) bool { return raw[k] >= -1 && raw[k] <= 1 })
+			if idx != nil {
+				return c.writeFixedDict(fc, cw, idx, seen, func(mem memory.Allocator) arrow.Array {
+					// Parquet stores int8 as INT32: the encoder's dictionary is int32.
+					b := array.NewInt32Builder(mem)
+					defer b.Release()
+					b.AppendValues([]int32{-1, 0, 1}, nil)
+					return b.NewArray()
+				})
+			}
+		}
+		iw, ok := cw.(*file.Int32ColumnChunkWriter)
+		if !ok {
+			return fmt.Errorf("column is %s, want int32", cw.Type())
+		}
+		wide := make([]int32, len(raw))
+		for k, x := range raw {
+			wide[k] = int32(x)
+		}
+		_, err := iw.WriteBatch(wide, c.def, c.rep)
+		return err
+	case *array.Float32:
+		raw := v.Float32Values()[start:end]
+		if dictOK && isDictEncoding(cw) {
+			idx, seen := c.indices(len(raw), func(k int) int32 { return int32(raw[k]) }, 2, func(k int) bool { return raw[k] == 0 || raw[k] == 1 })
+			if idx != nil {
+				return c.writeFixedDict(fc, cw, idx, seen, func(mem memory.Allocator) arrow.Array {
+					b := array.NewFloat32Builder(mem)
+					defer b.Release()
+					b.AppendValues([]float32{0, 1}, nil)
+					return b.NewArray()
+				})
+			}
+		}
+		fw, ok := cw.(*file.Float32ColumnChunkWriter)
+		if !ok {
+			return fmt.Errorf("column is %s, want float", cw.Type())
+		}
+		_, err := fw.WriteBatch(raw, c.def, c.rep)
+		return err
+	}
+	return fmt.Errorf("list of %s", vals.DataType())
+}
+
+// indices maps n values to dictionary indices with at(k) when every value
+// passes ok, and reports which of the size entries were used; nil when a
+// value is outside the dictionary.
+func (c *listCol) indices(n int, at func(int) int32, size int, ok func(int) bool) ([]int32, []bool) {
+	if cap(c.idx) < n {
+		c.idx = make([]int32, n)
+	}
+	idx := c.idx[:n]
+	seen := make([]bool, size)
+	for k := range idx {
+		if !ok(k) {
+			return nil, nil
+		}
+		idx[k] = at(k)
+		seen[idx[k]] = true
+	}
+	return idx, seen
+}
+
+// writeFixedDict writes indices into a dictionary made once per column
+// (mk). When the batch uses only part of it, a copy of the dictionary
+// goes to pqarrow, which then computes the chunk statistics from the
+// values referenced, not from the whole dictionary.
+func (c *listCol) writeFixedDict(fc *flatCol, cw file.ColumnChunkWriter, idx []int32, seen []bool, mk func(memory.Allocator) arrow.Array) error {
+	if c.numDict == nil {
+		c.numDict = mk(memory.DefaultAllocator)
+	}
+	dict := c.numDict
+	for _, s := range seen {
+		if !s {
+			dict = array.NewSlice(c.numDict, 0, int64(c.numDict.Len()))
+			defer dict.Release()
+			break
+		}
+	}
+	return writeIndices(fc, cw, idx, dict, c.def, c.rep, c.leafNullable)
+}
+
+// writeIndices hands idx (into dict) to the column's dictionary encoder.
+func writeIndices(fc *flatCol, cw file.ColumnChunkWriter, idx []int32, dict arrow.Array, def, rep []int16, leafNullable bool) error {
+	b := array.NewInt32Builder(memory.DefaultAllocator)
+	b.AppendValues(idx, nil)
+	ia := b.NewArray()
+	b.Release()
+	defer ia.Release()
+	da := array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: dict.DataType()}, ia, dict)
+	defer da.Release()
+	return pqarrow.WriteArrowToColumn(fc.ctx, cw, da, def, rep, leafNullable)
+}
+
+// Limits of a list column's string dictionary (concept ids); past them
+// the values are written plain.
+const (
+	listDictMaxEntries = 1 << 16
+	listDictMaxBytes   = 512 << 10
+)
+
+func (c *listCol) writeStrings(fc *flatCol, cw file.ColumnChunkWriter, s *array.String, start, end int, dictOK bool) error {
+	data := s.ValueBytes()
+	base := s.ValueOffset(0)
+	value := func(k int) []byte { return data[s.ValueOffset(k)-base : s.ValueOffset(k+1)-base] }
+	if dictOK && !c.noDict && isDictEncoding(cw) {
+		if c.strIndex == nil {
+			c.strIndex = map[string]int32{}
+		}
+		n := end - start
+		if cap(c.idx) < n {
+			c.idx = make([]int32, n)
+		}
+		idx := c.idx[:n]
+		grew := false
+		for k := range idx {
+			b := value(start + k)
+			id, found := c.strIndex[string(b)]
+			if !found {
+				if len(c.strVals) >= listDictMaxEntries || c.strBytes+len(b) > listDictMaxBytes {
+					c.noDict = true
+					break
+				}
+				v := string(b)
+				id = int32(len(c.strVals))
+				c.strIndex[v] = id
+				c.strVals = append(c.strVals, v)
+				c.strBytes += len(v)
+				grew = true
+			}
+			idx[k] = id
+		}
+		if !c.noDict {
+			// A dictionary that grows within a column chunk makes pqarrow
+			// fall back to plain values for the rest of the chunk; seeding
+			// it with the concept list (seed) avoids that.
+			if grew || c.strArr == nil {
+				c.rebuild()
+			}
+			seen := make([]bool, len(c.strVals))
+			used := 0
+			for _, id := range idx {
+				if !seen[id] {
+					seen[id] = true
+					used++
+				}
+			}
+			var dict arrow.Array = c.strArr
+			if used != len(c.strVals) {
+				dict = array.NewSlice(c.strArr, 0, int64(c.strArr.Len()))
+				defer dict.Release()
+			}
+			return writeIndices(fc, cw, idx, dict, c.def, c.rep, c.leafNullable)
+		}
+	}
+	bw, ok := cw.(*file.ByteArrayColumnChunkWriter)
+	if !ok {
+		return fmt.Errorf("column is %s, want byte array", cw.Type())
+	}
+	// Plain values: the statistics keep slices of them, so they must not
+	// alias the record's recycled buffers.
+	data = ownedBytes(s)
+	views := c.views[:0]
+	for k := start; k < end; k++ {
+		views = append(views, value(k))
+	}
+	c.views = views
+	_, err := bw.WriteBatch(views, c.def, c.rep)
+	return err
+}
+
+// seed fills the string dictionary with vals (the concept list) up front.
+func (c *listCol) seed(vals []string) {
+	c.strIndex = map[string]int32{}
+	for _, v := range vals {
+		if _, dup := c.strIndex[v]; dup || len(c.strVals) >= listDictMaxEntries || c.strBytes+len(v) > listDictMaxBytes {
+			continue
+		}
+		c.strIndex[v] = int32(len(c.strVals))
+		c.strVals = append(c.strVals, v)
+		c.strBytes += len(v)
+	}
+}
+
+func (c *listCol) rebuild() {
+	if c.strArr != nil {
+		c.strArr.Release()
+	}
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	b.AppendValues(c.strVals, nil)
+	c.strArr = b.NewStringArray()
+	b.Release()
+}
+
+// isDictEncoding reports whether cw still dictionary-encodes.
+func isDictEncoding(cw file.ColumnChunkWriter) bool {
+	enc := cw.CurrentEncoder()
+	if enc == nil {
+		return false
+	}
+	switch enc.Encoding() {
+	case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
+		return true
+	}
+	return false
+}
+
+func (c *listCol) release() {
+	if c.strArr != nil {
+		c.strArr.Release()
+		c.strArr = nil
+	}
+	if c.numDict != nil {
+		c.numDict.Release()
+		c.numDict = nil
+	}
+}
