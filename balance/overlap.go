@@ -110,6 +110,7 @@ type Overlap struct {
 	sums      [][]float64 // per concept: sum of unit embeddings of its positives
 	nEmb      []int64
 	centroids [][]float32 // per concept: unit mean direction; nil without embeddings
+	spread    []float64   // per concept: mean cosine of its positives' embeddings to its centroid
 
 	// pos counts inputs positive for a concept directly or through a
 	// descendant or synonym (up lists what a positive implies); neg and
@@ -240,6 +241,7 @@ func (o *Overlap) finish() {
 		o.nEmb = append(o.nEmb, 0)
 	}
 	acc := make([][]float64, n)
+	accN := make([]int64, n)
 	for c, s := range o.sums {
 		if s == nil {
 			continue
@@ -248,12 +250,14 @@ func (o *Overlap) finish() {
 			if acc[a] == nil {
 				acc[a] = make([]float64, len(s))
 			}
+			accN[a] += o.nEmb[c]
 			for k, x := range s {
 				acc[a][k] += x
 			}
 		}
 	}
 	o.centroids = make([][]float32, n)
+	o.spread = make([]float64, n)
 	for c, s := range acc {
 		if s == nil {
 			continue
@@ -264,6 +268,9 @@ func (o *Overlap) finish() {
 		}
 		if ss == 0 {
 			continue
+		}
+		if accN[c] > 0 {
+			o.spread[c] = math.Sqrt(ss) / float64(accN[c]) // |Σ unit| / n: the mean cosine to the centroid
 		}
 		inv := 1 / math.Sqrt(ss)
 		cen := make([]float32, len(s))

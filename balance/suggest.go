@@ -34,6 +34,15 @@ type SuggestOptions struct {
 	// Seed breaks ties between equally hard candidates (all of them when
 	// there are no embeddings); the same seed gives the same suggestions.
 	Seed int64
+	// NoInferredVetoes turns off the relations [Overlap.InferRelations]
+	// infers; by default positives for a concept's likely sub-types,
+	// parents and synonyms are never its negatives (relations the
+	// hierarchy states win).
+	NoInferredVetoes bool
+	// NoMargin turns off the per-input margin; by default an input whose
+	// embedding is at least as close to the target's centroid as to the
+	// nearest centroid of its own positives is not suggested.
+	NoMargin bool
 }
 
 // DefaultSuggestOptions returns Ratio [DefaultRatio], no cap, seed 0.
@@ -79,6 +88,13 @@ type ConceptSummary struct {
 	// Sources lists the overlapping concepts candidates were drawn from,
 	// strongest overlap first.
 	Sources []string
+	// LeftOut lists, sorted, the overlapping concepts not drawn from
+	// because they are likely sub-types, parents or synonyms of this one
+	// ([Overlap.InferRelations]).
+	LeftOut []string
+	// Margin counts candidates left out because their embedding is closer
+	// to this concept's centroid than to their own positives'.
+	Margin int
 }
 
 // Suggestions is the result of [Suggest].
@@ -91,6 +107,11 @@ type Suggestions struct {
 	Warnings Warnings
 	// Passes is the number of times the source was read (1 or 2).
 	Passes int
+	// Inferred are the relations inferred from the data and used as
+	// vetoes (none with [SuggestOptions.NoInferredVetoes]); LeftOut counts
+	// the (concept, source) pairs they left out.
+	Inferred []InferredRelation
+	LeftOut  int
 }
 
 // Suggest finds negatives for concepts below the ratio. It reads the
@@ -122,6 +143,8 @@ type target struct {
 	cooc       bitset            // positives for these, direct or implied, rule an input out
 	heaps      map[int32]*candHeap
 	candidates int
+	margin     int
+	leftOut    []int32
 }
 
 type suggester struct {
@@ -133,6 +156,8 @@ type suggester struct {
 	epoch      int32
 	buf        []int32
 	implied    []int32
+	noMargin   bool
+	vetoes     *inferredVetoes
 }
 
 // Suggest is [Suggest] over an existing analysis: open is called once
@@ -146,8 +171,12 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 	if opt.Ratio < 0 || math.IsNaN(opt.Ratio) {
 		return nil, fmt.Errorf("balance: ratio must be at least 0, got %v", opt.Ratio)
 	}
-	s := &suggester{o: o, seed: uint64(opt.Seed), srcTargets: make([][]int32, len(o.concepts))}
+	s := &suggester{o: o, seed: uint64(opt.Seed), srcTargets: make([][]int32, len(o.concepts)), noMargin: opt.NoMargin}
 	res := &Suggestions{Warnings: o.warn, Passes: 1}
+	if !opt.NoInferredVetoes {
+		s.vetoes = o.newInferredVetoes()
+		res.Inferred = s.vetoes.rels
+	}
 	order := make([]int32, len(o.concepts))
 	for i := range order {
 		order[i] = int32(i)
@@ -174,6 +203,13 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 				continue
 			}
 			pr := o.pair(c, p)
+			if s.vetoes.vetoes(c, p) && pr.Verdict != VerdictRelated {
+				if pr.Verdict == VerdictOverlapping && o.pos[p] >= o.opt.MinSupport && pr.ExpectedTogether >= MinExpectedTogether {
+					t.leftOut = append(t.leftOut, p)
+				}
+				t.related.set(p)
+				continue
+			}
 			switch pr.Verdict {
 			case VerdictRelated:
 				t.related.set(p)
@@ -187,6 +223,14 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 			}
 		}
 		if len(t.sources) == 0 {
+			if len(t.leftOut) > 0 {
+				sum0 := &res.Concepts[len(res.Concepts)-1]
+				for _, p := range t.leftOut {
+					sum0.LeftOut = append(sum0.LeftOut, o.concepts[p])
+				}
+				slices.Sort(sum0.LeftOut)
+				res.LeftOut += len(t.leftOut)
+			}
 			continue
 		}
 		ti := int32(len(s.targets))
@@ -222,6 +266,12 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 		got, srcs := s.pick(t)
 		cs.Suggested = len(got)
 		cs.Sources = srcs
+		cs.Margin = t.margin
+		for _, p := range t.leftOut {
+			cs.LeftOut = append(cs.LeftOut, o.concepts[p])
+		}
+		slices.Sort(cs.LeftOut)
+		res.LeftOut += len(t.leftOut)
 		res.Suggestions = append(res.Suggestions, got...)
 	}
 	return res, nil
@@ -318,6 +368,7 @@ func (s *suggester) visit(in int32, unit []float32) {
 		}
 	}
 	s.implied = implied
+	own, ownDone := math.NaN(), false
 	var h uint64
 	for _, ti := range cands {
 		t := s.targets[ti]
@@ -354,6 +405,15 @@ func (s *suggester) visit(in int32, unit []float32) {
 		score, emb := bestScore, false
 		if cen := o.centroids[t.c]; unit != nil && cen != nil {
 			score, emb = dot(unit, cen), true
+			if !s.noMargin {
+				if !ownDone {
+					own, ownDone = s.ownSimilarity(st, unit), true
+				}
+				if !marginOK(score, own) {
+					t.margin++
+					continue
+				}
+			}
 		}
 		t.candidates++
 		if h == 0 {
@@ -366,6 +426,23 @@ func (s *suggester) visit(in int32, unit []float32) {
 		}
 		hp.offer(cand{in: in, score: score, emb: emb, tie: mix(h ^ uint64(t.c)*0x9e3779b97f4a7c15)})
 	}
+}
+
+// ownSimilarity is the highest cosine of unit to the centroid of one of
+// the input's direct positives; NaN when none has a centroid.
+func (s *suggester) ownSimilarity(st []cstate, unit []float32) float64 {
+	best := math.NaN()
+	for _, x := range st {
+		if !x.pos() {
+			continue
+		}
+		if cen := s.o.centroids[x.concept()]; cen != nil {
+			if d := dot(unit, cen); best != best || d > best {
+				best = d
+			}
+		}
+	}
+	return best
 }
 
 func (s *suggester) hashInput(in int32) uint64 {
@@ -409,10 +486,19 @@ func (s *suggester) pick(t *target) ([]Suggestion, []string) {
 	}
 	var out []Suggestion
 	reasons := map[int32]string{}
+	var note string
+	if len(t.leftOut) > 0 {
+		ids := make([]string, 0, len(t.leftOut))
+		for _, p := range t.leftOut {
+			ids = append(ids, o.concepts[p])
+		}
+		slices.Sort(ids)
+		note = "; " + leftOutNote(ids)
+	}
 	take := func(sl srcList, cd cand) {
 		r, ok := reasons[sl.c]
 		if !ok {
-			r = s.reason(t.c, sl.c)
+			r = s.reason(t.c, sl.c) + note
 			reasons[sl.c] = r
 		}
 		if cd.emb {

@@ -58,20 +58,20 @@ func measure(w *synth.World, negs [][2]int, concepts []string) quality {
 
 // qualityRun suggests negatives for world cfg and measures them and a
 // baseline that picks as many random inputs without an annotation for
-// the concept.
-func qualityRun(t testing.TB, cfg synth.Config) (ours, random quality) {
+// the concept. The world's relations are passed only with withRels; so
+// nil means the defaults.
+func qualityRun(t testing.TB, cfg synth.Config, withRels bool, so *balance.SuggestOptions) (ours, random quality) {
 	w, err := synth.New(cfg)
 	require.NoError(t, err)
 	ctx := context.Background()
 	open := func(ctx context.Context) (*dataset.Reader, error) { return w.Reader(ctx), nil }
 	ov := balance.DefaultOverlapOptions()
-	if rels := w.Relations(); rels != nil {
+	if rels := w.Relations(); rels != nil && withRels {
 		h, err := label.NewHierarchy(rels)
 		require.NoError(t, err)
 		ov.Rules.Hierarchy = h
 	}
-	so := balance.DefaultSuggestOptions()
-	res, err := balance.Suggest(ctx, open, &ov, &so)
+	res, err := balance.Suggest(ctx, open, &ov, so)
 	require.NoError(t, err)
 
 	// What each input is annotated for, to pick baseline candidates.
@@ -162,7 +162,7 @@ func TestSuggestQuality(t *testing.T) {
 	t.Logf("%-36s %9s %9s %9s %9s | %9s %9s", "world", "suggested", "precision", "hardness", "coverage", "rnd prec", "rnd hard")
 	for _, tc := range worlds {
 		t.Run(tc.name, func(t *testing.T) {
-			ours, rnd := qualityRun(t, tc.cfg)
+			ours, rnd := qualityRun(t, tc.cfg, true, nil)
 			t.Logf("%-36s %9d %9.4f %9.4f %9s | %9.4f %9.4f", tc.name, ours.suggested, ours.precision(), ours.hardness(),
 				fmt.Sprintf("%d/%d", ours.covered, ours.possible), rnd.precision(), rnd.hardness())
 			require.Positive(t, ours.suggested)

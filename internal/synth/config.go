@@ -30,6 +30,13 @@ type Config struct {
 	// in similar groups, but no parent concepts exist, and a sub-class such
 	// as husky is a class of its own rather than a kind of dog.
 	WithRelations bool
+	// Synonyms is how many classes also go by a second name (default 0):
+	// automobile for car, lorry for truck, kitty for cat and hound for dog
+	// in the default world, "<class>-alt" in generated ones. An observed
+	// positive for such a class uses either name, half the time each, and
+	// never both; [World.Relations] marks the two synonyms, in flat worlds
+	// too.
+	Synonyms int
 
 	// PositiveRate is the probability that an input's primary class is
 	// observed as a positive (default 0.85).
@@ -40,6 +47,15 @@ type Config struct {
 	// ParentRate is the probability that each true ancestor of the primary
 	// class is observed as a positive (default 0.15).
 	ParentRate float64
+	// ParentOnlyRate is the probability that an observed positive for the
+	// primary class names its direct parent instead (canine rather than
+	// wolf, dog rather than husky), as annotators who label at a coarser
+	// level do (default 0). Flat worlds have no parents.
+	ParentOnlyRate float64
+	// NoiseRate is the probability that an observed positive for the
+	// primary class names another class of its group instead: a wrong
+	// positive (default 0).
+	NoiseRate float64
 	// ContextProb is the probability that each context concept is true for
 	// an input (default 0.25).
 	ContextProb float64
@@ -55,7 +71,8 @@ type Config struct {
 	SiblingNegativeShare float64
 	// ConflictRate is the probability that a second annotator marks the
 	// primary class 0 where the first marked it 1 (default 0.01). These
-	// conflicting negatives are the only untrue labels in a world.
+	// conflicting negatives and NoiseRate's wrong positives are the only
+	// untrue labels in a world.
 	ConflictRate float64
 	// ModelRate is the probability that an input carries a model
 	// annotation with scores for its primary class and a sibling
@@ -133,6 +150,8 @@ func (c Config) normalize() (Config, error) {
 		return c, fmt.Errorf("%w: Concepts: want at most 1000000, got %d", ErrConfig, c.Concepts)
 	case c.Contexts < 0 || c.Contexts > 64:
 		return c, fmt.Errorf("%w: Contexts: want 0 to 64, got %d", ErrConfig, c.Contexts)
+	case c.Synonyms < 0:
+		return c, fmt.Errorf("%w: Synonyms: want at least 0, got %d", ErrConfig, c.Synonyms)
 	case c.EmbeddingDim < 0:
 		return c, fmt.Errorf("%w: EmbeddingDim: want at least 0, got %d", ErrConfig, c.EmbeddingDim)
 	case c.Inputs > 1<<31-1:
@@ -146,6 +165,8 @@ func (c Config) normalize() (Config, error) {
 		{"PositiveRate", &c.PositiveRate, d.PositiveRate},
 		{"OmittedRate", &c.OmittedRate, d.OmittedRate},
 		{"ParentRate", &c.ParentRate, d.ParentRate},
+		{"ParentOnlyRate", &c.ParentOnlyRate, d.ParentOnlyRate},
+		{"NoiseRate", &c.NoiseRate, d.NoiseRate},
 		{"ContextProb", &c.ContextProb, d.ContextProb},
 		{"ContextRate", &c.ContextRate, d.ContextRate},
 		{"NegativeRate", &c.NegativeRate, d.NegativeRate},

@@ -64,22 +64,45 @@ func (w *World) observe(s *sample, i int) {
 	s.labels = s.labels[:0]
 	s.src.Seed(cfg.Seed^saltObs, uint64(i))
 	rng := s.rng
-	pos := func(c int32) {
+	pos := func(c int32) int32 {
+		if a := w.alias[c]; a >= 0 && rng.Float64() < 0.5 {
+			c = a // the class's second name
+		}
 		k := labelExplicit
 		if rng.Float64() < cfg.OmittedRate {
 			k = labelOmitted
 		}
 		s.labels = append(s.labels, label{c: c, v: 1, kind: k})
+		return c
 	}
 	p := w.primary[i]
 	seenPrimary := rng.Float64() < cfg.PositiveRate
+	named := int32(-1) // the concept the primary class's positive names
 	if seenPrimary {
-		pos(p)
+		named = p
+		switch {
+		case cfg.NoiseRate > 0 && rng.Float64() < cfg.NoiseRate:
+			s.sib = s.sib[:0]
+			for _, c := range w.groups[w.concepts[p].Group] {
+				if !w.truth(i, c) {
+					s.sib = append(s.sib, c)
+				}
+			}
+			if len(s.sib) > 0 {
+				named = s.sib[rng.IntN(len(s.sib))]
+			}
+		case cfg.ParentOnlyRate > 0 && len(w.anc[p]) > 0 && rng.Float64() < cfg.ParentOnlyRate:
+			named = w.anc[p][0]
+		}
+		named = pos(named)
 	}
 	for _, a := range w.anc[p] {
-		if rng.Float64() < cfg.ParentRate {
+		if rng.Float64() < cfg.ParentRate && (named < 0 || a != named && w.alias[a] != named) {
 			pos(a)
 		}
+	}
+	if named >= 0 && named != p && w.syn[named] != p {
+		seenPrimary = false // named something else: the conflict below adds the primary
 	}
 	for j, c := range w.contexts {
 		if w.ctx[i]&(1<<j) != 0 && rng.Float64() < cfg.ContextRate {
@@ -97,7 +120,11 @@ func (w *World) observe(s *sample, i int) {
 			copy(s.labels[1:], s.labels)
 			s.labels[0] = label{c: p, v: 1}
 		}
-		s.labels = append(s.labels, label{c: p, v: 0, kind: labelConflict})
+		c := p
+		if seenPrimary {
+			c = named // the primary class under the name the first annotator used
+		}
+		s.labels = append(s.labels, label{c: c, v: 0, kind: labelConflict})
 	}
 	if rng.Float64() < cfg.ModelRate {
 		s.labels = append(s.labels, label{c: p, v: score(0.6 + 0.39*rng.Float64()), kind: labelModel})
@@ -126,7 +153,11 @@ func (w *World) pickNegative(s *sample, i int) int32 {
 			}
 		}
 		if len(s.sib) > 0 {
-			return s.sib[rng.IntN(len(s.sib))]
+			c := s.sib[rng.IntN(len(s.sib))]
+			if a := w.alias[c]; a >= 0 && rng.Float64() < 0.5 {
+				c = a // the class under its second name
+			}
+			return c
 		}
 	}
 	for try := 0; try < 32; try++ {

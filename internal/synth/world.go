@@ -55,6 +55,10 @@ type Concept struct {
 	// group; -1 for context concepts and higher parents. Classes of one
 	// group are the confusable ones.
 	Group int
+	// SynonymOf is, for a second name of a class (Kind [KindClass], see
+	// [Config.Synonyms]), the class it names; "" otherwise. A second name
+	// is never an input's primary class and is true wherever its class is.
+	SynonymOf string
 }
 
 // World is a generated world: concepts, hierarchy, hidden truth and the
@@ -68,6 +72,8 @@ type World struct {
 	contexts []int32   // concept indices of the contexts, bit j of a context mask
 	ctxBit   []int8    // concept -> its bit in a context mask, -1 for non-contexts
 	groups   [][]int32 // group -> its classes
+	syn      []int32   // concept -> the class it is a second name of, -1
+	alias    []int32   // concept -> its second name, -1
 	anc      [][]int32 // concept -> its ancestors (transitive), nearest first
 	cum      []float64 // cumulative class weights, for drawing a primary class
 	names    [][]byte  // concept -> `{"id":"…","name":"…"` JSON prefix
@@ -93,6 +99,7 @@ func New(cfg Config) (*World, error) {
 	} else {
 		w.buildGenerated(rng)
 	}
+	w.buildSynonyms()
 	w.buildContexts()
 	w.finish(rng)
 	w.drawTruth()
@@ -185,6 +192,37 @@ func (w *World) buildGenerated(rng *rand.Rand) {
 	}
 }
 
+// buildSynonyms gives cfg.Synonyms classes, spread evenly over the
+// classes, a second name.
+func (w *World) buildSynonyms() {
+	n := min(w.cfg.Synonyms, len(w.classes))
+	named := map[string][2]string{"car": {"automobile", "Automobile"}, "truck": {"lorry", "Lorry"}, "cat": {"kitty", "Kitty"}, "dog": {"hound", "Hound"}}
+	order := []int32{}
+	if w.cfg.Concepts == 0 {
+		for _, id := range []string{"car", "truck", "cat", "dog"} {
+			order = append(order, int32(w.index[id]))
+		}
+		for _, c := range w.classes {
+			if _, ok := named[w.concepts[c].ID]; !ok {
+				order = append(order, c)
+			}
+		}
+	} else {
+		for j := 0; j < n; j++ {
+			order = append(order, w.classes[j*len(w.classes)/n])
+		}
+	}
+	for _, c := range order[:n] {
+		cls := w.concepts[c]
+		nm, ok := named[cls.ID]
+		if !ok {
+			nm = [2]string{cls.ID + "-alt", cls.Name + " (alt)"}
+		}
+		w.index[nm[0]] = len(w.concepts)
+		w.concepts = append(w.concepts, Concept{ID: nm[0], Name: nm[1], Kind: KindClass, Group: cls.Group, SynonymOf: cls.ID})
+	}
+}
+
 func (w *World) buildContexts() {
 	named := []string{"grass", "snow", "indoors"}
 	for j := 0; j < w.cfg.Contexts; j++ {
@@ -199,6 +237,17 @@ func (w *World) buildContexts() {
 // finish computes ancestors, class weights and the JSON name fragments.
 func (w *World) finish(rng *rand.Rand) {
 	w.anc = make([][]int32, len(w.concepts))
+	w.syn = make([]int32, len(w.concepts))
+	w.alias = make([]int32, len(w.concepts))
+	for i := range w.syn {
+		w.syn[i], w.alias[i] = -1, -1
+	}
+	for i, c := range w.concepts {
+		if c.SynonymOf != "" {
+			k := int32(w.index[c.SynonymOf])
+			w.syn[i], w.alias[k] = k, int32(i)
+		}
+	}
 	for i, c := range w.concepts {
 		for p := c.Parent; p != ""; p = w.concepts[w.index[p]].Parent {
 			w.anc[i] = append(w.anc[i], int32(w.index[p]))
@@ -260,7 +309,8 @@ func (w *World) Config() Config { return w.cfg }
 // Len returns the number of inputs.
 func (w *World) Len() int { return w.cfg.Inputs }
 
-// Concepts returns every concept: classes, then parents, then contexts.
+// Concepts returns every concept: classes, then parents, then second
+// names of classes, then contexts.
 // The slice is shared; do not modify it.
 func (w *World) Concepts() []Concept { return w.concepts }
 
@@ -290,9 +340,16 @@ func (w *World) Groups() [][]string {
 
 // Confusable reports whether a and b are different classes of one
 // similarity group, the pairs a negative is most useful for.
+// A second name is confusable with what its class is confusable with.
 func (w *World) Confusable(a, b string) bool {
 	ca, okA := w.Concept(a)
 	cb, okB := w.Concept(b)
+	if ca.SynonymOf != "" {
+		a = ca.SynonymOf
+	}
+	if cb.SynonymOf != "" {
+		b = cb.SynonymOf
+	}
 	return okA && okB && a != b && ca.Kind == KindClass && cb.Kind == KindClass && ca.Group == cb.Group
 }
 
@@ -305,13 +362,19 @@ func (w *World) ids(idx []int32) []string {
 }
 
 // Relations returns the hierarchy as Clarifai concept relations (subject
-// hyponym object: the subject is a kind of the object), nil for a world
-// without relations.
+// hyponym object: the subject is a kind of the object), then the second
+// names of classes (subject synonym object); nil for a flat world without
+// synonyms.
 func (w *World) Relations() []dataset.Relation {
 	var out []dataset.Relation
 	for _, c := range w.concepts {
 		if c.Parent != "" {
 			out = append(out, dataset.Relation{Subject: c.ID, Object: c.Parent, Predicate: dataset.Hyponym})
+		}
+	}
+	for _, c := range w.concepts {
+		if c.SynonymOf != "" {
+			out = append(out, dataset.Relation{Subject: c.ID, Object: c.SynonymOf, Predicate: dataset.Synonym})
 		}
 	}
 	return out
@@ -361,6 +424,9 @@ func (w *World) Truth(i int, concept string) bool {
 }
 
 func (w *World) truth(i int, c int32) bool {
+	if k := w.syn[c]; k >= 0 {
+		c = k
+	}
 	p := w.primary[i]
 	if c == p {
 		return true
@@ -386,13 +452,19 @@ func (w *World) ConceptIndex(id string) (int, bool) {
 func (w *World) TruthAt(i, concept int) bool { return w.truth(i, int32(concept)) }
 
 // TrueConcepts returns the ids of the concepts truly present on input i:
-// the primary class, its ancestors, then its contexts.
+// the primary class, its ancestors, their second names, then its contexts.
 func (w *World) TrueConcepts(i int) []string { return w.ids(w.trueConcepts(nil, i)) }
 
 func (w *World) trueConcepts(dst []int32, i int) []int32 {
 	p := w.primary[i]
+	n := len(dst)
 	dst = append(dst, p)
 	dst = append(dst, w.anc[p]...)
+	for _, c := range dst[n:] {
+		if a := w.alias[c]; a >= 0 {
+			dst = append(dst, a)
+		}
+	}
 	for j, c := range w.contexts {
 		if w.ctx[i]&(1<<j) != 0 {
 			dst = append(dst, c)

@@ -1,0 +1,370 @@
+package balance
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"curate.dev/dataset"
+)
+
+// Defaults of [InferOptions].
+const (
+	// DefaultInsideFactor: B's positives lie inside A's spread when their
+	// mean distance (1 − cosine) to A's centroid is at most 1.5 times the
+	// mean distance of A's own positives to it.
+	DefaultInsideFactor = 1.5
+	// DefaultSynonymCloseness: two concepts' centroids are near-identical
+	// when 1 − their cosine is at most half of either concept's own mean
+	// distance to its centroid.
+	DefaultSynonymCloseness = 0.5
+	// DefaultSynonymFrequency: synonyms have similar frequencies, the more
+	// common at most 4 times the rarer.
+	DefaultSynonymFrequency = 4.0
+	// DefaultMinConfidence: relations below this confidence are not
+	// reported.
+	DefaultMinConfidence = 0.5
+)
+
+// InferOptions tune [Overlap.InferRelations]. A nil *InferOptions means
+// [DefaultInferOptions].
+type InferOptions struct {
+	InsideFactor     float64
+	SynonymCloseness float64
+	SynonymFrequency float64
+	MinConfidence    float64
+}
+
+// DefaultInferOptions returns the defaults listed with the constants.
+func DefaultInferOptions() InferOptions {
+	return InferOptions{
+		InsideFactor:     DefaultInsideFactor,
+		SynonymCloseness: DefaultSynonymCloseness,
+		SynonymFrequency: DefaultSynonymFrequency,
+		MinConfidence:    DefaultMinConfidence,
+	}
+}
+
+// InferredRelation is a relation the data suggests but no relations file
+// states: Subject is likely a kind of Object ([dataset.Hyponym]) or
+// another name for it ([dataset.Synonym]).
+type InferredRelation struct {
+	Subject, Object string
+	Predicate       dataset.Predicate
+	// Confidence in [0, 1]: the signals combined as independent evidence
+	// (1 − Π(1 − s)).
+	Confidence float64
+	Evidence   Evidence
+}
+
+// Relation returns r as a [dataset.Relation].
+func (r InferredRelation) Relation() dataset.Relation {
+	return dataset.Relation{Subject: r.Subject, Object: r.Object, Predicate: r.Predicate}
+}
+
+// Evidence is what an inferred relation rests on. Embedding figures are
+// NaN without embeddings.
+type Evidence struct {
+	// Signals names each signal that spoke for the relation, with its
+	// strength, in a reviewer's words.
+	Signals []string `json:"signals"`
+	// SubjectPositives and ObjectPositives count each concept's positive
+	// inputs; Together those positive for both.
+	SubjectPositives int `json:"subject_positives"`
+	ObjectPositives  int `json:"object_positives"`
+	Together         int `json:"together"`
+	// ExpectedTogether is Together were the two unrelated.
+	ExpectedTogether float64 `json:"expected_together"`
+	// ObjectGivenSubject is Together / SubjectPositives: how often a
+	// subject positive is also an object positive; SubjectGivenObject the
+	// reverse.
+	ObjectGivenSubject float64 `json:"object_given_subject"`
+	SubjectGivenObject float64 `json:"subject_given_object"`
+	// NotSubjectOnObject counts inputs positive for the object marked
+	// negative for the subject; NotObjectOnSubject the reverse.
+	NotSubjectOnObject int `json:"not_subject_on_object"`
+	NotObjectOnSubject int `json:"not_object_on_subject"`
+	// Similarity is the cosine of the two centroids.
+	Similarity float64 `json:"similarity"`
+	// SubjectSpread and ObjectSpread are the mean cosine of each concept's
+	// positives to its own centroid; SubjectInObject the mean cosine of
+	// the subject's positives to the object's centroid.
+	SubjectSpread   float64 `json:"subject_spread"`
+	ObjectSpread    float64 `json:"object_spread"`
+	SubjectInObject float64 `json:"subject_in_object"`
+	// NegativeProfile is the cosine between the two concepts' profiles of
+	// explicit negatives (which concepts their positives are marked not).
+	NegativeProfile float64 `json:"negative_profile"`
+}
+
+// signal is one piece of evidence with its strength.
+type signal struct {
+	s    float64
+	text string
+}
+
+type inferPair struct {
+	sub, obj int32
+	pred     dataset.Predicate
+	sig      []signal
+}
+
+// InferRelations estimates, from co-occurrence, explicit negatives and
+// embeddings, which concepts are likely kinds of others or synonyms:
+//
+//   - co-occurrence asymmetry: B's positives are often also A's (more than
+//     chance) while few of A's are B's: B is a kind of A;
+//   - one-sided negatives: A's positives are marked "not B", but B's are
+//     never marked "not A" where siblings would be: B is a kind of A;
+//   - embeddings: B's positives lie inside A's spread and A is the wider:
+//     B is a kind of A; near-identical centroids, each inside the other's
+//     spread, similar frequency and never seen together: synonyms;
+//   - without embeddings, two concepts never seen together, never marked
+//     negative for each other, whose positives are marked negative for the
+//     same concepts: synonyms.
+//
+// Pairs the hierarchy already knows both concepts of are left out: the
+// relations file says how they relate. The result is sorted by
+// confidence, strongest first, then by ids. opts nil means
+// [DefaultInferOptions]. It compares all pairs: O(concepts² × embedding
+// dimension).
+func (o *Overlap) InferRelations(opts *InferOptions) []InferredRelation {
+	opt := DefaultInferOptions()
+	if opts != nil {
+		opt = *opts
+	}
+	var out []InferredRelation
+	prof := o.negativeProfiles()
+	for _, p := range o.inferPairs(opt, prof) {
+		out = append(out, o.inferred(p, prof))
+	}
+	slices.SortFunc(out, func(a, b InferredRelation) int {
+		if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Subject, b.Subject); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Object, b.Object)
+	})
+	return out
+}
+
+func confidence(sig []signal) float64 {
+	miss := 1.0
+	for _, s := range sig {
+		miss *= 1 - min(max(s.s, 0), 1)
+	}
+	return 1 - miss
+}
+
+func (o *Overlap) inferred(p inferPair, prof []map[int32]float64) InferredRelation {
+	r := InferredRelation{Subject: o.concepts[p.sub], Object: o.concepts[p.obj], Predicate: p.pred, Confidence: math.Round(confidence(p.sig)*1e4) / 1e4}
+	e := &r.Evidence
+	for _, s := range p.sig {
+		e.Signals = append(e.Signals, s.text)
+	}
+	a, b := p.sub, p.obj
+	e.SubjectPositives, e.ObjectPositives = o.pos[a], o.pos[b]
+	e.Together = int(o.together[pairKey(a, b)])
+	if n := len(o.inputs); n > 0 {
+		e.ExpectedTogether = round4(float64(o.pos[a]) * float64(o.pos[b]) / float64(n))
+	}
+	e.ObjectGivenSubject = round4(ratioOf(e.Together, o.pos[a]))
+	e.SubjectGivenObject = round4(ratioOf(e.Together, o.pos[b]))
+	e.NotSubjectOnObject = int(o.confused[orderedKey(a, b)])
+	e.NotObjectOnSubject = int(o.confused[orderedKey(b, a)])
+	e.Similarity, e.SubjectSpread, e.ObjectSpread, e.SubjectInObject = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	if ca, cb := o.centroids[a], o.centroids[b]; ca != nil && cb != nil {
+		sim := dot(ca, cb)
+		e.Similarity = round4(sim)
+		e.SubjectSpread, e.ObjectSpread = round4(o.spread[a]), round4(o.spread[b])
+		e.SubjectInObject = round4(o.spread[a] * sim)
+	}
+	e.NegativeProfile = math.NaN()
+	if prof[a] != nil && prof[b] != nil {
+		e.NegativeProfile = round4(profileCosine(prof[a], prof[b]))
+	}
+	return r
+}
+
+func ratioOf(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// inferPairs finds the likely relations between concept indices.
+func (o *Overlap) inferPairs(opt InferOptions, profiles []map[int32]float64) []inferPair {
+	n := len(o.concepts)
+	h := o.opt.Hierarchy
+	var out []inferPair
+	for a := int32(0); a < int32(n); a++ {
+		for b := a + 1; b < int32(n); b++ {
+			if h.Known(o.concepts[a]) && h.Known(o.concepts[b]) {
+				continue // the relations file says how they relate
+			}
+			if p, ok := o.inferPair(a, b, opt, profiles); ok {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// inferPair weighs the evidence on concepts a and b, in both directions.
+func (o *Overlap) inferPair(a, b int32, opt InferOptions, profiles []map[int32]float64) (inferPair, bool) {
+	ms := o.opt.MinSupport
+	if o.pos[a] < ms || o.pos[b] < ms {
+		return inferPair{}, false // too few positives to tell anything
+	}
+	N := float64(len(o.inputs))
+	T := float64(o.together[pairKey(a, b)])
+	E := float64(o.pos[a]) * float64(o.pos[b]) / N
+	// chance: they co-occur about as often as unrelated concepts would, as a
+	// context concept does with everything; neither a kind of the other.
+	chance := E >= MinExpectedTogether && T >= 0.5*E && T <= 2*E
+	if ca, cb := o.centroids[a], o.centroids[b]; ca != nil && cb != nil && dot(ca, cb) < o.opt.MinSimilarity {
+		return inferPair{}, false // the embeddings say they are unlike
+	}
+	var sub [2][]signal // [0]: a kind of b; [1]: b kind of a
+	var embSub [2]bool  // an embedding signal is among sub[d]
+	var syn []signal
+	for d, xy := range [2][2]int32{{a, b}, {b, a}} {
+		x, y := xy[0], xy[1] // is x a kind of y?
+		// Co-occurrence asymmetry.
+		pyx, pxy := T/float64(o.pos[x]), T/float64(o.pos[y])
+		py := float64(o.pos[y]) / N
+		if T >= MinExpectedTogether && pyx >= 0.05 && pyx >= 2*pxy && py > 0 {
+			if lift := pyx / py; lift >= 1.5 {
+				sub[d] = append(sub[d], signal{(1 - 1/lift) * min(1, T/10), fmt.Sprintf(
+					"%.0f%% of %s positives are also %s (%.1f× chance), %.0f%% the other way", 100*pyx, o.concepts[x], o.concepts[y], lift, 100*pxy)})
+			}
+		}
+		// One-sided negatives: y's positives are marked not x, x's never
+		// not y, though siblings would be at about the same rate.
+		fwd, rev := o.confused[orderedKey(x, y)], o.confused[orderedKey(y, x)]
+		if rev == 0 && T == 0 && fwd >= 3 && o.significant(x, y, int(fwd)) && o.lift(x, y, int(fwd)) >= 1.5 {
+			eRev := float64(fwd) * float64(o.pos[x]) / float64(o.pos[y])
+			if s := 1 - math.Exp(-eRev); s >= 0.5 {
+				sub[d] = append(sub[d], signal{s, fmt.Sprintf(
+					"%d %s positives marked not %s, no %s positive marked not %s (%.1f expected for siblings)",
+					fwd, o.concepts[y], o.concepts[x], o.concepts[x], o.concepts[y], eRev)})
+			}
+		}
+	}
+	if ca, cb := o.centroids[a], o.centroids[b]; ca != nil && cb != nil && !chance {
+		sim := dot(ca, cb)
+		ra, rb := o.spread[a], o.spread[b]
+		ownA, ownB := 1-ra, 1-rb
+		inAB := 1 - rb*sim // b's positives' mean distance to a's centroid
+		inBA := 1 - ra*sim
+		bInA := ownA > 0 && inAB <= opt.InsideFactor*ownA
+		aInB := ownB > 0 && inBA <= opt.InsideFactor*ownB
+		lo, hi := min(o.pos[a], o.pos[b]), max(o.pos[a], o.pos[b])
+		near := (1 - sim) / max(min(ownA, ownB), 1e-9)
+		switch {
+		case bInA && aInB && near <= opt.SynonymCloseness && float64(hi) <= opt.SynonymFrequency*float64(lo) && T == 0:
+			s := 0.9 * min(1, (opt.SynonymCloseness-near)/(opt.SynonymCloseness/2))
+			syn = append(syn, signal{s, fmt.Sprintf("near-identical centroids (similarity %.4f), each inside the other's spread, similar frequency (%d and %d), never together",
+				sim, o.pos[a], o.pos[b])})
+		case bInA && ownA > ownB:
+			embSub[1] = true
+			s := 0.9 * min(1, (opt.InsideFactor-inAB/ownA)/(opt.InsideFactor-1))
+			sub[1] = append(sub[1], signal{s, fmt.Sprintf("%s positives lie inside %s's spread (mean distance to its centroid %.3f, its own %.3f), %s is the wider",
+				o.concepts[b], o.concepts[a], inAB, ownA, o.concepts[a])})
+		case aInB && ownB > ownA:
+			embSub[0] = true
+			s := 0.9 * min(1, (opt.InsideFactor-inBA/ownB)/(opt.InsideFactor-1))
+			sub[0] = append(sub[0], signal{s, fmt.Sprintf("%s positives lie inside %s's spread (mean distance to its centroid %.3f, its own %.3f), %s is the wider",
+				o.concepts[a], o.concepts[b], inBA, ownB, o.concepts[b])})
+		}
+	}
+	if o.centroids[a] != nil && o.centroids[b] != nil {
+		// With embeddings for both, they must agree: a kind lies inside
+		// its parent's spread, or the parent is clearly the wider; two
+		// concepts as tight as each other and apart are siblings, whatever
+		// the labels suggest.
+		for d, xy := range [2][2]int32{{a, b}, {b, a}} {
+			x, y := xy[0], xy[1]
+			if !embSub[d] && !(1-o.spread[y] >= opt.InsideFactor*(1-o.spread[x])) {
+				sub[d] = nil
+			}
+		}
+	}
+	if !o.HasEmbeddings() && T == 0 && E >= MinExpectedTogether && o.confused[orderedKey(a, b)] == 0 && o.confused[orderedKey(b, a)] == 0 {
+		if c := profileCosine(profiles[a], profiles[b]); c >= 0.9 {
+			syn = append(syn, signal{0.6 * (c - 0.9) / 0.1, fmt.Sprintf(
+				"never together (%.0f expected), never marked negative for each other, marked negative for the same concepts (profile similarity %.2f)", E, c)})
+		}
+	}
+	best := inferPair{}
+	bestC := 0.0
+	if c := confidence(syn); c > bestC {
+		best, bestC = inferPair{sub: a, obj: b, pred: dataset.Synonym, sig: syn}, c
+	}
+	if c := confidence(sub[0]); c > bestC {
+		best, bestC = inferPair{sub: a, obj: b, pred: dataset.Hyponym, sig: sub[0]}, c
+	}
+	if c := confidence(sub[1]); c > bestC {
+		best, bestC = inferPair{sub: b, obj: a, pred: dataset.Hyponym, sig: sub[1]}, c
+	}
+	if bestC < opt.MinConfidence {
+		return inferPair{}, false
+	}
+	if best.pred == dataset.Synonym && o.concepts[best.obj] < o.concepts[best.sub] {
+		best.sub, best.obj = best.obj, best.sub
+	}
+	return best, true
+}
+
+// negativeProfiles returns, per concept, the share of its positives
+// marked negative for each other concept, at least 10 negatives in all.
+func (o *Overlap) negativeProfiles() []map[int32]float64 {
+	prof := make([]map[int32]float64, len(o.concepts))
+	tot := make([]int, len(o.concepts))
+	for k, v := range o.confused {
+		tot[int32(k)] += int(v)
+	}
+	for k, v := range o.confused {
+		q, p := int32(k>>32), int32(k)
+		if tot[p] < 10 {
+			continue
+		}
+		if prof[p] == nil {
+			prof[p] = map[int32]float64{}
+		}
+		prof[p][q] = float64(v) / float64(o.pos[p])
+	}
+	return prof
+}
+
+func profileCosine(a, b map[int32]float64) float64 {
+	if a == nil || b == nil {
+		return 0
+	}
+	var ab, aa, bb float64
+	for k, x := range a {
+		aa += x * x
+		ab += x * b[k]
+	}
+	for _, y := range b {
+		bb += y * y
+	}
+	if aa == 0 || bb == 0 {
+		return 0
+	}
+	return ab / math.Sqrt(aa*bb)
+}
+
+// describe is a short account of r for a suggestion's reason.
+func (r InferredRelation) describe() string {
+	what := "likely a kind of"
+	if r.Predicate == dataset.Synonym {
+		what = "likely another name for"
+	}
+	return fmt.Sprintf("%s is %s %s (confidence %.2f: %s)", r.Subject, what, r.Object, r.Confidence, strings.Join(r.Evidence.Signals, "; "))
+}
