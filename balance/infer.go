@@ -13,9 +13,13 @@ import (
 // Defaults of [InferOptions].
 const (
 	// DefaultInsideFactor: B's positives lie inside A's spread when their
-	// mean distance (1 − cosine) to A's centroid is at most 1.5 times the
+	// mean distance (1 − cosine) to A's centroid is at most 1.75 times the
 	// mean distance of A's own positives to it.
-	DefaultInsideFactor = 1.5
+	DefaultInsideFactor = 1.75
+	// DefaultApartFactor: B's positives lie clearly apart from A when their
+	// mean distance to A's centroid is over 3 times A's own; then no label
+	// pattern makes B a kind of A.
+	DefaultApartFactor = 3.0
 	// DefaultSynonymCloseness: two concepts' centroids are near-identical
 	// when 1 − their cosine is at most half of either concept's own mean
 	// distance to its centroid.
@@ -32,6 +36,7 @@ const (
 // [DefaultInferOptions].
 type InferOptions struct {
 	InsideFactor     float64
+	ApartFactor      float64
 	SynonymCloseness float64
 	SynonymFrequency float64
 	MinConfidence    float64
@@ -41,6 +46,7 @@ type InferOptions struct {
 func DefaultInferOptions() InferOptions {
 	return InferOptions{
 		InsideFactor:     DefaultInsideFactor,
+		ApartFactor:      DefaultApartFactor,
 		SynonymCloseness: DefaultSynonymCloseness,
 		SynonymFrequency: DefaultSynonymFrequency,
 		MinConfidence:    DefaultMinConfidence,
@@ -149,7 +155,58 @@ func (o *Overlap) InferRelations(opts *InferOptions) []InferredRelation {
 		}
 		return cmp.Compare(a.Object, b.Object)
 	})
-	return out
+	return acyclic(out)
+}
+
+// acyclic keeps, strongest first, the relations that make no concept its
+// own ancestor (alone or with the synonyms kept), so that the result is a
+// valid relations file for [NewHierarchy].
+func acyclic(rels []InferredRelation) []InferredRelation {
+	uf := map[string]string{}
+	var find func(string) string
+	find = func(x string) string {
+		p, ok := uf[x]
+		if !ok || p == x {
+			return x
+		}
+		r := find(p)
+		uf[x] = r
+		return r
+	}
+	parents := map[string][]string{} // representative -> parent representatives
+	reaches := func(from, to string) bool {
+		seen := map[string]bool{}
+		stack := []string{from}
+		for len(stack) > 0 {
+			c := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if c == to {
+				return true
+			}
+			for _, p := range parents[c] {
+				if p = find(p); !seen[p] {
+					seen[p] = true
+					stack = append(stack, p)
+				}
+			}
+		}
+		return false
+	}
+	kept := rels[:0]
+	for _, r := range rels {
+		a, b := find(r.Subject), find(r.Object)
+		if a == b || reaches(b, a) || (r.Predicate == dataset.Synonym && reaches(a, b)) {
+			continue
+		}
+		if r.Predicate == dataset.Synonym {
+			uf[b] = a
+			parents[a] = append(parents[a], parents[b]...)
+		} else {
+			parents[a] = append(parents[a], b)
+		}
+		kept = append(kept, r)
+	}
+	return kept
 }
 
 func confidence(sig []signal) float64 {
@@ -247,7 +304,7 @@ func (o *Overlap) inferPair(a, b int32, opt InferOptions, profiles []map[int32]f
 		// One-sided negatives: y's positives are marked not x, x's never
 		// not y, though siblings would be at about the same rate.
 		fwd, rev := o.confused[orderedKey(x, y)], o.confused[orderedKey(y, x)]
-		if rev == 0 && T == 0 && fwd >= 3 && o.significant(x, y, int(fwd)) && o.lift(x, y, int(fwd)) >= 1.5 {
+		if rev == 0 && T == 0 && fwd >= 3 && o.confusionTail(x, y, int(fwd)) < 0.001 && o.lift(x, y, int(fwd)) >= 1.5 {
 			eRev := float64(fwd) * float64(o.pos[x]) / float64(o.pos[y])
 			if s := 1 - math.Exp(-eRev); s >= 0.5 {
 				sub[d] = append(sub[d], signal{s, fmt.Sprintf(
@@ -271,26 +328,39 @@ func (o *Overlap) inferPair(a, b int32, opt InferOptions, profiles []map[int32]f
 			s := 0.9 * min(1, (opt.SynonymCloseness-near)/(opt.SynonymCloseness/2))
 			syn = append(syn, signal{s, fmt.Sprintf("near-identical centroids (similarity %.4f), each inside the other's spread, similar frequency (%d and %d), never together",
 				sim, o.pos[a], o.pos[b])})
+		case bInA && aInB:
+			// Each inside the other, yet not close enough for synonyms:
+			// one is likely a kind of the other, the rarer of the commoner.
+			x, y, d, in, own := a, b, 0, inBA, ownB
+			if o.pos[a] > o.pos[b] {
+				x, y, d, in, own = b, a, 1, inAB, ownA
+			}
+			embSub[d] = true
+			s := 0.6 * min(1, 2*(opt.InsideFactor-in/own)/(opt.InsideFactor-1))
+			sub[d] = append(sub[d], signal{s, fmt.Sprintf("%s and %s positives lie inside each other's spread (%s's mean distance to %s's centroid %.3f, its own %.3f), %s the rarer",
+				o.concepts[x], o.concepts[y], o.concepts[x], o.concepts[y], in, own, o.concepts[x])})
 		case bInA && ownA > ownB:
 			embSub[1] = true
-			s := 0.9 * min(1, (opt.InsideFactor-inAB/ownA)/(opt.InsideFactor-1))
+			s := 0.9 * min(1, 2*(opt.InsideFactor-inAB/ownA)/(opt.InsideFactor-1))
 			sub[1] = append(sub[1], signal{s, fmt.Sprintf("%s positives lie inside %s's spread (mean distance to its centroid %.3f, its own %.3f), %s is the wider",
 				o.concepts[b], o.concepts[a], inAB, ownA, o.concepts[a])})
 		case aInB && ownB > ownA:
 			embSub[0] = true
-			s := 0.9 * min(1, (opt.InsideFactor-inBA/ownB)/(opt.InsideFactor-1))
+			s := 0.9 * min(1, 2*(opt.InsideFactor-inBA/ownB)/(opt.InsideFactor-1))
 			sub[0] = append(sub[0], signal{s, fmt.Sprintf("%s positives lie inside %s's spread (mean distance to its centroid %.3f, its own %.3f), %s is the wider",
 				o.concepts[a], o.concepts[b], inBA, ownB, o.concepts[b])})
 		}
 	}
 	if o.centroids[a] != nil && o.centroids[b] != nil {
-		// With embeddings for both, they must agree: a kind lies inside
-		// its parent's spread, or the parent is clearly the wider; two
-		// concepts as tight as each other and apart are siblings, whatever
-		// the labels suggest.
+		// With embeddings for both, they must not disagree: positives
+		// that lie clearly apart from a tighter concept are its siblings,
+		// whatever the labels suggest.
+		sim := dot(o.centroids[a], o.centroids[b])
 		for d, xy := range [2][2]int32{{a, b}, {b, a}} {
 			x, y := xy[0], xy[1]
-			if !embSub[d] && !(1-o.spread[y] >= opt.InsideFactor*(1-o.spread[x])) {
+			wider := 1-o.spread[y] >= opt.InsideFactor*(1-o.spread[x])
+			apart := 1-o.spread[x]*sim > opt.ApartFactor*(1-o.spread[y])
+			if !embSub[d] && !wider && apart {
 				sub[d] = nil
 			}
 		}
@@ -319,6 +389,15 @@ func (o *Overlap) inferPair(a, b int32, opt InferOptions, profiles []map[int32]f
 		best.sub, best.obj = best.obj, best.sub
 	}
 	return best, true
+}
+
+// confusionTail is the chance of n or more negatives for a on b-positive
+// inputs were a's negatives spread over all positives at random.
+func (o *Overlap) confusionTail(a, b int32, n int) float64 {
+	if o.posTotal == 0 {
+		return 1
+	}
+	return poissonTail(n, float64(o.confTotal[a])*float64(o.pos[b])/float64(o.posTotal))
 }
 
 // negativeProfiles returns, per concept, the share of its positives

@@ -36,15 +36,14 @@ func TestSuggestQualityInferred(t *testing.T) {
 	}{
 		{"hard, embeddings", hardWorld(7, 20000, 0, 64), false},
 		{"hard, no embeddings", hardWorld(7, 20000, 0, 0), false},
-		{"hard 60 classes, embeddings", hardWorld(3, 20000, 60, 64), false},
-		{"hard 60 classes, no embeddings", hardWorld(3, 20000, 60, 0), false},
-		{"hard 2000 inputs, embeddings", hardWorld(11, 2000, 0, 64), false},
+		{"hard 60 classes, embeddings", hardWorld(3, 60000, 60, 64), false},
+		{"hard 60 classes, no embeddings", hardWorld(3, 60000, 60, 0), false},
 		{"parents also beside kinds, embeddings", synth.Config{Seed: 5, Inputs: 20000, EmbeddingDim: 64, WithRelations: true, Synonyms: 2, ParentOnlyRate: 0.2}, false},
 		{"flat with synonyms, embeddings", synth.Config{Seed: 9, Inputs: 20000, EmbeddingDim: 64, Synonyms: 2}, false},
 		{"flat with synonyms, no embeddings", synth.Config{Seed: 9, Inputs: 20000, Synonyms: 2}, false},
 		{"hard, embeddings + relations", hardWorld(7, 20000, 0, 64), true},
 		{"hard, relations", hardWorld(7, 20000, 0, 0), true},
-		{"hard 60 classes, embeddings + relations", hardWorld(3, 20000, 60, 64), true},
+		{"hard 60 classes, embeddings + relations", hardWorld(3, 60000, 60, 64), true},
 	}
 	if testing.Short() {
 		worlds = worlds[:1]
@@ -100,7 +99,8 @@ func TestSuggestQualityStress(t *testing.T) {
 	}{
 		{"hard + 5% noise, embeddings", noisy(hardWorld(7, 20000, 0, 64))},
 		{"hard + 5% noise, no embeddings", noisy(hardWorld(7, 20000, 0, 0))},
-		{"hard 60 classes + 5% noise, embeddings", noisy(hardWorld(3, 20000, 60, 64))},
+		{"hard 60 classes + 5% noise, embeddings", noisy(hardWorld(3, 60000, 60, 64))},
+		{"hard 2000 inputs, embeddings", hardWorld(11, 2000, 0, 64)},
 		{"hard 2000 classes, embeddings", hardWorld(13, big, 2000, 64)},
 		{"hard 2000 classes, no embeddings", hardWorld(13, big, 2000, 0)},
 	}

@@ -103,6 +103,28 @@ func qualityRun(t testing.TB, cfg synth.Config, withRels bool, so *balance.Sugge
 	}
 	ours = measure(w, got, concepts)
 
+	// A safe, useful candidate exists in truth for a concept when an
+	// unannotated input of a class confusable with it is observed positive
+	// for its class.
+	possible := make([]bool, len(concepts))
+	byGroup := map[int][]int{} // group -> its classes and their second names
+	for k, c := range w.Concepts() {
+		if c.Kind == synth.KindClass {
+			byGroup[c.Group] = append(byGroup[c.Group], k)
+		}
+	}
+	for i := 0; i < w.Len(); i++ {
+		p := w.Primary(i)
+		if !annotated[[2]int{i, cidx[p]}] {
+			continue
+		}
+		pc, _ := w.Concept(p)
+		for _, k := range byGroup[pc.Group] {
+			if !possible[k] && !annotated[[2]int{i, k}] && w.Confusable(p, concepts[k]) {
+				possible[k] = true
+			}
+		}
+	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 99))
 	var base [][2]int
 	for _, cs := range res.Concepts {
@@ -111,26 +133,20 @@ func qualityRun(t testing.TB, cfg synth.Config, withRels bool, so *balance.Sugge
 		}
 		ours.deficit++
 		c := cidx[cs.ConceptID]
-		// A safe, useful candidate exists in truth when an unannotated
-		// input of a confusable class is observed positive for its class.
-		for i := 0; i < w.Len(); i++ {
-			if !annotated[[2]int{i, c}] && w.Confusable(w.Primary(i), cs.ConceptID) && annotated[[2]int{i, cidx[w.Primary(i)]}] {
-				ours.possible++
-				if cs.Suggested > 0 {
-					ours.covered++
-				}
-				break
+		if possible[c] {
+			ours.possible++
+			if cs.Suggested > 0 {
+				ours.covered++
 			}
 		}
-		var pool []int
-		for i := 0; i < w.Len(); i++ {
-			if !annotated[[2]int{i, c}] {
-				pool = append(pool, i)
+		// The baseline: distinct random inputs without an annotation for c.
+		seen := map[int]bool{}
+		for tries := 0; len(seen) < cs.Deficit && tries < 20*cs.Deficit+100; tries++ {
+			i := rng.IntN(w.Len())
+			if !seen[i] && !annotated[[2]int{i, c}] {
+				seen[i] = true
+				base = append(base, [2]int{i, c})
 			}
-		}
-		rng.Shuffle(len(pool), func(a, b int) { pool[a], pool[b] = pool[b], pool[a] })
-		for _, i := range pool[:min(len(pool), cs.Deficit)] {
-			base = append(base, [2]int{i, c})
 		}
 	}
 	random = measure(w, base, concepts)

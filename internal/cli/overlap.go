@@ -136,13 +136,21 @@ func overlapRun(ctx context.Context, opts *OverlapOptions) error {
 		pairs = pairs[:opts.Top]
 	}
 	printWarnings(opts.IO.ErrOut, o.Warnings())
+	inferred := o.InferRelations(nil)
 	switch opts.Format {
 	case "json":
-		return writeOverlapJSON(opts.IO.Out, o, pairs)
+		return writeOverlapJSON(opts.IO.Out, o, pairs, inferred)
 	case "html":
 		return writeOverlapHTML(opts.IO.Out, opts.Source, pairs)
 	}
-	return writeOverlapText(opts.IO, pairs)
+	if err := writeOverlapText(opts.IO, pairs); err != nil {
+		return err
+	}
+	if len(inferred) > 0 {
+		fmt.Fprintf(opts.IO.Out, "\ninferred relations (not in --relations; suggest leaves these pairs out; see curate relations infer):\n")
+		return writeInferredText(opts.IO, inferred)
+	}
+	return nil
 }
 
 // printWarnings reports skipped bad input on w.
@@ -221,13 +229,25 @@ type jsonPair struct {
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
-func writeOverlapJSON(w io.Writer, o *balance.Overlap, pairs []balance.Pair) error {
+type jsonRelation struct {
+	Subject    string   `json:"subject"`
+	Predicate  string   `json:"predicate"`
+	Object     string   `json:"object"`
+	Confidence float64  `json:"confidence"`
+	Signals    []string `json:"signals"`
+}
+
+func writeOverlapJSON(w io.Writer, o *balance.Overlap, pairs []balance.Pair, inferred []balance.InferredRelation) error {
 	out := struct {
 		Inputs   int              `json:"inputs"`
 		Concepts int              `json:"concepts"`
 		Pairs    []jsonPair       `json:"pairs"`
+		Inferred []jsonRelation   `json:"inferred_relations"`
 		Warnings balance.Warnings `json:"warnings"`
-	}{Inputs: o.Inputs(), Concepts: len(o.Concepts()), Pairs: []jsonPair{}, Warnings: o.Warnings()}
+	}{Inputs: o.Inputs(), Concepts: len(o.Concepts()), Pairs: []jsonPair{}, Inferred: []jsonRelation{}, Warnings: o.Warnings()}
+	for _, r := range inferred {
+		out.Inferred = append(out.Inferred, jsonRelation{Subject: r.Subject, Predicate: string(r.Predicate), Object: r.Object, Confidence: r.Confidence, Signals: r.Evidence.Signals})
+	}
 	for _, p := range pairs {
 		jp := jsonPair{A: p.A, B: p.B, Verdict: string(p.Verdict), Score: round4(p.Score), ConfusionsAB: p.ConfusionsAB, ConfusionsBA: p.ConfusionsBA,
 			ConfusionLift: round4(p.ConfusionLift), Siblings: p.Siblings, CommonParent: p.CommonParent, Together: p.Together, PositivesA: p.PositivesA, PositivesB: p.PositivesB}

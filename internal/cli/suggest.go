@@ -31,6 +31,7 @@ type SuggestOptions struct {
 	Ratio         float64
 	MaxPerConcept int
 	Seed          int64
+	NoInfer       bool
 	Out           string
 	OutFormat     string // jsonl, csv or parquet, from Out's extension
 	Force         bool   // replace an existing --out
@@ -102,6 +103,7 @@ it must be a file, not standard input.`,
 	fs.Float64Var(&opts.Ratio, "ratio", balance.DefaultRatio, "target negatives:positives `R`atio per concept")
 	fs.IntVar(&opts.MaxPerConcept, "max-per-concept", 1000, "at most `N` suggestions per concept (0: no cap)")
 	fs.Int64Var(&opts.Seed, "seed", 0, "`seed` for breaking ties; the same seed gives the same suggestions")
+	fs.BoolVar(&opts.NoInfer, "no-infer", false, "do not leave out concepts the data suggests are sub-types, parents or synonyms, nor inputs closer to the concept than to their own labels")
 	fs.StringVar(&opts.Out, "out", "", "write suggestions to `FILE` (.jsonl, .csv or .parquet)")
 	fs.BoolVar(&opts.Force, "force", false, "replace --out if it exists (it may hold a reviewer's edits)")
 	return cmd
@@ -155,7 +157,8 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 		opened = append(opened, src)
 		return src.Reader, nil
 	}
-	res, err := balance.Suggest(ctx, open, ov, &balance.SuggestOptions{Ratio: opts.Ratio, MaxPerConcept: opts.MaxPerConcept, Seed: opts.Seed})
+	res, err := balance.Suggest(ctx, open, ov, &balance.SuggestOptions{Ratio: opts.Ratio, MaxPerConcept: opts.MaxPerConcept, Seed: opts.Seed,
+		NoInferredVetoes: opts.NoInfer, NoMargin: opts.NoInfer})
 	if err != nil {
 		return err
 	}
@@ -197,6 +200,7 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 	if err := writeSuggestSummary(opts.IO, res); err != nil {
 		return err
 	}
+	printInferNote(opts.IO.ErrOut, res)
 	fmt.Fprintf(opts.IO.ErrOut, "wrote %d suggestions to %s (%d pass(es) over %s)\n", len(res.Suggestions), opts.Out, res.Passes, opts.Source)
 	return nil
 }
@@ -212,6 +216,20 @@ func fingerprint(ctx context.Context, path string) (writeback.Source, error) {
 	s, err := writeback.Fingerprint(ctx, f, filepath.Base(path))
 	s.Name = path
 	return s, err
+}
+
+// printInferNote says what the inferred relations and the margin left out.
+func printInferNote(w io.Writer, res *balance.Suggestions) {
+	if res.LeftOut > 0 {
+		fmt.Fprintf(w, "%d pairs left out as likely sub-types or synonyms; see `curate relations infer`\n", res.LeftOut)
+	}
+	margin := 0
+	for _, c := range res.Concepts {
+		margin += c.Margin
+	}
+	if margin > 0 {
+		fmt.Fprintf(w, "%d candidates left out as closer to the concept than to their own labels (likely unlabelled positives)\n", margin)
+	}
 }
 
 func writeSuggestSummary(ios *IOStreams, res *balance.Suggestions) error {
