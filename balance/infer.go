@@ -255,16 +255,50 @@ func ratioOf(a, b int) float64 {
 }
 
 // inferPairs finds the likely relations between concept indices.
+// inferCtx is what inferPair needs about all concepts.
+type inferCtx struct {
+	profiles []map[int32]float64
+	// sharp: the concept's negatives concentrate on some concept's
+	// positives (lift at least 3, 5 or more negatives, above chance), as a class's do on its
+	// siblings; then their absence on another concept's positives says
+	// something. A concept marked negative only at random (a parent
+	// nobody thinks to rule out) says nothing by its silence.
+	sharp [][]int32
+}
+
+// sharpBesides reports whether x's negatives concentrate on the positives
+// of some concept other than y.
+func (c *inferCtx) sharpBesides(x, y int32) bool {
+	for _, z := range c.sharp[x] {
+		if z != y {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *Overlap) newInferCtx(profiles []map[int32]float64) *inferCtx {
+	ctx := &inferCtx{profiles: profiles, sharp: make([][]int32, len(o.concepts))}
+	for k, v := range o.confused {
+		q, p := int32(k>>32), int32(k)
+		if v >= 5 && o.lift(q, p, int(v)) >= 3 && o.significant(q, p, int(v)) {
+			ctx.sharp[q] = append(ctx.sharp[q], p)
+		}
+	}
+	return ctx
+}
+
 func (o *Overlap) inferPairs(opt InferOptions, profiles []map[int32]float64) []inferPair {
 	n := len(o.concepts)
 	h := o.opt.Hierarchy
+	ctx := o.newInferCtx(profiles)
 	var out []inferPair
 	for a := int32(0); a < int32(n); a++ {
 		for b := a + 1; b < int32(n); b++ {
 			if h.Known(o.concepts[a]) && h.Known(o.concepts[b]) {
 				continue // the relations file says how they relate
 			}
-			if p, ok := o.inferPair(a, b, opt, profiles); ok {
+			if p, ok := o.inferPair(a, b, opt, ctx); ok {
 				out = append(out, p)
 			}
 		}
@@ -273,7 +307,7 @@ func (o *Overlap) inferPairs(opt InferOptions, profiles []map[int32]float64) []i
 }
 
 // inferPair weighs the evidence on concepts a and b, in both directions.
-func (o *Overlap) inferPair(a, b int32, opt InferOptions, profiles []map[int32]float64) (inferPair, bool) {
+func (o *Overlap) inferPair(a, b int32, opt InferOptions, ctx *inferCtx) (inferPair, bool) {
 	ms := o.opt.MinSupport
 	if o.pos[a] < ms || o.pos[b] < ms {
 		return inferPair{}, false // too few positives to tell anything
@@ -304,7 +338,7 @@ func (o *Overlap) inferPair(a, b int32, opt InferOptions, profiles []map[int32]f
 		// One-sided negatives: y's positives are marked not x, x's never
 		// not y, though siblings would be at about the same rate.
 		fwd, rev := o.confused[orderedKey(x, y)], o.confused[orderedKey(y, x)]
-		if rev == 0 && T == 0 && fwd >= 3 && o.confusionTail(x, y, int(fwd)) < 0.001 && o.lift(x, y, int(fwd)) >= 1.5 {
+		if rev == 0 && T == 0 && fwd >= 3 && o.significant(x, y, int(fwd)) && o.lift(x, y, int(fwd)) >= 1.5 && ctx.sharpBesides(x, y) {
 			eRev := float64(fwd) * float64(o.pos[x]) / float64(o.pos[y])
 			if s := 1 - math.Exp(-eRev); s >= 0.5 {
 				sub[d] = append(sub[d], signal{s, fmt.Sprintf(
@@ -366,7 +400,7 @@ func (o *Overlap) inferPair(a, b int32, opt InferOptions, profiles []map[int32]f
 		}
 	}
 	if !o.HasEmbeddings() && T == 0 && E >= MinExpectedTogether && o.confused[orderedKey(a, b)] == 0 && o.confused[orderedKey(b, a)] == 0 {
-		if c := profileCosine(profiles[a], profiles[b]); c >= 0.9 {
+		if c := profileCosine(ctx.profiles[a], ctx.profiles[b]); c >= 0.9 {
 			syn = append(syn, signal{0.6 * (c - 0.9) / 0.1, fmt.Sprintf(
 				"never together (%.0f expected), never marked negative for each other, marked negative for the same concepts (profile similarity %.2f)", E, c)})
 		}
@@ -389,15 +423,6 @@ func (o *Overlap) inferPair(a, b int32, opt InferOptions, profiles []map[int32]f
 		best.sub, best.obj = best.obj, best.sub
 	}
 	return best, true
-}
-
-// confusionTail is the chance of n or more negatives for a on b-positive
-// inputs were a's negatives spread over all positives at random.
-func (o *Overlap) confusionTail(a, b int32, n int) float64 {
-	if o.posTotal == 0 {
-		return 1
-	}
-	return poissonTail(n, float64(o.confTotal[a])*float64(o.pos[b])/float64(o.posTotal))
 }
 
 // negativeProfiles returns, per concept, the share of its positives

@@ -39,6 +39,7 @@ func NewCmdRelations(f *Factory, runF func(*RelationsInferOptions) error) *cobra
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newCmdRelationsInfer(f, runF))
+	cmd.AddCommand(newCmdRelationsPush(f, nil))
 	return cmd
 }
 

@@ -121,3 +121,43 @@ func TestRelationsInferRun(t *testing.T) {
 		})
 	}
 }
+
+// relations push posts a confirmed file to an app after a dry run that
+// writes nothing, and a rerun posts nothing new.
+func TestRelationsPush(t *testing.T) {
+	_, app, addr := fakeApp(t, 1)
+	for _, c := range []string{"wolf", "canine", "car", "automobile"} {
+		app.AddConcept(c, c)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "relations.jsonl")
+	require.NoError(t, os.WriteFile(file, []byte(`{"subject_concept":{"id":"wolf"},"object_concept":{"id":"canine"},"predicate":"hyponym","inferred":true,"confidence":0.97,"evidence":{"signals":["x"]}}
+{"subject_concept":{"id":"automobile"},"object_concept":{"id":"car"},"predicate":"synonym","inferred":true,"confidence":0.9}
+`), 0o644))
+	argv := []string{"relations", "push", file, "--to", "clarifai://me/animals", "--endpoint", addr, "--insecure", "--rate", "-1"}
+
+	f, out, errOut := clarifaiFactory(cliKey)
+	require.Equal(t, ExitOK, Run(context.Background(), f, append(argv, "--dry-run")), errOut.String())
+	assert.Contains(t, out.String(), "would post 2 relation(s) to clarifai://me/animals (0 already there)")
+	assert.Contains(t, out.String(), "wolf hyponym canine")
+	before := len(app.Relations())
+
+	f, _, errOut = clarifaiFactory(cliKey)
+	require.Equal(t, ExitOK, Run(context.Background(), f, argv), errOut.String())
+	assert.Contains(t, errOut.String(), "2 relation(s) posted, 0 already there")
+	var got []string
+	for _, r := range app.Relations()[before:] {
+		got = append(got, r.GetSubjectConcept().GetId()+" "+r.GetPredicate()+" "+r.GetObjectConcept().GetId())
+	}
+	assert.ElementsMatch(t, []string{"wolf hyponym canine", "automobile synonym car"}, got)
+
+	f, _, errOut = clarifaiFactory(cliKey)
+	require.Equal(t, ExitOK, Run(context.Background(), f, argv), errOut.String())
+	assert.Contains(t, errOut.String(), "0 relation(s) posted, 2 already there")
+	assert.Len(t, app.Relations(), before+2)
+	assert.NotContains(t, errOut.String(), cliKey)
+
+	f, _, errOut = clarifaiFactory(cliKey)
+	assert.Equal(t, ExitUsage, Run(context.Background(), f, []string{"relations", "push", file}))
+	assert.Contains(t, errOut.String(), "--to")
+}
