@@ -226,7 +226,7 @@ func (o *Overlap) inferred(p inferPair, prof []map[int32]float64) InferredRelati
 	a, b := p.sub, p.obj
 	e.SubjectPositives, e.ObjectPositives = o.pos[a], o.pos[b]
 	e.Together = int(o.together[pairKey(a, b)])
-	if n := len(o.inputs); n > 0 {
+	if n := o.annotated; n > 0 {
 		e.ExpectedTogether = round4(float64(o.pos[a]) * float64(o.pos[b]) / float64(n))
 	}
 	e.ObjectGivenSubject = round4(ratioOf(e.Together, o.pos[a]))
@@ -290,7 +290,7 @@ func (o *Overlap) newInferCtx(profiles []map[int32]float64) *inferCtx {
 
 func (o *Overlap) inferPairs(opt InferOptions, profiles []map[int32]float64) []inferPair {
 	n := len(o.concepts)
-	h := o.opt.Hierarchy
+	h := o.opt.Rules.Hierarchy
 	ctx := o.newInferCtx(profiles)
 	var out []inferPair
 	for a := int32(0); a < int32(n); a++ {
@@ -312,12 +312,14 @@ func (o *Overlap) inferPair(a, b int32, opt InferOptions, ctx *inferCtx) (inferP
 	if o.pos[a] < ms || o.pos[b] < ms {
 		return inferPair{}, false // too few positives to tell anything
 	}
-	N := float64(len(o.inputs))
+	N := float64(o.annotated)
 	T := float64(o.together[pairKey(a, b)])
 	E := float64(o.pos[a]) * float64(o.pos[b]) / N
-	// chance: they co-occur about as often as unrelated concepts would, as a
-	// context concept does with everything; neither a kind of the other.
-	chance := E >= MinExpectedTogether && T >= 0.5*E && T <= 2*E
+	// chance: seen together, but not much more often than unrelated
+	// concepts would be, as a context concept is with everything. A kind
+	// and its parent are either labelled one instead of the other (never
+	// together) or both at once (far more often than chance).
+	chance := T > 0 && T <= 2*E
 	if ca, cb := o.centroids[a], o.centroids[b]; ca != nil && cb != nil && dot(ca, cb) < o.opt.MinSimilarity {
 		return inferPair{}, false // the embeddings say they are unlike
 	}

@@ -368,7 +368,7 @@ func (s *suggester) visit(in int32, unit []float32) {
 		}
 	}
 	s.implied = implied
-	own, ownDone := math.NaN(), false
+	ownSim, ownDone := math.NaN(), false
 	var h uint64
 	for _, ti := range cands {
 		t := s.targets[ti]
@@ -407,9 +407,9 @@ func (s *suggester) visit(in int32, unit []float32) {
 			score, emb = dot(unit, cen), true
 			if !s.noMargin {
 				if !ownDone {
-					own, ownDone = s.ownSimilarity(st, unit), true
+					ownSim, ownDone = s.ownSimilarity(st, unit), true
 				}
-				if !marginOK(score, own) {
+				if !marginOK(score, ownSim) {
 					t.margin++
 					continue
 				}
@@ -430,13 +430,13 @@ func (s *suggester) visit(in int32, unit []float32) {
 
 // ownSimilarity is the highest cosine of unit to the centroid of one of
 // the input's direct positives; NaN when none has a centroid.
-func (s *suggester) ownSimilarity(st []cstate, unit []float32) float64 {
+func (s *suggester) ownSimilarity(st []label.Entry, unit []float32) float64 {
 	best := math.NaN()
 	for _, x := range st {
-		if !x.pos() {
+		if !own(x) {
 			continue
 		}
-		if cen := s.o.centroids[x.concept()]; cen != nil {
+		if cen := s.o.centroids[x.Concept]; cen != nil {
 			if d := dot(unit, cen); best != best || d > best {
 				best = d
 			}

@@ -17,8 +17,6 @@ import (
 	"curate.dev/internal/atomicfile"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdRelations(f, nil) }) }
-
 // RelationsInferOptions are the flags of `curate relations infer`.
 type RelationsInferOptions struct {
 	IO            *IOStreams
@@ -74,7 +72,7 @@ inference, unless --no-infer, to leave these pairs out of its negatives.`,
 			if opts.MinConfidence < 0 || opts.MinConfidence > 1 || math.IsNaN(opts.MinConfidence) {
 				return flagErrorf("--min-confidence: want 0 to 1, got %v", opts.MinConfidence)
 			}
-			if err := opts.Overlap.validate(); err != nil {
+			if err := opts.Overlap.validate(cmd.Flags()); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -103,7 +101,7 @@ func relationsInferRun(ctx context.Context, opts *RelationsInferOptions) error {
 			return err
 		}
 	}
-	ov, err := opts.Overlap.options(ctx, &opts.Load)
+	ov, err := opts.Overlap.options(ctx)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"curate.dev/balance"
 	"curate.dev/dataset"
 	"curate.dev/internal/synth"
+	"curate.dev/label"
 )
 
 func TestRelationsInferFlags(t *testing.T) {
@@ -80,7 +81,7 @@ func TestRelationsInferRun(t *testing.T) {
 			rels, err := dataset.ReadRelations(context.Background(), f, "relations.jsonl")
 			f.Close()
 			require.NoError(t, err)
-			truth, err := balance.NewHierarchy(w.Relations())
+			truth, err := label.NewHierarchy(w.Relations())
 			require.NoError(t, err)
 			found := map[string]bool{}
 			for _, r := range rels {
