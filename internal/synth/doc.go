@@ -19,6 +19,13 @@
 // where the first said 1), a few model scores, and some inputs without any
 // annotation.
 //
+// Three options hide the relations further, as real projects do, and are
+// off by default: [Config.Synonyms] gives classes a second name (car and
+// automobile, never both on one input), [Config.ParentOnlyRate] labels a
+// parent instead of the class (canine rather than wolf), and
+// [Config.NoiseRate] labels another class of the group instead (a wrong
+// positive).
+//
 // # Default world
 //
 //	animal
