@@ -319,7 +319,7 @@ func (o *Overlap) inferPair(a, b int32, opt InferOptions, ctx *inferCtx) (inferP
 	// concepts would be, as a context concept is with everything. A kind
 	// and its parent are either labelled one instead of the other (never
 	// together) or both at once (far more often than chance).
-	chance := T > 0 && T <= 2*E
+	chance := T > 0 && !(T >= 2*E && poissonTail(int(T), E) < 0.001)
 	if ca, cb := o.centroids[a], o.centroids[b]; ca != nil && cb != nil && dot(ca, cb) < o.opt.MinSimilarity {
 		return inferPair{}, false // the embeddings say they are unlike
 	}
