@@ -56,6 +56,19 @@
 // [Suggestions] write as JSONL, CSV or an Arrow record of the
 // dataset.ChangesSchema, which package writeback applies.
 //
+// # Inferred relations
+//
+// Without a relations file a parent labelled instead of its kinds (canine
+// for a wolf) and a second name of a class (automobile for car) look like
+// ideal hard negatives. [Overlap.InferRelations] estimates such likely
+// hyponym and synonym pairs from co-occurrence asymmetry, one-sided
+// negatives and the embeddings' spreads, each with an [Evidence] and a
+// confidence; [Suggest] never draws a concept's negatives from them (pairs
+// the hierarchy names are left to it) and, with embeddings, skips an input
+// closer to the target's centroid than to its own positives' (the
+// per-input margin). [WriteInferredRelations] writes them as
+// ConceptRelation JSONL for a person to confirm.
+//
 // # Ownership
 //
 // Every string in a Report, a Pair or a Suggestion is the caller's to

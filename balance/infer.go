@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"curate.dev/dataset"
 )
@@ -464,13 +463,4 @@ func profileCosine(a, b map[int32]float64) float64 {
 		return 0
 	}
 	return ab / math.Sqrt(aa*bb)
-}
-
-// describe is a short account of r for a suggestion's reason.
-func (r InferredRelation) describe() string {
-	what := "likely a kind of"
-	if r.Predicate == dataset.Synonym {
-		what = "likely another name for"
-	}
-	return fmt.Sprintf("%s is %s %s (confidence %.2f: %s)", r.Subject, what, r.Object, r.Confidence, strings.Join(r.Evidence.Signals, "; "))
 }
