@@ -45,11 +45,12 @@ func TestNewCmdSynth(t *testing.T) {
 		{name: "unknown preset", args: "--preset huge --out a", wantErr: "--preset"},
 		{
 			name: "all flags",
-			args: "--seed 9 --inputs 1000 --concepts 50 --contexts 16 --dim 32 --flat --positive-rate 0.5 --omitted-rate 0.2 --parent-rate 0.9 --context-prob 0.4 --context-rate 0.8 --negative-rate 0.3 --sibling-share 0.6 --conflict-rate 0.02 --model-rate 0.1 --duplicate-rate -1 --out a --relations-out r --truth-out t --csv-out c --openimages-out o",
+			args: "--seed 9 --inputs 1000 --concepts 50 --contexts 16 --dim 32 --flat --positive-rate 0.5 --omitted-rate 0.2 --parent-rate 0.9 --context-prob 0.4 --context-rate 0.8 --negative-rate 0.3 --sibling-share 0.6 --conflict-rate 0.02 --model-rate 0.1 --duplicate-rate -1 --synonyms 2 --parent-only-rate 0.2 --noise-rate 0.05 --out a --relations-out r --truth-out t --csv-out c --openimages-out o",
 			want: func(o *SynthOptions) {
 				o.Config = synth.Config{Seed: 9, Inputs: 1000, Concepts: 50, Contexts: 16, EmbeddingDim: 32,
 					PositiveRate: 0.5, OmittedRate: 0.2, ParentRate: 0.9, ContextProb: 0.4, ContextRate: 0.8, NegativeRate: 0.3,
-					SiblingNegativeShare: 0.6, ConflictRate: 0.02, ModelRate: 0.1, DuplicateRate: synth.Off}
+					SiblingNegativeShare: 0.6, ConflictRate: 0.02, ModelRate: 0.1, DuplicateRate: synth.Off,
+					Synonyms: 2, ParentOnlyRate: 0.2, NoiseRate: 0.05}
 				o.Flat = true
 				o.Out, o.RelationsOut, o.TruthOut, o.CSVOut, o.OpenImagesOut = "a", "r", "t", "c", "o"
 			},
