@@ -359,21 +359,27 @@ func (o *Overlap) inferPair(a, b int32, opt InferOptions, ctx *inferCtx) (inferP
 		lo, hi := min(o.pos[a], o.pos[b]), max(o.pos[a], o.pos[b])
 		near := (1 - sim) / max(min(ownA, ownB), 1e-9)
 		switch {
-		case bInA && aInB && near <= opt.SynonymCloseness && float64(hi) <= opt.SynonymFrequency*float64(lo) && T == 0:
+		case bInA && aInB && near <= opt.SynonymCloseness && float64(hi) <= opt.SynonymFrequency*float64(lo) && T == 0 &&
+			o.confused[orderedKey(a, b)] == 0 && o.confused[orderedKey(b, a)] == 0: // no one marks a synonym "not" the other
 			s := 0.9 * min(1, (opt.SynonymCloseness-near)/(opt.SynonymCloseness/2))
 			syn = append(syn, signal{s, fmt.Sprintf("near-identical centroids (similarity %.4f), each inside the other's spread, similar frequency (%d and %d), never together",
 				sim, o.pos[a], o.pos[b])})
 		case bInA && aInB:
 			// Each inside the other, yet not close enough for synonyms:
-			// one is likely a kind of the other, the rarer of the commoner.
+			// one is likely a kind of the other, the tighter of the wider
+			// (the rarer of the commoner when they are about as wide).
 			x, y, d, in, own := a, b, 0, inBA, ownB
-			if o.pos[a] > o.pos[b] {
+			tighter, why := ownB > ownA, "tighter"
+			if math.Abs(ownA-ownB) < 0.05*max(ownA, ownB) {
+				tighter, why = o.pos[b] > o.pos[a], "rarer"
+			}
+			if !tighter {
 				x, y, d, in, own = b, a, 1, inAB, ownA
 			}
 			embSub[d] = true
 			s := 0.6 * min(1, 2*(opt.InsideFactor-in/own)/(opt.InsideFactor-1))
-			sub[d] = append(sub[d], signal{s, fmt.Sprintf("%s and %s positives lie inside each other's spread (%s's mean distance to %s's centroid %.3f, its own %.3f), %s the rarer",
-				o.concepts[x], o.concepts[y], o.concepts[x], o.concepts[y], in, own, o.concepts[x])})
+			sub[d] = append(sub[d], signal{s, fmt.Sprintf("%s and %s positives lie inside each other's spread (%s's mean distance to %s's centroid %.3f, %s's own %.3f), %s the %s",
+				o.concepts[x], o.concepts[y], o.concepts[x], o.concepts[y], in, o.concepts[y], own, o.concepts[x], why)})
 		case bInA && ownA > ownB:
 			embSub[1] = true
 			s := 0.9 * min(1, 2*(opt.InsideFactor-inAB/ownA)/(opt.InsideFactor-1))
