@@ -34,11 +34,16 @@ const (
 // InferOptions tune [Overlap.InferRelations]. A nil *InferOptions means
 // [DefaultInferOptions].
 type InferOptions struct {
-	InsideFactor     float64
-	ApartFactor      float64
+	// InsideFactor: see [DefaultInsideFactor].
+	InsideFactor float64
+	// ApartFactor: see [DefaultApartFactor].
+	ApartFactor float64
+	// SynonymCloseness: see [DefaultSynonymCloseness].
 	SynonymCloseness float64
+	// SynonymFrequency: see [DefaultSynonymFrequency].
 	SynonymFrequency float64
-	MinConfidence    float64
+	// MinConfidence: relations below it are not returned.
+	MinConfidence float64
 }
 
 // DefaultInferOptions returns the defaults listed with the constants.
@@ -253,15 +258,15 @@ func ratioOf(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// inferPairs finds the likely relations between concept indices.
 // inferCtx is what inferPair needs about all concepts.
 type inferCtx struct {
 	profiles []map[int32]float64
-	// sharp: the concept's negatives concentrate on some concept's
-	// positives (lift at least 3, 5 or more negatives, above chance), as a class's do on its
-	// siblings; then their absence on another concept's positives says
-	// something. A concept marked negative only at random (a parent
-	// nobody thinks to rule out) says nothing by its silence.
+	// sharp lists, per concept, the concepts on whose positives its
+	// negatives concentrate (lift at least 3, 5 or more negatives, above
+	// chance), as a class's do on its siblings'; then their absence on
+	// another concept's positives says something. A concept marked
+	// negative only at random (a parent nobody thinks to rule out) says
+	// nothing by its silence.
 	sharp [][]int32
 }
 
@@ -287,6 +292,7 @@ func (o *Overlap) newInferCtx(profiles []map[int32]float64) *inferCtx {
 	return ctx
 }
 
+// inferPairs finds the likely relations between concept indices.
 func (o *Overlap) inferPairs(opt InferOptions, profiles []map[int32]float64) []inferPair {
 	n := len(o.concepts)
 	h := o.opt.Rules.Hierarchy
