@@ -70,7 +70,7 @@ func relationsPushRun(ctx context.Context, opts *RelationsPushOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := dialClarifai(ctx, opts.Factory.Getenv, opts.To, opts.Clarifai)
+	c, err := dialClarifai(ctx, opts.Factory.Getenv, opts.IO.ErrOut, opts.To, opts.Clarifai)
 	if err != nil {
 		return err
 	}
