@@ -21,8 +21,10 @@ const (
 var ErrSchema = label.ErrSchema
 
 type config struct {
-	th    Thresholds
-	rules label.Rules
+	th      Thresholds
+	rules   label.Rules
+	stream  label.StreamOptions
+	keepSet bool
 }
 
 // Option configures a [Counter] or [Compute].
@@ -64,6 +66,15 @@ func WithModels(threshold float32) Option {
 	}
 }
 
+// WithMemory tunes how the Counter keeps its memory from growing with the
+// inputs (see label.StreamOptions: the budget past which it spills to a
+// temporary file, and where that file goes).
+func WithMemory(o label.StreamOptions) Option { return func(c *config) { c.stream = o } }
+
+// keepSet makes the Counter hold every input's labels in a label.Set, for
+// an analysis that reads them again ([AnalyzeOverlap]).
+func keepSet() Option { return func(c *config) { c.keepSet = true } }
+
 // WithRules reads rows by rules (models, threshold and hierarchy at once),
 // as package label defines them.
 func WithRules(r label.Rules) Option { return func(c *config) { c.rules = r } }
@@ -71,11 +82,14 @@ func WithRules(r label.Rules) Option { return func(c *config) { c.rules = r } }
 // Counter accumulates per-concept counts over annotation records of
 // [dataset.AnnotationSchema]. Records may come in any order: the rows of
 // one input need not be adjacent (CSV) and an input may appear in several
-// records or sources; it is counted once ([label.Set]). A Counter is not
-// safe for concurrent use.
+// records or sources; it is counted once. It counts through a
+// [label.Stream], whose memory grows by a few bytes per input rather than
+// with the inputs' ids and labels. A Counter is not safe for concurrent
+// use; Close releases its temporary file, if it made one.
 type Counter struct {
-	cfg config
-	set *label.Set
+	cfg    config
+	set    *label.Set    // with keepSet
+	stream *label.Stream // otherwise
 }
 
 // NewCounter returns an empty Counter.
@@ -84,26 +98,53 @@ func NewCounter(opts ...Option) *Counter {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return &Counter{cfg: cfg, set: label.NewSet(cfg.rules)}
+	c := &Counter{cfg: cfg}
+	if cfg.keepSet {
+		c.set = label.NewSet(cfg.rules)
+	} else {
+		c.stream = label.NewStream(cfg.rules, &cfg.stream)
+	}
+	return c
 }
-
-// Set returns the labels counted so far. It is the Counter's own: adding
-// to the Counter changes it.
-func (c *Counter) Set() *label.Set { return c.set }
 
 // Add counts the rows of rec, which must have the columns of
 // [dataset.AnnotationSchema] (found by name). rec is not retained.
-func (c *Counter) Add(rec arrow.Record) error { return c.set.AddAnnotations(rec) }
+func (c *Counter) Add(rec arrow.Record) error {
+	if c.set != nil {
+		return c.set.AddAnnotations(rec)
+	}
+	return c.stream.AddAnnotations(rec)
+}
 
 // AddIDs counts inputs by id that carry no annotation (a reader's
 // dataset.Reader.UnannotatedIDs): they produce no rows, yet they are
 // inputs of the dataset, unknown for every concept. An id seen before is
 // the same input.
-func (c *Counter) AddIDs(ids []string) { c.set.AddIDs(ids) }
+func (c *Counter) AddIDs(ids []string) error {
+	if c.set != nil {
+		c.set.AddIDs(ids)
+		return nil
+	}
+	return c.stream.AddIDs(ids)
+}
 
 // AddInputs counts the inputs of a record of [dataset.InputSchema], with
 // or without annotations.
-func (c *Counter) AddInputs(rec arrow.Record) error { return c.set.AddInputs(rec) }
+func (c *Counter) AddInputs(rec arrow.Record) error {
+	if c.set != nil {
+		return c.set.AddInputs(rec)
+	}
+	return c.stream.AddInputs(rec)
+}
+
+// Close releases the Counter's temporary file, if any; it can no longer
+// report.
+func (c *Counter) Close() error {
+	if c.stream != nil {
+		return c.stream.Close()
+	}
+	return nil
+}
 
 // unannotated is implemented by readers that know their inputs without
 // annotations: *dataset.Reader and its AnnotationReader view.
@@ -115,6 +156,7 @@ type unannotated interface{ UnannotatedIDs() []string }
 // between records. rr is not released.
 func Compute(ctx context.Context, rr array.RecordReader, opts ...Option) (*Report, error) {
 	c := NewCounter(opts...)
+	defer c.Close()
 	bare, _ := rr.(unannotated)
 	for rr.Next() {
 		if err := ctx.Err(); err != nil {
@@ -124,14 +166,18 @@ func Compute(ctx context.Context, rr array.RecordReader, opts ...Option) (*Repor
 			return nil, err
 		}
 		if bare != nil {
-			c.AddIDs(bare.UnannotatedIDs())
+			if err := c.AddIDs(bare.UnannotatedIDs()); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := rr.Err(); err != nil {
 		return nil, err
 	}
 	if bare != nil {
-		c.AddIDs(bare.UnannotatedIDs())
+		if err := c.AddIDs(bare.UnannotatedIDs()); err != nil {
+			return nil, err
+		}
 	}
-	return c.Report(), nil
+	return c.Report()
 }

@@ -101,7 +101,10 @@ func BenchmarkCounter(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				rep := c.Report()
+				rep, err := c.Report()
+				if err != nil {
+					b.Fatal(err)
+				}
 				if rep.Summary.Annotations != 800_000 {
 					b.Fatalf("counted %d annotations", rep.Summary.Annotations)
 				}

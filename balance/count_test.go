@@ -52,7 +52,8 @@ func count(t *testing.T, batches [][]dataset.Annotation, opts ...balance.Option)
 		rec.Release()
 		require.NoError(t, err)
 	}
-	rep := c.Report()
+	rep, err := c.Report()
+	require.NoError(t, err)
 	checkInvariants(t, rep)
 	return rep
 }
@@ -369,10 +370,12 @@ func TestCounterReportMidway(t *testing.T) {
 		require.NoError(t, c.Add(rec))
 	}
 	add(first)
-	mid := c.Report()
+	mid, err := c.Report()
+	require.NoError(t, err)
 	assert.Equal(t, counts{pos: 1, unknown: 1}, byConcept(mid)["dog"])
 	add(second)
-	end := c.Report()
+	end, err := c.Report()
+	require.NoError(t, err)
 	checkInvariants(t, end)
 	assert.Equal(t, byConcept(count(t, [][]dataset.Annotation{first, second})), byConcept(end))
 	assert.Equal(t, counts{pos: 1, conf: 1}, byConcept(end)["dog"])
@@ -399,9 +402,10 @@ func TestCounterAddIDs(t *testing.T) {
 	defer rec.Release()
 	c := balance.NewCounter()
 	require.NoError(t, c.Add(rec))
-	c.AddIDs([]string{"c", "d", "e", "c"})
-	c.AddIDs([]string{"a"}) // annotated already: the same input
-	rep := c.Report()
+	require.NoError(t, c.AddIDs([]string{"c", "d", "e", "c"}))
+	require.NoError(t, c.AddIDs([]string{"a"})) // annotated already: the same input
+	rep, err := c.Report()
+	require.NoError(t, err)
 	assert.Equal(t, 5, rep.Summary.Inputs, "a, b and three distinct bare inputs")
 	require.Len(t, rep.Concepts, 1)
 	dog := rep.Concepts[0]

@@ -158,8 +158,8 @@ func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions
 	} else {
 		o.opt = *opts
 	}
-	o.counter = NewCounter(WithRules(o.opt.Rules))
-	o.set = o.counter.Set()
+	o.counter = NewCounter(WithRules(o.opt.Rules), keepSet())
+	o.set = o.counter.set
 	var unit []float32
 	err := eachBatch(ctx, r, func(ann, inp arrow.Record, bare []string) error {
 		o.counter.AddIDs(bare)
@@ -280,7 +280,7 @@ func (o *Overlap) finish() {
 		o.centroids[c] = cen
 	}
 	o.sums = nil
-	o.report = o.counter.Report()
+	o.report = newReport(o.set.Rules(), o.set.Result(), o.counter.cfg.th)
 	o.counter = nil
 	o.stats = make(map[string]*ConceptStats, len(o.report.Concepts))
 	for i := range o.report.Concepts {

@@ -133,20 +133,25 @@ type Report struct {
 }
 
 // Report returns the counts so far. The Counter may go on counting; a
-// later Report includes everything.
-func (c *Counter) Report() *Report {
-	return newReport(c.set, c.cfg.th)
+// later Report includes everything. It fails only when the Counter cannot
+// read back what it spilled to its temporary file.
+func (c *Counter) Report() (*Report, error) {
+	if c.set != nil {
+		return newReport(c.set.Rules(), c.set.Result(), c.cfg.th), nil
+	}
+	res, err := c.stream.Result()
+	if err != nil {
+		return nil, fmt.Errorf("balance: %w", err)
+	}
+	return newReport(c.stream.Rules(), res, c.cfg.th), nil
 }
 
-// newReport is the balance of the labels in set, by the label core's one
-// count ([label.Set.Tally]).
-func newReport(set *label.Set, th Thresholds) *Report {
-	nc := set.NumConcepts()
-	rules := set.Rules()
+// newReport is the balance of a count by the label core ([label.Result]).
+func newReport(rules label.Rules, res label.Result, th Thresholds) *Report {
 	rep := &Report{
 		Thresholds:     th,
 		ModelsIncluded: rules.IncludeModels,
-		Concepts:       make([]ConceptStats, nc),
+		Concepts:       make([]ConceptStats, len(res.Concepts)),
 	}
 	if rules.IncludeModels {
 		rep.ModelThreshold = rules.ModelThreshold
@@ -154,26 +159,24 @@ func newReport(set *label.Set, th Thresholds) *Report {
 			rep.ModelThreshold = label.DefaultModelThreshold
 		}
 	}
-	tot := set.Totals()
-	inputs, counts := set.Tally(nil)
 	rep.Summary = Summary{
-		Inputs:         inputs,
-		Annotations:    tot.Annotations,
-		Concepts:       nc,
-		ImplicitValues: tot.Implicit,
-		ModelsExcluded: tot.Excluded,
+		Inputs:         res.Inputs,
+		Annotations:    res.Totals.Annotations,
+		Concepts:       len(res.Concepts),
+		ImplicitValues: res.Totals.Implicit,
+		ModelsExcluded: res.Totals.Excluded,
 	}
-	if unknown := set.UnknownRelationConcepts(); len(unknown) > 0 {
-		rep.Summary.UnknownRelationConcepts = len(unknown)
-		rep.Warnings = append(rep.Warnings, set.UnknownRelationsWarning())
+	if len(res.UnknownRelations) > 0 {
+		rep.Summary.UnknownRelationConcepts = len(res.UnknownRelations)
+		rep.Warnings = append(rep.Warnings, label.UnknownRelationsWarning(res.UnknownRelations))
 	}
-	for k := range rep.Concepts {
-		cs, n := &rep.Concepts[k], counts[k]
-		cs.ConceptID = set.ConceptID(k)
-		cs.ConceptName = set.ConceptName(k)
+	for k, n := range res.Concepts {
+		cs := &rep.Concepts[k]
+		cs.ConceptID = n.ID
+		cs.ConceptName = n.Name
 		cs.Positives, cs.Negatives, cs.Conflicts = n.Positives, n.Negatives, n.Conflicts
 		cs.ImpliedNegatives, cs.Unknown = n.ImpliedNegatives, n.Unknown
-		cs.ImplicitValues = set.Implicit(k)
+		cs.ImplicitValues = n.Implicit
 		cs.PropagatedPositives, cs.PropagatedNegatives = n.ViaPositives, n.ViaNegatives
 		if cs.Positives > 0 {
 			cs.Ratio = float64(cs.Negatives) / float64(cs.Positives)
@@ -183,7 +186,6 @@ func newReport(set *label.Set, th Thresholds) *Report {
 		rep.Summary.PropagatedPositives += cs.PropagatedPositives
 		rep.Summary.PropagatedNegatives += cs.PropagatedNegatives
 	}
-	slices.SortFunc(rep.Concepts, func(a, b ConceptStats) int { return strings.Compare(a.ConceptID, b.ConceptID) })
 	return rep
 }
 

@@ -3,7 +3,6 @@ package label
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -55,39 +54,25 @@ type Entry struct {
 // (input, concept). Every string a Set hands out is a copy, the caller's
 // to keep. A Set is not safe for concurrent use.
 type Set struct {
-	rules Rules
+	rows
 
 	inputIDs idTable
 	spans    []span   // per input: its entries in arena
 	arena    []uint32 // entries: concept index << 2 | Positive/Negative
 	live     int      // sum of span capacities
 
-	conceptIDs  map[string]int32
-	conceptID   []string
-	conceptName []string
-	implicit    []int // per concept
-
-	annotations, implicitSum, excluded, soft int
-
 	// per-batch scratch, reused
-	inMap, cMap     []int32
-	inHash          []uint32 // per dictionary input: its hash
-	sink            uint64
-	srcMap, kindMap []int8
-	cols            columns
-	schema          *arrow.Schema
+	inMap  []int32
+	inHash []uint32 // per dictionary input: its hash
+	sink   uint64
 }
 
 // span locates one input's entries in the arena.
 type span struct{ off, n, cap uint32 }
 
-type columns struct {
-	input, concept, name, value, source, kind int
-}
-
 // NewSet returns an empty Set that reads rows by rules.
 func NewSet(rules Rules) *Set {
-	return &Set{rules: rules, conceptIDs: map[string]int32{}}
+	return &Set{rows: rows{rules: rules}}
 }
 
 // Rules returns the rules the Set reads rows by.
@@ -156,7 +141,7 @@ type Totals struct {
 
 // Totals returns the row counts so far.
 func (s *Set) Totals() Totals {
-	return Totals{Annotations: s.annotations, Implicit: s.implicitSum, Excluded: s.excluded, Soft: s.soft}
+	return s.totals()
 }
 
 // Row appends input i's entries, as annotated (no relations applied), to
@@ -201,55 +186,19 @@ func (s *Set) AddIDs(ids []string) {
 // [dataset.AnnotationSchema] (found by name). Rows may come in any order
 // and an input may appear in many records. rec is not retained.
 func (s *Set) AddAnnotations(rec arrow.Record) error {
-	if rec.Schema() != s.schema {
-		cols, err := findColumns(rec.Schema())
-		if err != nil {
-			return err
-		}
-		s.cols, s.schema = cols, rec.Schema()
+	if err := s.batch(rec); err != nil {
+		return err
 	}
-	n := int(rec.NumRows())
+	n := s.n
 	if n == 0 {
 		return nil
 	}
-	inDict := rec.Column(s.cols.input).(*array.Dictionary)
-	cDict := rec.Column(s.cols.concept).(*array.Dictionary)
-	nameDict := rec.Column(s.cols.name).(*array.Dictionary)
-	srcDict := rec.Column(s.cols.source).(*array.Dictionary)
-	kindDict := rec.Column(s.cols.kind).(*array.Dictionary)
-	valCol := rec.Column(s.cols.value).(*array.Float32)
-	values := valCol.Float32Values()
-
-	inIdx := inDict.Indices().(*array.Int32).Int32Values()
-	cIdx := cDict.Indices().(*array.Int32).Int32Values()
-	nameIdx := nameDict.Indices().(*array.Int32).Int32Values()
-	srcIdx := srcDict.Indices().(*array.Int8).Int8Values()
-	kindIdx := kindDict.Indices().(*array.Int8).Int8Values()
-	inVals := inDict.Dictionary().(*array.String)
-	cVals := cDict.Dictionary().(*array.String)
-	nameVals := nameDict.Dictionary().(*array.String)
-	if inDict.NullN() > 0 || cDict.NullN() > 0 || valCol.NullN() > 0 {
-		return fmt.Errorf("%w: null input_id, concept_id or value", ErrSchema)
-	}
+	inVals, inIdx := s.inVals, s.inIdx
 
 	// Dictionary indices map to global indices lazily, once per distinct
 	// value and batch.
 	s.inMap = resetMap(s.inMap, inVals.Len())
 	s.prepareInputs(inVals)
-	s.cMap = resetMap(s.cMap, cVals.Len())
-	s.srcMap = smallMap(s.srcMap, srcDict.Dictionary().(*array.String), func(v string) int8 {
-		if vs, ok := dataset.ParseValueSource(v); ok && Implicit(vs) {
-			return 1
-		}
-		return 0
-	})
-	s.kindMap = smallMap(s.kindMap, kindDict.Dictionary().(*array.String), func(v string) int8 {
-		k, _ := dataset.ParseAnnotatorKind(v)
-		return int8(k)
-	})
-	kindNulls := kindDict.NullN() > 0
-	srcNulls := srcDict.NullN() > 0
-	nameNulls := nameDict.NullN() > 0
 
 	// Room for one new entry per row, so that growing an input's entries
 	// in place never reallocates the arena within the batch; growing by half
@@ -267,34 +216,9 @@ func (s *Set) AddAnnotations(rec arrow.Record) error {
 		if i := inIdx[r]; i != prevIdx {
 			prevIdx, g = i, s.input(inVals, s.inMap, i)
 		}
-		kind := dataset.AnnotatorUnknown
-		if !kindNulls || kindDict.IsValid(r) {
-			kind = dataset.AnnotatorKind(s.kindMap[kindIdx[r]])
+		if k, f := s.row(r); f != 0 {
+			s.add(g, uint32(k), uint32(f))
 		}
-		f := s.rules.Classify(values[r], kind)
-		if f == 0 {
-			s.excluded++ // the input exists, its labels are unknown
-			continue
-		}
-		ci := cIdx[r]
-		k := s.cMap[ci]
-		if k < 0 {
-			k = s.concept(cVals.Value(int(ci)))
-			s.cMap[ci] = k
-		}
-		if s.conceptName[k] == "" && (!nameNulls || nameDict.IsValid(r)) {
-			// Copied once: the name is looked at again only while empty.
-			s.conceptName[k] = strings.Clone(nameVals.Value(int(nameIdx[r])))
-		}
-		if (!srcNulls || srcDict.IsValid(r)) && s.srcMap[srcIdx[r]] != 0 {
-			s.implicit[k]++
-			s.implicitSum++
-		}
-		if v := values[r]; v != 0 && v != 1 && !IsModel(kind) {
-			s.soft++
-		}
-		s.add(g, uint32(k), uint32(f))
-		s.annotations++
 	}
 	return nil
 }
@@ -349,19 +273,6 @@ func (s *Set) prepareInputs(vals *array.String) {
 // table at a time, that many entries ahead.
 const touchAhead = 16
 
-func (s *Set) concept(id string) int32 {
-	if k, ok := s.conceptIDs[id]; ok {
-		return k
-	}
-	k := int32(len(s.conceptID))
-	id = strings.Clone(id)
-	s.conceptIDs[id] = k
-	s.conceptID = append(s.conceptID, id)
-	s.conceptName = append(s.conceptName, "")
-	s.implicit = append(s.implicit, 0)
-	return k
-}
-
 // add records flag f for concept k on input g.
 func (s *Set) add(g int32, k, f uint32) {
 	sp := &s.spans[g]
@@ -411,53 +322,4 @@ func (s *Set) compact() {
 		sp.off = off
 	}
 	s.arena = out
-}
-
-func resetMap(m []int32, n int) []int32 {
-	if cap(m) < n {
-		m = make([]int32, n)
-	}
-	m = m[:n]
-	for i := range m {
-		m[i] = -1
-	}
-	return m
-}
-
-func smallMap(m []int8, dict *array.String, f func(string) int8) []int8 {
-	m = m[:0]
-	for i := 0; i < dict.Len(); i++ {
-		m = append(m, f(dict.Value(i)))
-	}
-	return m
-}
-
-func findColumns(sch *arrow.Schema) (columns, error) {
-	var cols columns
-	dict := func(idx arrow.DataType) arrow.DataType {
-		return &arrow.DictionaryType{IndexType: idx, ValueType: arrow.BinaryTypes.String}
-	}
-	want := []struct {
-		name string
-		dst  *int
-		typ  arrow.DataType
-	}{
-		{dataset.ColInputID, &cols.input, dict(arrow.PrimitiveTypes.Int32)},
-		{dataset.ColConceptID, &cols.concept, dict(arrow.PrimitiveTypes.Int32)},
-		{dataset.ColConceptName, &cols.name, dict(arrow.PrimitiveTypes.Int32)},
-		{dataset.ColValue, &cols.value, arrow.PrimitiveTypes.Float32},
-		{dataset.ColValueSource, &cols.source, dict(arrow.PrimitiveTypes.Int8)},
-		{dataset.ColAnnotatorKind, &cols.kind, dict(arrow.PrimitiveTypes.Int8)},
-	}
-	for _, w := range want {
-		idx := sch.FieldIndices(w.name)
-		if len(idx) == 0 {
-			return cols, fmt.Errorf("%w: no column %q", ErrSchema, w.name)
-		}
-		if got := sch.Field(idx[0]).Type; !arrow.TypeEqual(got, w.typ) {
-			return cols, fmt.Errorf("%w: column %q is %s, want %s", ErrSchema, w.name, got, w.typ)
-		}
-		*w.dst = idx[0]
-	}
-	return cols, nil
 }

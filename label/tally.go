@@ -1,5 +1,10 @@
 package label
 
+import (
+	"slices"
+	"strings"
+)
+
 // Counts are one concept's label counts over distinct inputs, after the
 // closure. Positives + Negatives + Conflicts + ImpliedNegatives + Unknown
 // is the number of inputs counted.
@@ -31,48 +36,127 @@ func (c Counts) Known() int { return c.Positives + c.Negatives }
 // true (nil: every input). It is the one count behind the balance report,
 // the stats export and the overlap analysis.
 func (s *Set) Tally(keep func(i int) bool) (inputs int, counts []Counts) {
-	n := len(s.conceptID)
-	counts = make([]Counts, n)
-	annInPos := make([]int, n) // inputs with a positive that carry the concept
-	withPos := 0
+	var t tally
 	w := s.Walker()
 	for i := range s.spans {
 		if keep != nil && !keep(i) {
 			continue
 		}
-		inputs++
-		row := w.Row(i)
-		hasPos := false
+		t.add(w.Row(i), 1)
+	}
+	return t.inputs, t.counts(len(s.conceptID))
+}
+
+// tally sums the counts of closed rows. Every count is a sum over inputs
+// of what the input's row says, so a row added with sign -1 takes an
+// input's earlier row back out: [Stream] does so when an input it has
+// counted turns up again.
+type tally struct {
+	inputs, withPos int
+	c               []conceptTally
+}
+
+type conceptTally struct {
+	pos, neg, conf, viaPos, viaNeg int
+	annInPos                       int // inputs with a positive that carry the concept
+}
+
+// add counts one input's closed row, sign times.
+func (t *tally) add(row []Entry, sign int) {
+	t.inputs += sign
+	hasPos := false
+	for _, e := range row {
+		if int(e.Concept) >= len(t.c) {
+			t.c = append(t.c, make([]conceptTally, int(e.Concept)+1-len(t.c))...)
+		}
+		c := &t.c[e.Concept]
+		switch {
+		case e.Flags.IsPositive():
+			c.pos += sign
+			hasPos = true
+		case e.Flags.IsNegative():
+			c.neg += sign
+		default:
+			c.conf += sign
+			hasPos = true
+		}
+		if e.Flags&ViaPositive != 0 {
+			c.viaPos += sign
+		}
+		if e.Flags&ViaNegative != 0 {
+			c.viaNeg += sign
+		}
+	}
+	if hasPos {
+		t.withPos += sign
 		for _, e := range row {
-			c := &counts[e.Concept]
-			switch {
-			case e.Flags.IsPositive():
-				c.Positives++
-				hasPos = true
-			case e.Flags.IsNegative():
-				c.Negatives++
-			default:
-				c.Conflicts++
-				hasPos = true
-			}
-			if e.Flags&ViaPositive != 0 {
-				c.ViaPositives++
-			}
-			if e.Flags&ViaNegative != 0 {
-				c.ViaNegatives++
-			}
-		}
-		if hasPos {
-			withPos++
-			for _, e := range row {
-				annInPos[e.Concept]++
-			}
+			t.c[e.Concept].annInPos += sign
 		}
 	}
+}
+
+func (t *tally) clone() tally {
+	return tally{inputs: t.inputs, withPos: t.withPos, c: append([]conceptTally(nil), t.c...)}
+}
+
+// counts returns the counts of the first n concepts.
+func (t *tally) counts(n int) []Counts {
+	counts := make([]Counts, n)
 	for k := range counts {
-		c := &counts[k]
-		c.ImpliedNegatives = withPos - annInPos[k]
-		c.Unknown = inputs - c.Positives - c.Negatives - c.Conflicts - c.ImpliedNegatives
+		var c conceptTally
+		if k < len(t.c) {
+			c = t.c[k]
+		}
+		counts[k] = Counts{
+			Positives: c.pos, Negatives: c.neg, Conflicts: c.conf,
+			ViaPositives: c.viaPos, ViaNegatives: c.viaNeg,
+			ImpliedNegatives: t.withPos - c.annInPos,
+		}
+		counts[k].Unknown = t.inputs - c.pos - c.neg - c.conf - counts[k].ImpliedNegatives
 	}
-	return inputs, counts
+	return counts
+}
+
+// Result is a whole count: what the balance report shows.
+type Result struct {
+	Inputs int    // distinct inputs, annotated or not
+	Totals Totals // rows read
+	// Concepts are the concepts with at least one counted annotation,
+	// sorted by id.
+	Concepts []ConceptCounts
+	// UnknownRelations are the concepts the hierarchy names that no
+	// counted annotation uses, sorted.
+	UnknownRelations []string
+}
+
+// ConceptCounts are one concept's counts in a [Result].
+type ConceptCounts struct {
+	ID, Name string // Name: the first name a source gave it ("" when none)
+	Implicit int    // counted annotations whose value the source omitted
+	Counts
+}
+
+// Result returns the count of every input of s.
+func (s *Set) Result() Result {
+	inputs, counts := s.Tally(nil)
+	return s.result(inputs, counts)
+}
+
+// result assembles a Result from counts indexed as the concepts of b.
+func (b *rows) result(inputs int, counts []Counts) Result {
+	res := Result{Inputs: inputs, Totals: b.totals()}
+	for k, id := range b.conceptID {
+		if k < len(b.counted) && b.counted[k] {
+			res.Concepts = append(res.Concepts, ConceptCounts{ID: id, Name: b.conceptName[k], Implicit: b.implicit[k], Counts: counts[k]})
+		}
+	}
+	slices.SortFunc(res.Concepts, func(a, b ConceptCounts) int { return strings.Compare(a.ID, b.ID) })
+	if h := b.rules.Hierarchy; h != nil {
+		for _, id := range h.Concepts() {
+			if k, ok := b.conceptIDs[id]; !ok || k >= int32(len(b.counted)) || !b.counted[k] {
+				res.UnknownRelations = append(res.UnknownRelations, id)
+			}
+		}
+	}
+	return res
 }

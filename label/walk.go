@@ -29,14 +29,22 @@ type Walker struct {
 
 // Walker returns a Walker over s.
 func (s *Set) Walker() *Walker {
-	w := &Walker{s: s}
-	n := len(s.conceptID)
-	if h := s.rules.Hierarchy; h != nil {
+	w := newWalker(s.rules, &s.concepts)
+	w.s = s
+	return w
+}
+
+// newWalker returns a Walker over the concepts of c, which may grow
+// later: a concept added after the Walker has no relations.
+func newWalker(rules Rules, c *concepts) *Walker {
+	w := &Walker{}
+	n := len(c.conceptID)
+	if h := rules.Hierarchy; h != nil {
 		index := func(ids ...[]string) []int32 {
 			var out []int32
 			for _, l := range ids {
 				for _, id := range l {
-					if k, ok := s.conceptIDs[id]; ok && !slices.Contains(out, k) {
+					if k, ok := c.conceptIDs[id]; ok && !slices.Contains(out, k) {
 						out = append(out, k)
 					}
 				}
@@ -45,7 +53,7 @@ func (s *Set) Walker() *Walker {
 		}
 		w.up = make([][]int32, n)
 		w.down = make([][]int32, n)
-		for k, id := range s.conceptID {
+		for k, id := range c.conceptID {
 			syn := h.Synonyms(id)
 			w.up[k] = index(h.Ancestors(id), syn)
 			w.down[k] = index(h.Descendants(id), syn)
@@ -62,7 +70,7 @@ func (w *Walker) Closes() bool { return w.up != nil }
 // Up returns the concepts a positive for concept k also counts for (its
 // hypernyms and synonyms present in the Set); nil without relations.
 func (w *Walker) Up(k int) []int32 {
-	if w.up == nil {
+	if k >= len(w.up) {
 		return nil
 	}
 	return w.up[k]
@@ -73,7 +81,12 @@ func (w *Walker) Up(k int) []int32 {
 // relations. The slice is valid until the next call.
 func (w *Walker) Row(i int) []Entry {
 	sp := w.s.spans[i]
-	ents := w.s.arena[sp.off : sp.off+sp.n]
+	return w.close(w.s.arena[sp.off : sp.off+sp.n])
+}
+
+// close returns the closed entries of ents (concept index << 2 | flags),
+// valid until the next call.
+func (w *Walker) close(ents []uint32) []Entry {
 	w.out = w.out[:0]
 	if w.up == nil {
 		for _, e := range ents {
@@ -87,6 +100,12 @@ func (w *Walker) Row(i int) []Entry {
 		w.gen = 1
 	}
 	w.touched = w.touched[:0]
+	for _, e := range ents {
+		if k := int(e >> 2); k >= len(w.stamp) {
+			w.stamp = append(w.stamp, make([]uint32, k+1-len(w.stamp))...)
+			w.eff = append(w.eff, make([]Flags, k+1-len(w.eff))...)
+		}
+	}
 	for _, e := range ents {
 		k := int32(e >> 2)
 		w.stamp[k] = w.gen
@@ -105,6 +124,9 @@ func (w *Walker) Row(i int) []Entry {
 	}
 	for _, e := range ents {
 		k := e >> 2
+		if int(k) >= len(w.up) {
+			continue // added after the Walker: no relations
+		}
 		if e&uint32(Positive) != 0 {
 			for _, a := range w.up[k] {
 				set(a, Positive, ViaPositive)
@@ -141,7 +163,12 @@ func (s *Set) UnknownRelationConcepts() []string {
 // UnknownRelationsWarning words [Set.UnknownRelationConcepts] for a
 // person ("" when there are none).
 func (s *Set) UnknownRelationsWarning() string {
-	unknown := s.UnknownRelationConcepts()
+	return UnknownRelationsWarning(s.UnknownRelationConcepts())
+}
+
+// UnknownRelationsWarning words a list of concepts named in relations
+// that no counted annotation uses for a person ("" when there are none).
+func UnknownRelationsWarning(unknown []string) string {
 	if len(unknown) == 0 {
 		return ""
 	}

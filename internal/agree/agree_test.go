@@ -370,13 +370,14 @@ func checkAll(t *testing.T, w *world, v variant, viaCLI bool) {
 		r := open(f, false)
 		for r.Next() {
 			require.NoError(t, c.Add(r.Annotations()))
-			c.AddIDs(r.UnannotatedIDs())
+			require.NoError(t, c.AddIDs(r.UnannotatedIDs()))
 		}
 		require.NoError(t, r.Err())
-		c.AddIDs(r.UnannotatedIDs())
+		require.NoError(t, c.AddIDs(r.UnannotatedIDs()))
 		r.Release()
 	}
-	rep := c.Report()
+	rep, err := c.Report()
+	require.NoError(t, err)
 	assert.Equal(t, len(w.ids), rep.Summary.Inputs, "report: distinct inputs")
 	require.Len(t, rep.Concepts, len(want), "report: concepts")
 	for _, cs := range rep.Concepts {

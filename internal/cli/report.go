@@ -135,12 +135,16 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 		balance.WithRules(rules),
 	}
 	c := balance.NewCounter(bopts...)
+	defer c.Close()
 	for _, path := range opts.Sources {
 		if err := countSource(ctx, opts, path, c); err != nil {
 			return err
 		}
 	}
-	rep := c.Report()
+	rep, err := c.Report()
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 
 	if len(opts.Concepts) > 0 {
 		var missing []string
@@ -193,12 +197,16 @@ func countSource(ctx context.Context, opts *ReportOptions, path string, c *balan
 		if err := c.Add(src.Annotations()); err != nil {
 			return fmt.Errorf("report: %s: %w", path, err)
 		}
-		c.AddIDs(src.UnannotatedIDs())
+		if err := c.AddIDs(src.UnannotatedIDs()); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
 	}
 	if err := src.Err(); err != nil {
 		return err
 	}
-	c.AddIDs(src.UnannotatedIDs())
+	if err := c.AddIDs(src.UnannotatedIDs()); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	return nil
 }
 
