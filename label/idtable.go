@@ -24,7 +24,13 @@ var idSeed = maphash.MakeSeed()
 func (t *idTable) Len() int { return max(len(t.offs)-1, 0) }
 
 func (t *idTable) key(i uint32) string {
-	return string(t.data[t.offs[i]:t.offs[i+1]]) // no copy: only compared
+	return string(t.data[t.offs[i]:t.offs[i+1]])
+}
+
+// equal reports whether key i is id, without copying the key (a
+// conversion compared at once does not copy; one returned does).
+func (t *idTable) equal(i uint32, id string) bool {
+	return string(t.data[t.offs[i]:t.offs[i+1]]) == id
 }
 
 // hashID returns id's hash for getHashed and touch.
@@ -82,7 +88,7 @@ func (t *idTable) getHashed(id string, h uint32) (idx int32, added bool) {
 			return int32(n), true
 		}
 		if uint32(s>>32) == h {
-			if e := uint32(s) - 1; t.key(e) == id {
+			if e := uint32(s) - 1; t.equal(e, id) {
 				return int32(e), false
 			}
 		}
@@ -122,7 +128,7 @@ func (t *idTable) lookup(id string) int32 {
 			return -1
 		}
 		if uint32(s>>32) == h {
-			if e := uint32(s) - 1; t.key(e) == id {
+			if e := uint32(s) - 1; t.equal(e, id) {
 				return int32(e)
 			}
 		}

@@ -1,7 +1,6 @@
 package label
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,27 +13,32 @@ import (
 // moves them to a temporary file, so its memory stays within the budget
 // however many runs it holds.
 //
-// A record is the fingerprint (4 bytes, little endian), the id's length
-// and bytes, the number of entries and the entries, lengths and entries
-// as unsigned varints.
+// A record is the fingerprint (4 bytes, little endian) and the length of
+// the rest as an unsigned varint, so that a reader looking for some
+// fingerprints skips the others unread; then the id's length and bytes,
+// the number of entries and the entries, all unsigned varints.
 type spillLog struct {
 	budget int
 	dir    string
 
-	buf  []byte
-	f    *os.File
-	name string // f's name, when it could not be removed while open
-	size int64  // bytes in f
+	buf     []byte
+	payload []byte // scratch
+	f       *os.File
+	name    string // f's name, when it could not be removed while open
+	size    int64  // bytes in f
 }
 
 func (l *spillLog) append(fp uint32, id []byte, ents []uint32) error {
-	l.buf = binary.LittleEndian.AppendUint32(l.buf, fp)
-	l.buf = binary.AppendUvarint(l.buf, uint64(len(id)))
-	l.buf = append(l.buf, id...)
-	l.buf = binary.AppendUvarint(l.buf, uint64(len(ents)))
+	p := binary.AppendUvarint(l.payload[:0], uint64(len(id)))
+	p = append(p, id...)
+	p = binary.AppendUvarint(p, uint64(len(ents)))
 	for _, e := range ents {
-		l.buf = binary.AppendUvarint(l.buf, uint64(e))
+		p = binary.AppendUvarint(p, uint64(e))
 	}
+	l.payload = p
+	l.buf = binary.LittleEndian.AppendUint32(l.buf, fp)
+	l.buf = binary.AppendUvarint(l.buf, uint64(len(p)))
+	l.buf = append(l.buf, p...)
 	if len(l.buf) < l.budget {
 		return nil
 	}
@@ -63,90 +67,94 @@ func (l *spillLog) spill() error {
 	return nil
 }
 
-// each calls fn for every record in the order appended. id and ents are
-// valid only during the call.
-func (l *spillLog) each(fn func(fp uint32, id []byte, ents []uint32)) error {
-	var id []byte
+var errCorrupt = errors.New("label: temporary file of spilled inputs is corrupt")
+
+// each calls fn, in the order appended, for every record whose
+// fingerprint want accepts. id and ents are valid only during the call.
+func (l *spillLog) each(want func(fp uint32) bool, fn func(fp uint32, id []byte, ents []uint32)) error {
 	var ents []uint32
-	read := func(r io.ByteReader) error {
-		var fp [4]byte
-		for i := range fp {
-			b, err := r.ReadByte()
-			if err != nil {
-				if i == 0 && err == io.EOF {
-					return io.EOF
+	// scan handles the whole records at the start of b and returns how
+	// many bytes they take.
+	scan := func(b []byte) (int, error) {
+		done := 0
+		for len(b)-done >= 5 {
+			r := b[done:]
+			fp := binary.LittleEndian.Uint32(r)
+			n, w := binary.Uvarint(r[4:])
+			if w <= 0 {
+				if w == 0 && len(r) < 4+binary.MaxVarintLen64 {
+					break // the length goes on in the next chunk
 				}
-				return err
+				return 0, errCorrupt
 			}
-			fp[i] = b
-		}
-		n, err := binary.ReadUvarint(r)
-		if err != nil {
-			return err
-		}
-		id = id[:0]
-		for range n {
-			b, err := r.ReadByte()
-			if err != nil {
-				return err
-			}
-			id = append(id, b)
-		}
-		m, err := binary.ReadUvarint(r)
-		if err != nil {
-			return err
-		}
-		ents = ents[:0]
-		for range m {
-			e, err := binary.ReadUvarint(r)
-			if err != nil {
-				return err
-			}
-			ents = append(ents, uint32(e))
-		}
-		fn(binary.LittleEndian.Uint32(fp[:]), id, ents)
-		return nil
-	}
-	if l.f != nil {
-		r := bufio.NewReaderSize(io.NewSectionReader(l.f, 0, l.size), 1<<20)
-		for {
-			err := read(r)
-			if err == io.EOF {
+			end := 4 + w + int(n)
+			if end > len(r) {
 				break
 			}
-			if err != nil {
+			if want(fp) {
+				p := r[4+w : end]
+				idLen, w := binary.Uvarint(p)
+				if w <= 0 || w+int(idLen) > len(p) {
+					return 0, errCorrupt
+				}
+				id := p[w : w+int(idLen)]
+				p = p[w+int(idLen):]
+				m, w := binary.Uvarint(p)
+				if w <= 0 {
+					return 0, errCorrupt
+				}
+				p = p[w:]
+				ents = ents[:0]
+				for range m {
+					e, w := binary.Uvarint(p)
+					if w <= 0 {
+						return 0, errCorrupt
+					}
+					ents = append(ents, uint32(e))
+					p = p[w:]
+				}
+				fn(fp, id, ents)
+			}
+			done += end
+		}
+		return done, nil
+	}
+	if l.f != nil {
+		chunk := make([]byte, 0, 1<<20)
+		for off := int64(0); off < l.size; {
+			n := min(int64(cap(chunk)-len(chunk)), l.size-off)
+			if n == 0 { // a record longer than the chunk
+				chunk = append(chunk[:cap(chunk)], 0)[:len(chunk)]
+				continue
+			}
+			got, err := l.f.ReadAt(chunk[len(chunk):len(chunk)+int(n)], off)
+			if got < int(n) {
 				return fmt.Errorf("label: reading the spilled inputs back: %w", noEOF(err))
 			}
+			off += n
+			chunk = chunk[:len(chunk)+int(n)]
+			done, err := scan(chunk)
+			if err != nil {
+				return err
+			}
+			chunk = chunk[:copy(chunk, chunk[done:])]
+		}
+		if len(chunk) > 0 {
+			return errCorrupt
 		}
 	}
-	r := &byteReader{b: l.buf}
-	for {
-		if err := read(r); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return fmt.Errorf("label: reading the buffered inputs back: %w", noEOF(err))
-		}
-	}
-}
-
-func noEOF(err error) error {
-	if errors.Is(err, io.EOF) {
-		return io.ErrUnexpectedEOF
+	done, err := scan(l.buf)
+	if err == nil && done != len(l.buf) {
+		err = errCorrupt
 	}
 	return err
 }
 
-type byteReader struct {
-	b []byte
-	i int
-}
-
-func (r *byteReader) ReadByte() (byte, error) {
-	if r.i == len(r.b) {
-		return 0, io.EOF
+func noEOF(err error) error {
+	if err == nil || errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
 	}
-	r.i++
-	return r.b[r.i-1], nil
+	return err
 }
 
 func (l *spillLog) close() error {

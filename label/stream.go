@@ -28,6 +28,8 @@ type Stream struct {
 	rep  *Set     // later runs of a fingerprint seen before: merged by exact id
 	log  spillLog // the first run of every counted input, to take back out
 
+	inMap []int32 // per dictionary input of the batch: its index in rep, once known
+
 	cur struct {
 		open, repeat bool
 		fp           uint32
@@ -89,12 +91,25 @@ func (s *Stream) AddAnnotations(rec arrow.Record) error {
 	if err := s.batch(rec); err != nil {
 		return err
 	}
+	// An input that comes back within the batch (rows not adjacent) is a
+	// repeat known by its dictionary index: no fingerprint or id lookup.
+	s.inMap = resetMap(s.inMap, s.inVals.Len())
 	prev := int32(-1)
 	for r := 0; r < s.n; r++ {
 		if i := s.inIdx[r]; i != prev {
 			prev = i
-			if err := s.begin(s.inVals.Value(int(i))); err != nil {
+			id := s.inVals.Value(int(i))
+			if g := s.inMap[i]; g >= 0 && !(s.cur.open && string(s.cur.id) == id) {
+				if err := s.end(); err != nil {
+					return err
+				}
+				s.cur.open, s.cur.repeat, s.cur.g = true, true, g
+				s.cur.id = append(s.cur.id[:0], id...)
+			} else if err := s.begin(id); err != nil {
 				return err
+			}
+			if s.cur.repeat {
+				s.inMap[i] = s.cur.g
 			}
 		}
 		if k, f := s.row(r); f != 0 {
@@ -194,13 +209,20 @@ func (s *Stream) Result() (Result, error) {
 	}
 	if n := s.rep.NumInputs(); n > 0 {
 		want := make(map[uint32]struct{}, n)
+		var quick [1 << 10]uint64 // a bit per fingerprint's top 16 bits: most records are skipped on it
 		for g := range n {
-			want[fingerprint(s.rep.inputIDs.key(uint32(g)))] = struct{}{}
+			fp := fingerprint(s.rep.inputIDs.key(uint32(g)))
+			want[fp] = struct{}{}
+			quick[fp>>22] |= 1 << (fp >> 16 & 63)
 		}
-		err := s.log.each(func(fp uint32, id []byte, ents []uint32) {
-			if _, ok := want[fp]; !ok {
-				return
+		accept := func(fp uint32) bool {
+			if quick[fp>>22]&(1<<(fp>>16&63)) == 0 {
+				return false
 			}
+			_, ok := want[fp]
+			return ok
+		}
+		err := s.log.each(accept, func(fp uint32, id []byte, ents []uint32) {
 			g := s.rep.inputIDs.lookup(string(id))
 			if g < 0 {
 				return // another input of the same fingerprint
