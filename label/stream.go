@@ -11,9 +11,9 @@ import (
 )
 
 // Stream counts labels as the rows go by, for a [Result] (the balance
-// report) without holding every input: its memory grows by about 5 to 11
-// bytes per distinct input, where a [Set] keeps each input's id and
-// entries. Distinct-input semantics are the Set's: an input on several
+// report) without holding every input: its memory grows by 5 to 11 bytes
+// per distinct input (plus a bounded buffer), where a [Set] keeps each
+// input's id and entries. Distinct-input semantics are the Set's: an input on several
 // lines, rows, records or sources is one input, and its labels are merged
 // before they are counted. The package docs say how (# Memory).
 //
