@@ -67,6 +67,7 @@ the chosen annotations back and exports training-ready Parquet.`,
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
 	addProfileFlag(root)
+	addMemoryFlag(root)
 	root.AddCommand(
 		NewCmdReport(f, nil),
 		NewCmdOverlap(f, nil),
