@@ -50,9 +50,10 @@ type Labels struct {
 
 	set   *label.Set // distinct inputs; its concept k is Concepts[renum[k]]
 	renum []int32
-	off   []int64 // input i's cells are conc/cell[off[i]:off[i+1]], concepts ascending
+	off   []int64 // input i's cells are conc/cell/via[off[i]:off[i+1]], concepts ascending
 	conc  []int32
 	cell  []int8
+	via   []label.Flags // the cell's ViaPositive and ViaNegative, for counts
 }
 
 // NumInputs returns the number of inputs, annotated or not.
@@ -239,9 +240,11 @@ func (c *LabelCollector) Labels() *Labels {
 	l.off = make([]int64, n+1)
 	l.conc = make([]int32, 0, set.NumEntries())
 	l.cell = make([]int8, 0, set.NumEntries())
+	l.via = make([]label.Flags, 0, set.NumEntries())
 	type pair struct {
 		c    int32
 		cell int8
+		via  label.Flags
 	}
 	var row []pair
 	for i := range n {
@@ -254,12 +257,13 @@ func (c *LabelCollector) Labels() *Labels {
 			case e.Flags.IsNegative():
 				cell = cellAbsent
 			}
-			row = append(row, pair{l.renum[e.Concept], cell})
+			row = append(row, pair{l.renum[e.Concept], cell, e.Flags & (label.ViaPositive | label.ViaNegative)})
 		}
 		slices.SortFunc(row, func(a, b pair) int { return int(a.c) - int(b.c) })
 		for _, p := range row {
 			l.conc = append(l.conc, p.c)
 			l.cell = append(l.cell, p.cell)
+			l.via = append(l.via, p.via)
 		}
 		l.off[i+1] = int64(len(l.conc))
 	}
@@ -276,18 +280,29 @@ func (c *LabelCollector) Labels() *Labels {
 		}
 		l.Groups = c.groups
 	}
+	// The matrix holds the rows now: the Set keeps only the inputs' ids.
+	set.DropRows()
 	return l
 }
 
 // counts returns the label core's counts per concept in label-vector
 // order, over the inputs i with keep(i) (nil: all).
 func (l *Labels) counts(keep func(i int) bool) (int, []label.Counts) {
-	n, byCore := l.set.Tally(keep)
-	out := make([]label.Counts, len(byCore))
-	for k, c := range byCore {
-		out[l.renum[k]] = c
-	}
-	return n, out
+	var row []label.Entry
+	return label.TallyRows(l.NumInputs(), len(l.Concepts), func(i int) []label.Entry {
+		row = row[:0]
+		for k := l.off[i]; k < l.off[i+1]; k++ {
+			f := label.Positive | label.Negative
+			switch l.cell[k] {
+			case cellPresent:
+				f = label.Positive
+			case cellAbsent:
+				f = label.Negative
+			}
+			row = append(row, label.Entry{Concept: l.conc[k], Flags: f | l.via[k]})
+		}
+		return row
+	}, keep)
 }
 
 // stringIndexer maps each row of a string or dictionary<string> column to

@@ -79,7 +79,7 @@ func NewSet(rules Rules) *Set {
 func (s *Set) Rules() Rules { return s.rules }
 
 // NumInputs returns the number of distinct inputs, annotated or not.
-func (s *Set) NumInputs() int { return len(s.spans) }
+func (s *Set) NumInputs() int { return s.inputIDs.Len() }
 
 // InputID returns the id of input i (0 <= i < NumInputs, in order of first
 // sight).
@@ -119,6 +119,15 @@ func (s *Set) NumEntries() int {
 		n += int(sp.n)
 	}
 	return n
+}
+
+// DropRows frees every input's entries, keeping the inputs and the
+// concepts, once a caller has its own copy of the rows (the export's label
+// matrix). After it, Row, Walker, Tally, Result and every Add method must
+// not be called.
+func (s *Set) DropRows() {
+	s.spans, s.arena, s.live = nil, nil, 0
+	s.inMap, s.inHash = nil, nil
 }
 
 // Concept returns the index of the concept with id.

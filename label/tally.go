@@ -36,15 +36,21 @@ func (c Counts) Known() int { return c.Positives + c.Negatives }
 // true (nil: every input). It is the one count behind the balance report,
 // the stats export and the overlap analysis.
 func (s *Set) Tally(keep func(i int) bool) (inputs int, counts []Counts) {
+	return TallyRows(len(s.spans), len(s.conceptID), s.Walker().Row, keep)
+}
+
+// TallyRows is [Set.Tally] over rows kept elsewhere: row(i) returns input
+// i's closed entries (concepts 0 <= Concept < concepts), for the n inputs
+// i with keep(i) (nil: all).
+func TallyRows(n, concepts int, row func(i int) []Entry, keep func(i int) bool) (inputs int, counts []Counts) {
 	var t tally
-	w := s.Walker()
-	for i := range s.spans {
+	for i := range n {
 		if keep != nil && !keep(i) {
 			continue
 		}
-		t.add(w.Row(i), 1)
+		t.add(row(i), 1)
 	}
-	return t.inputs, t.counts(len(s.conceptID))
+	return t.inputs, t.counts(concepts)
 }
 
 // tally sums the counts of closed rows. Every count is a sum over inputs
