@@ -20,11 +20,13 @@
 // inputs without annotations too, as `curate report` does.
 //
 //	c := balance.NewCounter(balance.WithHierarchy(h), balance.WithTargetRatio(1))
+//	defer c.Close()
 //	for r.Next() {
 //		if err := c.Add(r.Annotations()); err != nil { … }
-//		c.AddIDs(r.UnannotatedIDs())
+//		if err := c.AddIDs(r.UnannotatedIDs()); err != nil { … }
 //	}
-//	rep := c.Report()
+//	rep, err := c.Report()
+//	…
 //	rep.Write(os.Stdout, balance.FormatText)
 //
 // A Report sorts ([Report.Sorted]), selects ([Report.Select],
