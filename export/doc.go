@@ -36,12 +36,12 @@
 // Vlahavas, 2011) with per-concept candidate lists and a heap of concepts
 // by remaining positives, so 1M inputs over 500 concepts split in about a
 // second. Inputs sharing a metadata field ([WithGroupField]) move as one
-// unit. [Report] measures each concept's share per split against the
+// unit. [NewSplitReport] measures each concept's share per split against the
 // target; [RandomSplit] is the baseline it is compared with.
 //
 // # Files
 //
-// [Export] runs up to two passes over a source ([Opener]) and writes
+// [Write] runs up to two passes over a source ([Opener]) and writes
 // through a [Sink]: "NAME-00000.parquet" per split (or "part-00000.parquet")
 // and so on, capped by [WithMaxRowsPerFile]. [DirSink] writes the whole
 // export into a hidden folder and puts it in the target's place in one
@@ -50,5 +50,5 @@
 //
 // Parquet files have a REQUIRED root, a created_by of the form
 // "curate version X (build Y)" and no distinct_count in their statistics.
-// [WriteLong] and [WriteStats] write a single file to an io.Writer.
+// [WriteRecords] and [WriteStats] write a single file to an io.Writer.
 package export

@@ -62,7 +62,7 @@ func ExampleLabelCollector() {
 }
 
 // A training export into a folder, split in two halves.
-func ExampleExport() {
+func ExampleWrite() {
 	parent, _ := os.MkdirTemp("", "export")
 	defer os.RemoveAll(parent)
 	open := func(ctx context.Context, withInputs bool) (*dataset.Reader, error) {
@@ -74,7 +74,7 @@ func ExampleExport() {
 		fmt.Println(err)
 		return
 	}
-	res, err := export.Export(context.Background(), open, sink,
+	res, err := export.Write(context.Background(), open, sink,
 		export.Request{Layout: export.Training, Splits: splits, Seed: 7})
 	if err != nil {
 		fmt.Println(err)

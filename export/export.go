@@ -63,10 +63,10 @@ var ErrLongRelations = errors.New("export: relations apply to the training and s
 // training and stats layouts, that lists the concepts in label order.
 const SidecarName = "_concepts.json"
 
-// Export writes the requested layout to sink: under "split=NAME/" folders
+// Write writes the requested layout to sink: under "split=NAME/" folders
 // when splitting, as part-NNNNN files. On any error it aborts the sink,
 // so no file appears complete; on success it commits it.
-func Export(ctx context.Context, open Opener, sink Sink, req Request, opts ...Option) (res *Result, err error) {
+func Write(ctx context.Context, open Opener, sink Sink, req Request, opts ...Option) (res *Result, err error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
@@ -146,8 +146,8 @@ func MakePlan(ctx context.Context, open Opener, req Request) (*Plan, error) {
 	p := &Plan{Labels: col.Labels(), Splits: req.Splits}
 	if len(req.Splits) > 0 {
 		p.Assign = Stratify(p.Labels, req.Splits, req.Seed)
-		p.Report = Report(p.Labels, req.Splits, p.Assign)
-		p.Random = Report(p.Labels, req.Splits, RandomSplit(p.Labels, req.Splits, req.Seed))
+		p.Report = NewSplitReport(p.Labels, req.Splits, p.Assign)
+		p.Random = NewSplitReport(p.Labels, req.Splits, RandomSplit(p.Labels, req.Splits, req.Seed))
 	}
 	return p, nil
 }
@@ -312,13 +312,6 @@ func writeSidecar(ctx context.Context, sink Sink, plan *Plan, cfg *config) error
 		return fmt.Errorf("export: %s: %w", SidecarName, err)
 	}
 	return f.Close()
-}
-
-// WriteLong writes the long layout, every annotation record of anns, to
-// one file on w (the caller closes w). It returns the number of rows
-// written.
-func WriteLong(ctx context.Context, w io.Writer, anns array.RecordReader, opts ...Option) (int64, error) {
-	return WriteRecords(ctx, w, anns, opts...)
 }
 
 // WriteRecords writes every record of rr, whatever its schema (a

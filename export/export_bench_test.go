@@ -102,7 +102,7 @@ func BenchmarkWriteLong(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				g := newGenReader(memory.DefaultAllocator, n)
 				w := &countWriter{}
-				rows, err := WriteLong(context.Background(), w, g, tc.opts...)
+				rows, err := WriteRecords(context.Background(), w, g, tc.opts...)
 				g.Release()
 				if err != nil {
 					b.Fatal(err)

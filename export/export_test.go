@@ -109,7 +109,7 @@ func TestExportTrainingParquet(t *testing.T) {
 			defer mem.AssertSize(t, 0)
 			w := world{inputs: 3000, concepts: 40, positives: 3, negatives: 2, conflictEvery: 50, modelEvery: 7, seed: 1}
 			dir := t.TempDir()
-			res, err := Export(context.Background(), w.opener(mem), newSink(t, dir),
+			res, err := Write(context.Background(), w.opener(mem), newSink(t, dir),
 				Request{Layout: Training, Splits: split3, Seed: 7},
 				WithAllocator(mem), WithTargetsMask(mask), WithMaxRowsPerFile(1000))
 			require.NoError(t, err)
@@ -256,7 +256,7 @@ func TestExportLongParquet(t *testing.T) {
 		return nil
 	})
 	dir := t.TempDir()
-	res, err := Export(context.Background(), w.opener(mem), newSink(t, dir),
+	res, err := Write(context.Background(), w.opener(mem), newSink(t, dir),
 		Request{Layout: Long, Splits: split3, Seed: 3, GroupField: "group"}, WithAllocator(mem))
 	require.NoError(t, err)
 	assert.Equal(t, int64(wantRows), res.Rows)
@@ -307,7 +307,7 @@ func TestExportStatsCountsConflicts(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	w := world{inputs: 500, concepts: 12, positives: 2, negatives: 2, conflictEvery: 9, modelEvery: 3, seed: 4}
 	dir := t.TempDir()
-	_, err := Export(context.Background(), w.opener(mem), newSink(t, dir), Request{Layout: Stats}, WithAllocator(mem))
+	_, err := Write(context.Background(), w.opener(mem), newSink(t, dir), Request{Layout: Stats}, WithAllocator(mem))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"part-00000.parquet"}, dataFiles(t, dir))
 	assert.FileExists(t, SidecarPath(dir))
@@ -401,7 +401,7 @@ func TestExportFailureLeavesNoFile(t *testing.T) {
 			defer mem.AssertSize(t, 0)
 			dir := t.TempDir()
 			sink := &failingSink{DirSink: newSink(t, dir), limit: tc.limit}
-			_, err := Export(context.Background(), w.opener(mem), sink,
+			_, err := Write(context.Background(), w.opener(mem), sink,
 				Request{Layout: tc.layout, Splits: split3, Seed: 1},
 				WithAllocator(mem), WithFormat(tc.format), WithMaxRowsPerFile(500), WithRowGroupRows(200))
 			require.Error(t, err)
@@ -435,7 +435,7 @@ func TestExportFormats(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dir := t.TempDir()
-			res, err := Export(context.Background(), w.opener(mem), newSink(t, dir),
+			res, err := Write(context.Background(), w.opener(mem), newSink(t, dir),
 				Request{Layout: tc.layout, Splits: split3, Seed: 1},
 				WithAllocator(mem), WithFormat(tc.format), WithCompression(tc.comp))
 			require.NoError(t, err)
@@ -503,7 +503,7 @@ func TestWriteLongToWriter(t *testing.T) {
 	r.Release()
 	defer ar.Release()
 	var buf bytes.Buffer
-	n, err := WriteLong(context.Background(), &buf, ar, WithAllocator(mem))
+	n, err := WriteRecords(context.Background(), &buf, ar, WithAllocator(mem))
 	require.NoError(t, err)
 	fr, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)

@@ -49,8 +49,8 @@ func (r *SplitReport) MaxAbsDeviation() float64 {
 	return m
 }
 
-// Report measures assign (one split index per input) against splits.
-func Report(l *Labels, splits []Fraction, assign []int8) *SplitReport {
+// NewSplitReport measures assign (one split index per input) against splits.
+func NewSplitReport(l *Labels, splits []Fraction, assign []int8) *SplitReport {
 	k := len(splits)
 	nC := len(l.Concepts)
 	r := &SplitReport{

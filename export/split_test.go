@@ -100,8 +100,8 @@ func TestStratify(t *testing.T) {
 				}
 				assert.Len(t, bySplit, tc.w.inputs/tc.w.groupSize)
 			}
-			strat := Report(l, split3, a)
-			random := Report(l, split3, RandomSplit(l, split3, 7))
+			strat := NewSplitReport(l, split3, a)
+			random := NewSplitReport(l, split3, RandomSplit(l, split3, 7))
 			t.Logf("mean |deviation|: stratified %.4f, random %.4f", strat.MeanAbsDeviation(), random.MeanAbsDeviation())
 			assert.Less(t, strat.MeanAbsDeviation(), random.MeanAbsDeviation()/2)
 			for j, s := range split3 {

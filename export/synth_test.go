@@ -49,7 +49,7 @@ func TestStratifySynthBeatsRandom(t *testing.T) {
 			l := c.Labels()
 			require.Equal(t, w.Len(), l.NumInputs())
 			assign := Stratify(l, split3, 7)
-			strat, random := Report(l, split3, assign), Report(l, split3, RandomSplit(l, split3, 7))
+			strat, random := NewSplitReport(l, split3, assign), NewSplitReport(l, split3, RandomSplit(l, split3, 7))
 			t.Logf("mean |dev| stratified %.4f random %.4f; max %.4f vs %.4f",
 				strat.MeanAbsDeviation(), random.MeanAbsDeviation(), strat.MaxAbsDeviation(), random.MaxAbsDeviation())
 			assert.Less(t, strat.MeanAbsDeviation(), random.MeanAbsDeviation())
@@ -85,7 +85,7 @@ func TestExportSynthJSONL(t *testing.T) {
 		return dataset.NewReader(ctx, bytes.NewReader(data), dataset.WithName("world.jsonl"), dataset.WithAllocator(mem), dataset.WithInputs(inputs))
 	}
 	dir := t.TempDir()
-	res, err := Export(context.Background(), open, newSink(t, dir),
+	res, err := Write(context.Background(), open, newSink(t, dir),
 		Request{Layout: Training, Splits: split3, Seed: 7, GroupField: "group_key"}, WithAllocator(mem))
 	require.NoError(t, err)
 	assert.Equal(t, int64(w.Len()), res.Rows)

@@ -204,7 +204,7 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 		src.Reader.Retain()
 		return src.Reader, nil
 	}
-	res, err := export.Export(ctx, opener, sink, req, xopts...)
+	res, err := export.Write(ctx, opener, sink, req, xopts...)
 	if err != nil {
 		return err
 	}
