@@ -126,3 +126,39 @@ func (fx *fixture) open(t *testing.T, suggestions string) *review.Session {
 	t.Cleanup(func() { sess.Close() })
 	return sess
 }
+
+// addedAnnotations compares two JSONL datasets and returns the concept
+// values after has and before lacks, per (input, concept).
+func addedAnnotations(t *testing.T, before, after string) map[[2]string]float64 {
+	t.Helper()
+	read := func(path string) map[[2]string]float64 {
+		out := map[[2]string]float64{}
+		for _, m := range lines(t, path) {
+			id := m["id"].(string)
+			data, _ := m["data"].(map[string]any)
+			cs, _ := data["concepts"].([]any)
+			for _, c := range cs {
+				c := c.(map[string]any)
+				v, ok := c["value"].(float64)
+				if !ok {
+					v = 1 // Clarifai's HTTP rule
+				}
+				out[[2]string{id, c["id"].(string)}] = v
+			}
+		}
+		return out
+	}
+	b, a := read(before), read(after)
+	added := map[[2]string]float64{}
+	for k, v := range a {
+		if old, ok := b[k]; !ok || old != v {
+			added[k] = v
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			t.Errorf("annotation %v was removed", k)
+		}
+	}
+	return added
+}

@@ -83,7 +83,7 @@ async function loadBalance() {
         td(`${b.accepted} / ${b.rejected} / ${b.positive} / ${b.unreviewed}`, "num"));
       tb.append(tr);
     }
-    $("#balhint").textContent = `before → after the decisions; target ${target} negatives per positive (● short)`;
+    $("#balhint").textContent = `before → after the decisions; target ${target} negatives per positive (short in amber)`;
     $("#totals").textContent = `${acc + rej + pos + left} suggestions · ${acc} accepted · ${rej} rejected · ${pos} positive · ${left} left`;
   } catch (e) {
     say(e.message, true);
