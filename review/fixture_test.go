@@ -18,6 +18,7 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/label"
 	"curate.dev/review"
 )
 
@@ -69,14 +70,14 @@ func newFixture(t *testing.T, imgBase string) *fixture {
 	return fx
 }
 
-func (fx *fixture) hierarchy(t *testing.T) *balance.Hierarchy {
+func (fx *fixture) hierarchy(t *testing.T) *label.Hierarchy {
 	t.Helper()
 	f, err := os.Open(fx.relations)
 	require.NoError(t, err)
 	defer f.Close()
 	rels, err := dataset.ReadRelations(context.Background(), f, "relations.jsonl")
 	require.NoError(t, err)
-	h, err := balance.NewHierarchy(rels)
+	h, err := label.NewHierarchy(rels)
 	require.NoError(t, err)
 	return h
 }
@@ -105,7 +106,7 @@ func (fx *fixture) suggest(t *testing.T) string {
 		return dataset.NewReader(ctx, f)
 	}
 	ov := balance.DefaultOverlapOptions()
-	ov.Hierarchy = fx.hierarchy(t)
+	ov.Rules.Hierarchy = fx.hierarchy(t)
 	res, err := balance.Suggest(ctx, open, &ov, nil)
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Suggestions)
@@ -121,7 +122,7 @@ func (fx *fixture) open(t *testing.T, suggestions string) *review.Session {
 	t.Helper()
 	r := fx.reader(t)
 	defer r.Release()
-	sess, err := review.Open(context.Background(), suggestions, r, &review.Options{Balance: []balance.Option{balance.WithHierarchy(fx.hierarchy(t))}})
+	sess, err := review.Open(context.Background(), suggestions, r, &review.Options{Rules: label.Rules{Hierarchy: fx.hierarchy(t)}})
 	require.NoError(t, err)
 	t.Cleanup(func() { sess.Close() })
 	return sess

@@ -13,6 +13,7 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // Options tune [Open]. A nil *Options means the zero value.
@@ -20,10 +21,10 @@ type Options struct {
 	// Decisions is the decisions file; "" means [DecisionsPath] of the
 	// suggestions file.
 	Decisions string
-	// Balance holds the options of the balance count of the source (a
-	// hierarchy from the relations, model handling), as for
-	// [balance.NewCounter].
-	Balance []balance.Option
+	// Rules say how the source's annotations read as labels (relations,
+	// model scores), for the balance and for each input's positives, as
+	// for curate report.
+	Rules label.Rules
 	// Ratio is the target negatives:positives ratio shown per concept; 0
 	// means [balance.DefaultRatio].
 	Ratio float64
@@ -83,7 +84,7 @@ func Open(ctx context.Context, path string, src *dataset.Reader, opts *Options) 
 		f.Close()
 		return nil, err
 	}
-	info, err := readSource(ctx, src, sugg, o.Balance)
+	info, err := readSource(ctx, src, sugg, o.Rules)
 	if err != nil {
 		f.Close()
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/dataset"
+	"curate.dev/label"
 )
 
 // maxText caps the text of a text input kept for its card.
@@ -40,9 +41,9 @@ type sourceInfo struct {
 // readSource reads the source once. Memory is the balance counter's plus
 // a few strings per suggested input: inputs without suggestions are
 // looked at and dropped.
-func readSource(ctx context.Context, r *dataset.Reader, s *suggestions, opts []balance.Option) (*sourceInfo, error) {
+func readSource(ctx context.Context, r *dataset.Reader, s *suggestions, rules label.Rules) (*sourceInfo, error) {
 	info := &sourceInfo{inputs: make([]inputInfo, len(s.inputIDs)), names: map[string]string{}}
-	counter := balance.NewCounter(opts...)
+	counter := balance.NewCounter(balance.WithRules(rules))
 	for r.Next() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -51,7 +52,7 @@ func readSource(ctx context.Context, r *dataset.Reader, s *suggestions, opts []b
 		if err := counter.Add(ann); err != nil {
 			return nil, err
 		}
-		if err := info.addAnnotations(ann, s); err != nil {
+		if err := info.addAnnotations(ann, s, rules); err != nil {
 			return nil, err
 		}
 		if inp := r.Inputs(); inp != nil {
@@ -93,7 +94,7 @@ func str(col arrow.Array, i int) string {
 	return ""
 }
 
-func (info *sourceInfo) addAnnotations(rec arrow.Record, s *suggestions) error {
+func (info *sourceInfo) addAnnotations(rec arrow.Record, s *suggestions, rules label.Rules) error {
 	if !rec.Schema().Equal(dataset.AnnotationSchema()) {
 		return fmt.Errorf("review: annotations record of another schema: %w", dataset.ErrShape)
 	}
@@ -125,11 +126,9 @@ func (info *sourceInfo) addAnnotations(rec arrow.Record, s *suggestions) error {
 			continue
 		}
 		info.inputs[in].found = true
-		if vals.Value(i) != dataset.Positive {
+		kind, _ := dataset.ParseAnnotatorKind(str(kinds, i))
+		if rules.Classify(vals.Value(i), kind) != label.Positive {
 			continue
-		}
-		if k := str(kinds, i); k == "model" || k == "workflow" {
-			continue // scores, not labels
 		}
 		ci := s.conceptIndex(c)
 		p := info.inputs[in].positives

@@ -14,13 +14,12 @@ import (
 	"curate.dev/review"
 )
 
-func init() { register(func(f *Factory) *cobra.Command { return NewCmdReview(f, nil) }) }
-
 // ReviewOptions are the flags of `curate review`.
 type ReviewOptions struct {
 	IO          *IOStreams
 	Source      string
 	Load        LoadOptions
+	Labels      LabelFlags
 	Suggestions string
 	Decisions   string
 	Ratio       float64
@@ -71,6 +70,9 @@ for (a file or clarifai://USER_ID/APP_ID).`,
 			if !opts.AllowRemote && !review.IsLoopback(opts.Addr) {
 				return flagErrorf("--addr %s is not loopback: anyone who can reach it and learns the URL can decide; pass --allow-remote to mean it", opts.Addr)
 			}
+			if err := opts.Labels.validate(cmd.Flags()); err != nil {
+				return err
+			}
 			if opts.Ratio <= 0 {
 				return flagErrorf("--ratio: want a number above 0, got %v", opts.Ratio)
 			}
@@ -81,6 +83,7 @@ for (a file or clarifai://USER_ID/APP_ID).`,
 		},
 	}
 	fs := cmd.Flags()
+	addLabelFlags(fs, &opts.Labels)
 	addLoadFlags(fs, &opts.Load)
 	fs.StringVar(&opts.Suggestions, "suggestions", "", "the suggestions `FILE` to review (.jsonl, from curate suggest)")
 	fs.StringVar(&opts.Decisions, "decisions", "", "decisions `FILE` (default: beside the suggestions, NAME.decisions.jsonl)")
@@ -92,23 +95,15 @@ for (a file or clarifai://USER_ID/APP_ID).`,
 }
 
 func reviewRun(ctx context.Context, opts *ReviewOptions) error {
-	var bopts []balance.Option
-	rels, err := readRelations(ctx, &opts.Load)
+	rules, err := opts.Labels.rules(ctx)
 	if err != nil {
-		return err
-	}
-	if len(rels) > 0 {
-		h, err := balance.NewHierarchy(rels)
-		if err != nil {
-			return err
-		}
-		bopts = append(bopts, balance.WithHierarchy(h))
+		return fmt.Errorf("review: %w", err)
 	}
 	src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load, dataset.WithEmbeddingDim(-1))
 	if err != nil {
 		return err
 	}
-	sess, err := review.Open(ctx, opts.Suggestions, src.Reader, &review.Options{Decisions: opts.Decisions, Balance: bopts, Ratio: opts.Ratio})
+	sess, err := review.Open(ctx, opts.Suggestions, src.Reader, &review.Options{Decisions: opts.Decisions, Rules: rules, Ratio: opts.Ratio})
 	src.Close()
 	if err != nil {
 		return err
