@@ -20,6 +20,7 @@ import (
 	"curate.dev/export"
 	"curate.dev/internal/atomicfile"
 	"curate.dev/writeback"
+	"curate.dev/review"
 )
 
 // SuggestOptions are the flags of `curate suggest`.
@@ -35,6 +36,9 @@ type SuggestOptions struct {
 	Out           string
 	OutFormat     string // jsonl, csv or parquet, from Out's extension
 	Force         bool   // replace an existing --out
+	// Decisions is the decisions file of an earlier review; "" means the
+	// one beside Out.
+	Decisions string
 }
 
 // suggestFormat maps an output file name to its format.
@@ -106,6 +110,7 @@ it must be a file, not standard input.`,
 	fs.BoolVar(&opts.NoInfer, "no-infer", false, "do not leave out concepts the data suggests are sub-types, parents or synonyms, nor inputs closer to the concept than to their own labels")
 	fs.StringVar(&opts.Out, "out", "", "write suggestions to `FILE` (.jsonl, .csv or .parquet)")
 	fs.BoolVar(&opts.Force, "force", false, "replace --out if it exists (it may hold a reviewer's edits)")
+	fs.StringVar(&opts.Decisions, "decisions", "", "decisions `FILE` of an earlier review (default: beside --out, NAME.decisions.jsonl): rejected pairs are never suggested again, decided ones are kept")
 	return cmd
 }
 
@@ -157,12 +162,29 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 		opened = append(opened, src)
 		return src.Reader, nil
 	}
-	res, err := balance.Suggest(ctx, open, ov, &balance.SuggestOptions{Ratio: opts.Ratio, MaxPerConcept: opts.MaxPerConcept, Seed: opts.Seed,
-		NoInferredVetoes: opts.NoInfer, NoMargin: opts.NoInfer})
+	sopts := &balance.SuggestOptions{Ratio: opts.Ratio, MaxPerConcept: opts.MaxPerConcept, Seed: opts.Seed,
+		NoInferredVetoes: opts.NoInfer, NoMargin: opts.NoInfer}
+	kept, err := reviewedSuggestions(ctx, opts, sopts)
 	if err != nil {
 		return err
 	}
+	res, err := balance.Suggest(ctx, open, ov, sopts)
+	if err != nil {
+		return err
+	}
+	res.Suggestions = append(kept, res.Suggestions...)
 	printWarnings(opts.IO.ErrOut, res.Warnings)
+	if opts.Source != "-" {
+		src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load, dataset.WithEmbeddingDim(-1))
+		if err != nil {
+			return err
+		}
+		err = res.AddMedia(ctx, src.Reader)
+		src.Close()
+		if err != nil {
+			return fmt.Errorf("suggest: %w", err)
+		}
+	}
 	var from *writeback.Source
 	if opts.OutFormat == "jsonl" && opts.Source != "-" {
 		// Record the source, so apply can tell a suggestions file made
@@ -173,7 +195,7 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 		}
 		from = &s
 	}
-	f, err := atomicfile.Create(opts.Out, 0o666, atomicfile.WithLock(), atomicfile.WithForce(opts.Force))
+	f, err := atomicfile.Create(opts.Out, 0o666, atomicfile.WithLock(), atomicfile.WithForce(opts.Force || sopts.Exclude != nil))
 	if err != nil {
 		return fmt.Errorf("suggest: %w", err)
 	}
@@ -267,4 +289,61 @@ func writeSuggestionsParquet(ctx context.Context, w io.Writer, res *balance.Sugg
 	defer rr.Release()
 	_, err = export.WriteRecords(ctx, w, rr)
 	return err
+}
+
+// reviewedSuggestions merges an earlier review: every pair in the
+// decisions file is left out of the search (a rejected pair is never
+// suggested again), and the lines of the earlier suggestions file (--out)
+// that were accepted or flipped to positive are returned, to be written
+// again; accepted ones count toward their concept's deficit.
+func reviewedSuggestions(ctx context.Context, opts *SuggestOptions, sopts *balance.SuggestOptions) ([]balance.Suggestion, error) {
+	path := opts.Decisions
+	if path == "" {
+		path = review.DecisionsPath(opts.Out)
+	}
+	ds, err := review.ReadDecisionsFile(ctx, path)
+	if err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	sopts.Exclude = make(map[balance.SuggestionKey]bool, len(ds))
+	for k := range ds {
+		sopts.Exclude[balance.SuggestionKey{InputID: k.InputID, ConceptID: k.ConceptID}] = true
+	}
+	var kept []balance.Suggestion
+	if _, err := os.Stat(opts.Out); err == nil {
+		tbl, err := readSuggestions(ctx, opts.Out)
+		if err != nil {
+			return nil, fmt.Errorf("suggest: the earlier suggestions: %w", err)
+		}
+		defer tbl.Release()
+		sopts.Kept = map[string]int{}
+		tr := array.NewTableReader(tbl, 0)
+		defer tr.Release()
+		for tr.Next() {
+			rec := tr.Record()
+			ids := rec.Column(dataset.ChgInputID).(*array.String)
+			cs := rec.Column(dataset.ChgConceptID).(*array.String)
+			vals := rec.Column(dataset.ChgValue).(*array.Float32)
+			scores := rec.Column(dataset.ChgScore).(*array.Float64)
+			srcs := rec.Column(dataset.ChgSourceConceptID).(*array.String)
+			why := rec.Column(dataset.ChgReason).(*array.String)
+			for i := 0; i < int(rec.NumRows()); i++ {
+				d := ds[review.Key{InputID: ids.Value(i), ConceptID: cs.Value(i)}]
+				if d != review.Accept && d != review.Positive {
+					continue
+				}
+				kept = append(kept, balance.Suggestion{InputID: strings.Clone(ids.Value(i)), ConceptID: strings.Clone(cs.Value(i)),
+					Value: vals.Value(i), Score: scores.Value(i), SourceConceptID: strings.Clone(srcs.Value(i)), Reason: strings.Clone(why.Value(i))})
+				if d == review.Accept {
+					sopts.Kept[cs.Value(i)]++
+				}
+			}
+		}
+		if err := tr.Err(); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "review in %s: keeping %d decided suggestion(s), never suggesting the %d rejected pair(s) again\n",
+		path, len(kept), ds.Count(review.Reject))
+	return kept, nil
 }
