@@ -27,6 +27,12 @@ import (
 // table. In CSV and Parquet an "accept" column is the reviewer's verdict
 // as in JSONL (true, false or empty: true).
 func readSuggestions(ctx context.Context, path string) (arrow.Table, error) {
+	return readSuggestionsKeys(ctx, path, nil)
+}
+
+// readSuggestionsKeys is readSuggestions that also reports the unknown
+// keys of JSONL lines to unknown.
+func readSuggestionsKeys(ctx context.Context, path string, unknown func(line int, key string)) (arrow.Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -39,7 +45,35 @@ func readSuggestions(ctx context.Context, path string) (arrow.Table, error) {
 	case ".parquet":
 		return readSuggestionsParquet(ctx, f, name)
 	}
-	return writeback.ReadChanges(ctx, f, writeback.ReadOptions{Name: name})
+	return writeback.ReadChanges(ctx, f, writeback.ReadOptions{Name: name, UnknownKey: unknown})
+}
+
+// nearAccept reports whether key looks like a misspelt "accept": within
+// two edits of it, ignoring case, and not the field itself.
+func nearAccept(key string) bool {
+	k := strings.ToLower(key)
+	return k != dataset.ColAccept && editDistance(k, dataset.ColAccept) <= 2
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // changeRow is one suggestion on its way into a changes table.
@@ -301,7 +335,19 @@ func (r *ReviewFlags) decisionsFor(suggestions string) string {
 // decisions file has decisions), keeps exactly the decided ones. It tells
 // the user which rule applied.
 func loadChanges(ctx context.Context, ios *IOStreams, suggestions string, rf *ReviewFlags) (arrow.Table, error) {
-	changes, err := readSuggestions(ctx, suggestions)
+	type typo struct {
+		line int
+		key  string
+	}
+	var typos []typo
+	nTypos := 0
+	changes, err := readSuggestionsKeys(ctx, suggestions, func(line int, key string) {
+		if nearAccept(key) {
+			if nTypos++; len(typos) < 5 {
+				typos = append(typos, typo{line, key})
+			}
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +358,12 @@ func loadChanges(ctx context.Context, ios *IOStreams, suggestions string, rf *Re
 		return nil, err
 	}
 	if len(ds) == 0 {
+		for _, t := range typos {
+			fmt.Fprintf(ios.ErrOut, "warning: %s:%d: unknown key %q; did you mean \"accept\"? The line applies as if it were not there\n", filepath.Base(suggestions), t.line, t.key)
+		}
+		if nTypos > len(typos) {
+			fmt.Fprintf(ios.ErrOut, "warning: %d more lines have a key like \"accept\"\n", nTypos-len(typos))
+		}
 		if rf.IncludeUnreviewed {
 			fmt.Fprintf(ios.ErrOut, "note: %s has no decisions; every line not marked \"accept\":false applies\n", path)
 		}
