@@ -112,6 +112,7 @@ func Open(ctx context.Context, path string, src *dataset.Reader, opts *Options) 
 		}
 	}
 	slices.Sort(s.origins)
+	s.scoreOrder() // sorting by score is then instant on the page
 	return s, nil
 }
 

@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+
+	"curate.dev/dataset"
 )
 
 // Suggestion is one line of a suggestions file, as curate suggest writes
@@ -86,9 +89,9 @@ func readSuggestions(ctx context.Context, r io.Reader, name string) (*suggestion
 		if len(body) == 0 {
 			continue
 		}
-		var sg Suggestion
-		if err := json.Unmarshal(body, &sg); err != nil {
-			return nil, fmt.Errorf("review: %s:%d: %w", name, n, err)
+		sg, err2 := indexLine(body)
+		if err2 != nil {
+			return nil, fmt.Errorf("review: %s:%d: %w", name, n, err2)
 		}
 		field := ""
 		switch {
@@ -148,4 +151,69 @@ func (s *suggestions) line(ra io.ReaderAt, i int) (Suggestion, error) {
 		return Suggestion{}, fmt.Errorf("suggestions file changed while reviewing: %w", err)
 	}
 	return sg, nil
+}
+
+// indexLine picks the indexed fields out of a suggestion line with the
+// loaders' JSON scanner, which leaves the reason, URL and text unread
+// (they are read back for the page shown). Keys match as in
+// encoding/json, case-insensitively.
+func indexLine(line []byte) (Suggestion, error) {
+	var sg Suggestion
+	start := dataset.SkipJSONSpace(line, 0)
+	if start >= len(line) || line[start] != '{' {
+		return sg, fmt.Errorf("want an object")
+	}
+	str := func(field string, v []byte, dst *string) error {
+		if string(v) == "null" {
+			return nil
+		}
+		s, ok := dataset.UnquoteJSON(v)
+		if !ok {
+			return fmt.Errorf("field %q: want a string, got %s", field, v)
+		}
+		*dst = s
+		return nil
+	}
+	num := func(field string, v []byte) (float64, bool, error) {
+		if string(v) == "null" {
+			return 0, false, nil
+		}
+		x, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return 0, false, fmt.Errorf("field %q: want a number, got %s", field, v)
+		}
+		return x, true, nil
+	}
+	obj, err := dataset.ScanJSONObject(line, start, func(m dataset.JSONMember) error {
+		v := line[m.Value.Start:m.Value.End]
+		if !dataset.ValidJSONValue(v) {
+			return fmt.Errorf("invalid JSON at byte %d", m.Value.Start+1)
+		}
+		switch {
+		case dataset.JSONKeyIs(line, m.Key, "input_id"):
+			return str("input_id", v, &sg.InputID)
+		case dataset.JSONKeyIs(line, m.Key, "concept_id"):
+			return str("concept_id", v, &sg.ConceptID)
+		case dataset.JSONKeyIs(line, m.Key, "source_concept_id"):
+			return str("source_concept_id", v, &sg.SourceConceptID)
+		case dataset.JSONKeyIs(line, m.Key, "value"):
+			x, ok, err := num("value", v)
+			if ok {
+				f := float32(x)
+				sg.Value = &f
+			}
+			return err
+		case dataset.JSONKeyIs(line, m.Key, "score"):
+			x, ok, err := num("score", v)
+			if ok {
+				sg.Score = &x
+			}
+			return err
+		}
+		return nil
+	})
+	if err == nil && dataset.SkipJSONSpace(line, obj.Close+1) != len(line) {
+		err = fmt.Errorf("text after the object at byte %d", obj.Close+2)
+	}
+	return sg, err
 }

@@ -99,7 +99,8 @@ func reviewRun(ctx context.Context, opts *ReviewOptions) error {
 	if err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
-	src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load, dataset.WithEmbeddingDim(-1))
+	// review.Open copies every string it keeps, so buffers may be reused.
+	src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load, dataset.WithEmbeddingDim(-1), dataset.WithReuseBuffers(true))
 	if err != nil {
 		return err
 	}
