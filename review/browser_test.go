@@ -151,16 +151,54 @@ func press(t *testing.T, ctx context.Context, key, cond string) {
 	), "after key %q, waiting for %s", key, cond)
 }
 
+// readmeWorkflow returns the commands of the README's review workflow,
+// without the leading "curate": suggest, review, apply, suggest.
+func readmeWorkflow(t *testing.T) [][]string {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	text := string(b)
+	i := strings.Index(text, "<!-- review-workflow")
+	require.GreaterOrEqual(t, i, 0, "README has no review-workflow block")
+	block := text[i:]
+	block = block[strings.Index(block, "```sh\n")+6:]
+	block = block[:strings.Index(block, "```")]
+	var cmds [][]string
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		f := strings.Fields(line)
+		require.Equal(t, "curate", f[0], line)
+		cmds = append(cmds, f[1:])
+	}
+	require.Len(t, cmds, 4)
+	for i, want := range []string{"suggest", "review", "apply", "suggest"} {
+		require.Equal(t, want, cmds[i][0], "README review workflow, command %d", i+1)
+	}
+	return cmds
+}
+
+// TestBrowserReview runs the README's review workflow, driving the page in
+// a real headless Chromium.
 func TestBrowserReview(t *testing.T) {
 	ctx := browser(t)
 	img := imageServer(t)
 	fx := newFixture(t, img.URL)
 	dir := fx.dir
-	run(t, dir, "suggest", "animals.jsonl", "--relations", "relations.jsonl", "--out", "neg.jsonl")
+	cmds := readmeWorkflow(t)
+	run(t, dir, cmds[0]...)
 	sugg := lines(t, filepath.Join(dir, "neg.jsonl"))
 	require.Greater(t, len(sugg), 8)
+	for _, m := range sugg {
+		require.Equal(t, img.URL+"/synth/"+m["input_id"].(string)+".jpg", m["url"], "every line carries the input's URL")
+	}
 
-	srv := startReview(t, dir, "animals.jsonl", "--relations", "relations.jsonl", "--suggestions", "neg.jsonl")
+	// The test does not open a desktop browser: --open is dropped.
+	var reviewArgs []string
+	for _, a := range cmds[1][1:] {
+		if a != "--open" {
+			reviewArgs = append(reviewArgs, a)
+		}
+	}
+	srv := startReview(t, dir, reviewArgs...)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(srv.url),
 		chromedp.WaitVisible(`#grid .card[data-i="0"]`),
@@ -202,7 +240,7 @@ func TestBrowserReview(t *testing.T) {
 
 	// Kill the server and start it again: the decisions file has them all.
 	srv.kill()
-	srv = startReview(t, dir, "animals.jsonl", "--relations", "relations.jsonl", "--suggestions", "neg.jsonl")
+	srv = startReview(t, dir, reviewArgs...)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.url), chromedp.WaitVisible(`#grid .card[data-i="5"]`)))
 	assert.Equal(t, want, decisions(t, ctx))
 	srv.kill()
@@ -210,12 +248,12 @@ func TestBrowserReview(t *testing.T) {
 	key := func(i int) [2]string { return [2]string{sugg[i]["input_id"].(string), sugg[i]["concept_id"].(string)} }
 
 	// curate apply writes exactly the three accepted negatives and the positive.
-	run(t, dir, "apply", "animals.jsonl", "--suggestions", "neg.jsonl", "--out", "applied.jsonl")
-	added := addedAnnotations(t, fx.data, filepath.Join(dir, "applied.jsonl"))
+	run(t, dir, cmds[2]...)
+	added := addedAnnotations(t, fx.data+".bak", fx.data)
 	assert.Equal(t, map[[2]string]float64{key(0): 0, key(1): 0, key(2): 0, key(5): 1}, added)
 
 	// curate suggest again keeps the accepted, never proposes the rejected.
-	run(t, dir, "suggest", "animals.jsonl", "--relations", "relations.jsonl", "--out", "neg.jsonl")
+	run(t, dir, cmds[3]...)
 	again := map[[2]string]bool{}
 	for _, m := range lines(t, filepath.Join(dir, "neg.jsonl")) {
 		again[[2]string{m["input_id"].(string), m["concept_id"].(string)}] = true
