@@ -274,6 +274,32 @@ func TestSuggestOptions(t *testing.T) {
 		}
 		assert.Equal(t, []string{"fox", "husky", "fox", "husky", "fox", "husky"}, srcs)
 	})
+	t.Run("exclude and kept", func(t *testing.T) {
+		base := run(animals(true), nil, &SuggestOptions{Ratio: 1, MaxPerConcept: 6})
+		var wolf []Suggestion
+		for _, s := range base.Suggestions {
+			if s.ConceptID == "wolf" {
+				wolf = append(wolf, s)
+			}
+		}
+		require.Len(t, wolf, 6)
+		// Two rejected and one accepted in review: none of the three comes
+		// back, and the accepted one counts toward the cap.
+		excl := map[SuggestionKey]bool{}
+		for _, s := range wolf[:3] {
+			excl[SuggestionKey{s.InputID, s.ConceptID}] = true
+		}
+		res := run(animals(true), nil, &SuggestOptions{Ratio: 1, MaxPerConcept: 6, Exclude: excl, Kept: map[string]int{"wolf": 1}})
+		var again []Suggestion
+		for _, s := range res.Suggestions {
+			if s.ConceptID == "wolf" {
+				again = append(again, s)
+				assert.False(t, excl[SuggestionKey{s.InputID, s.ConceptID}], "excluded %s suggested again", s.InputID)
+			}
+		}
+		assert.Len(t, again, 5, "6 wanted, 1 kept from the review")
+		assert.Equal(t, wolf[3:], again[:3], "the rest keep their order")
+	})
 	t.Run("ratio", func(t *testing.T) {
 		res := run(animals(true), nil, &SuggestOptions{Ratio: 0.5})
 		assert.Equal(t, 10, conceptSummary(res, "wolf").Deficit)

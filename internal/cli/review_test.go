@@ -226,3 +226,53 @@ func writeTemp(t *testing.T, dir, name, text string) string {
 	require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 	return p
 }
+
+func TestSuggestMergesReview(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTemp(t, dir, "animals.jsonl", string(must(os.ReadFile("../../examples/animals.jsonl"))))
+	rels := "../../examples/relations.jsonl"
+	neg := filepath.Join(dir, "neg.jsonl")
+	suggestPairs := func(args ...string) []string {
+		t.Helper()
+		code, _, errOut := runCurate(t, append([]string{"suggest", data, "--relations", rels}, args...)...)
+		require.Equal(t, ExitOK, code, errOut)
+		var out []string
+		for _, line := range strings.Split(strings.TrimSpace(string(must(os.ReadFile(args[len(args)-1])))), "\n") {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal([]byte(line), &m))
+			out = append(out, m["input_id"].(string)+"/"+m["concept_id"].(string))
+		}
+		return out
+	}
+	first := suggestPairs("--out", neg)
+	require.Greater(t, len(first), 4)
+	key := func(p string) review.Key {
+		i := strings.Index(p, "/")
+		return review.Key{InputID: p[:i], ConceptID: p[i+1:]}
+	}
+	log, _, err := review.OpenLog(t.Context(), review.DecisionsPath(neg))
+	require.NoError(t, err)
+	require.NoError(t, log.Append([]review.Entry{
+		{InputID: key(first[0]).InputID, ConceptID: key(first[0]).ConceptID, Decision: review.Reject},
+		{InputID: key(first[1]).InputID, ConceptID: key(first[1]).ConceptID, Decision: review.Reject},
+		{InputID: key(first[2]).InputID, ConceptID: key(first[2]).ConceptID, Decision: review.Accept},
+		{InputID: key(first[3]).InputID, ConceptID: key(first[3]).ConceptID, Decision: review.Positive},
+	}))
+	require.NoError(t, log.Close())
+	decisions := must(os.ReadFile(review.DecisionsPath(neg)))
+
+	again := suggestPairs("--out", neg)
+	assert.NotContains(t, again, first[0])
+	assert.NotContains(t, again, first[1])
+	assert.Contains(t, again, first[2])
+	assert.Contains(t, again, first[3])
+	assert.Equal(t, decisions, must(os.ReadFile(review.DecisionsPath(neg))), "the decisions file is left as it was")
+	// Run again: the same result, nothing lost or doubled.
+	assert.ElementsMatch(t, again, suggestPairs("--out", neg))
+
+	// --decisions names the file explicitly for another --out.
+	other := suggestPairs("--decisions", review.DecisionsPath(neg), "--out", filepath.Join(dir, "other.jsonl"))
+	assert.NotContains(t, other, first[0])
+	assert.NotContains(t, other, first[1])
+	assert.Contains(t, other, first[2], "an accepted pair without a line to keep is suggested afresh")
+}

@@ -291,11 +291,10 @@ func writeSuggestionsParquet(ctx context.Context, w io.Writer, res *balance.Sugg
 	return err
 }
 
-// reviewedSuggestions merges an earlier review: every pair in the
-// decisions file is left out of the search (a rejected pair is never
-// suggested again), and the lines of the earlier suggestions file (--out)
+// reviewedSuggestions merges an earlier review: a rejected pair is never
+// suggested again, and the lines of the earlier suggestions file (--out)
 // that were accepted or flipped to positive are returned, to be written
-// again; accepted ones count toward their concept's deficit.
+// again as they were; accepted ones count toward their concept's deficit.
 func reviewedSuggestions(ctx context.Context, opts *SuggestOptions, sopts *balance.SuggestOptions) ([]balance.Suggestion, error) {
 	path := opts.Decisions
 	if path == "" {
@@ -305,9 +304,14 @@ func reviewedSuggestions(ctx context.Context, opts *SuggestOptions, sopts *balan
 	if err != nil || len(ds) == 0 {
 		return nil, err
 	}
+	// Rejected pairs never come back; decided pairs with a line to keep
+	// are kept as they were. A decided pair without a line (the earlier
+	// file is gone) may be suggested afresh, its decision still standing.
 	sopts.Exclude = make(map[balance.SuggestionKey]bool, len(ds))
-	for k := range ds {
-		sopts.Exclude[balance.SuggestionKey{InputID: k.InputID, ConceptID: k.ConceptID}] = true
+	for k, d := range ds {
+		if d == review.Reject {
+			sopts.Exclude[balance.SuggestionKey{InputID: k.InputID, ConceptID: k.ConceptID}] = true
+		}
 	}
 	var kept []balance.Suggestion
 	if _, err := os.Stat(opts.Out); err == nil {
@@ -332,6 +336,7 @@ func reviewedSuggestions(ctx context.Context, opts *SuggestOptions, sopts *balan
 				if d != review.Accept && d != review.Positive {
 					continue
 				}
+				sopts.Exclude[balance.SuggestionKey{InputID: ids.Value(i), ConceptID: cs.Value(i)}] = true
 				kept = append(kept, balance.Suggestion{InputID: strings.Clone(ids.Value(i)), ConceptID: strings.Clone(cs.Value(i)),
 					Value: vals.Value(i), Score: scores.Value(i), SourceConceptID: strings.Clone(srcs.Value(i)), Reason: strings.Clone(why.Value(i))})
 				if d == review.Accept {
