@@ -227,6 +227,22 @@ func TestBrowserReview(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, totals, "3 accepted · 2 rejected · 1 positive")
 
+	// Bulk: click one card, shift-click two further on, reject the three
+	// selected in one step, and undo that step.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(`#grid .card[data-i="6"] .q`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#grid .card[data-i="8"]').dispatchEvent(new MouseEvent("click", {bubbles: true, shiftKey: true}))`),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#selinfo").textContent === "3 selected"`, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Click(`#bulk button[data-bulk="selected"][data-d="reject"]`),
+		chromedp.Poll[chromedp.Void](dec(6, "reject")+" && "+dec(7, "reject")+" && "+dec(8, "reject"), chromedp.WithPollingTimeout(10*time.Second)),
+	))
+	press(t, ctx, "u", dec(6, "")+" && "+dec(7, "")+" && "+dec(8, ""))
+	assert.Equal(t, want, decisions(t, ctx))
+
+	// The focus view shows one card, with its buttons.
+	press(t, ctx, "f", `!document.querySelector("#focus").hidden && document.querySelectorAll("#focus .card").length === 1`)
+	press(t, ctx, "f", `document.querySelector("#focus").hidden && !document.querySelector("#grid").hidden`)
+
 	// A reload keeps them.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(`#grid .card[data-i="5"]`)))
 	assert.Equal(t, want, decisions(t, ctx))
