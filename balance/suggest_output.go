@@ -118,9 +118,9 @@ func (s *Suggestions) AddMedia(ctx context.Context, r *dataset.Reader) error {
 		if rec == nil {
 			return fmt.Errorf("balance: the source has no inputs table")
 		}
-		ids := rec.Column(dataset.InInputID).(*array.String)
-		urls := rec.Column(dataset.InURL).(*array.String)
-		texts := rec.Column(dataset.InText).(*array.String)
+		ids := dataset.Column(rec, dataset.ColInputID).(*array.String)
+		urls := dataset.Column(rec, dataset.ColURL).(*array.String)
+		texts := dataset.Column(rec, dataset.ColText).(*array.String)
 		for j := 0; j < ids.Len(); j++ {
 			for _, i := range idx[ids.Value(j)] {
 				x := &s.Suggestions[i]

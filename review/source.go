@@ -98,14 +98,14 @@ func (info *sourceInfo) addAnnotations(rec arrow.Record, s *suggestions, rules l
 	if !rec.Schema().Equal(dataset.AnnotationSchema()) {
 		return fmt.Errorf("review: annotations record of another schema: %w", dataset.ErrShape)
 	}
-	ids, idv := dictStrings(rec.Column(dataset.AnnInputID))
-	cs, cv := dictStrings(rec.Column(dataset.AnnConceptID))
+	ids, idv := dictStrings(dataset.Column(rec, dataset.ColInputID))
+	cs, cv := dictStrings(dataset.Column(rec, dataset.ColConceptID))
 	if idv == nil || cv == nil {
 		return fmt.Errorf("review: annotations record without dictionary ids: %w", dataset.ErrShape)
 	}
-	names := rec.Column(dataset.AnnConceptName)
-	kinds := rec.Column(dataset.AnnAnnotatorKind)
-	vals := rec.Column(dataset.AnnValue).(*array.Float32)
+	names := dataset.Column(rec, dataset.ColConceptName)
+	kinds := dataset.Column(rec, dataset.ColAnnotatorKind)
+	vals := dataset.Column(rec, dataset.ColValue).(*array.Float32)
 	// Map each dictionary entry once per batch.
 	inMap := make([]int32, idv.Len())
 	for j := range inMap {
@@ -144,10 +144,10 @@ func (info *sourceInfo) addAnnotations(rec arrow.Record, s *suggestions, rules l
 }
 
 func (info *sourceInfo) addInputs(rec arrow.Record, s *suggestions) {
-	ids := rec.Column(dataset.InInputID).(*array.String)
-	kinds := rec.Column(dataset.InKind)
-	urls := rec.Column(dataset.InURL)
-	texts := rec.Column(dataset.InText)
+	ids := dataset.Column(rec, dataset.ColInputID).(*array.String)
+	kinds := dataset.Column(rec, dataset.ColKind)
+	urls := dataset.Column(rec, dataset.ColURL)
+	texts := dataset.Column(rec, dataset.ColText)
 	for i := 0; i < ids.Len(); i++ {
 		in, ok := s.inputIdx[ids.Value(i)]
 		if !ok {
