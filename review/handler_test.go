@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"curate.dev/dataset"
 	"curate.dev/review"
 )
 
@@ -340,4 +341,64 @@ func TestDecisionsPath(t *testing.T) {
 	} {
 		assert.Equal(t, want, review.DecisionsPath(in), in)
 	}
+}
+
+// TestCardsMatchSource checks every card against the source read
+// independently, with small batches and buffer reuse on: the session
+// keeps copies of what it shows, never strings into recycled buffers.
+func TestCardsMatchSource(t *testing.T) {
+	fx := newFixture(t, "http://127.0.0.1:1")
+	path := fx.suggest(t)
+	f, err := os.Open(fx.data)
+	require.NoError(t, err)
+	defer f.Close()
+	r, err := dataset.NewReader(context.Background(), f, dataset.WithBatchSize(7), dataset.WithReuseBuffers(true))
+	require.NoError(t, err)
+	sess, err := review.Open(context.Background(), path, r, nil)
+	r.Release()
+	require.NoError(t, err)
+	defer sess.Close()
+
+	type input struct {
+		url       string
+		positives []string
+	}
+	want := map[string]input{}
+	for _, m := range lines(t, fx.data) {
+		data := m["data"].(map[string]any)
+		in := input{url: data["image"].(map[string]any)["url"].(string), positives: []string{}}
+		cs, _ := data["concepts"].([]any)
+		for _, c := range cs {
+			c := c.(map[string]any)
+			if v, ok := c["value"].(float64); !ok || v == 1 {
+				name, _ := c["name"].(string)
+				if name == "" {
+					name = c["id"].(string)
+				}
+				in.positives = append(in.positives, name)
+			}
+		}
+		want[m["id"].(string)] = in
+	}
+	p, err := sess.Page(review.AllFilter(), 0, 500)
+	require.NoError(t, err)
+	require.Equal(t, sess.Len(), len(p.Cards))
+	for _, c := range p.Cards {
+		w := want[c.InputID]
+		assert.Equal(t, w.url, c.URL, c.InputID)
+		assert.ElementsMatch(t, w.positives, c.Positives, c.InputID)
+	}
+}
+
+func TestSuggestionsChangedWhileReviewing(t *testing.T) {
+	fx := newFixture(t, "http://127.0.0.1:1")
+	path := fx.suggest(t)
+	sess := fx.open(t, path)
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	ls := strings.SplitAfter(strings.TrimSuffix(string(raw), "\n"), "\n")
+	ls[0], ls[1] = ls[1], ls[0]
+	require.NoError(t, os.WriteFile(path, []byte(strings.Join(ls, "")+"\n"), 0o644))
+	_, err = sess.Page(review.AllFilter(), 0, 2)
+	assert.ErrorContains(t, err, "changed while reviewing")
 }
