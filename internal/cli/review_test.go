@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -275,4 +277,44 @@ func TestSuggestMergesReview(t *testing.T) {
 	assert.NotContains(t, other, first[0])
 	assert.NotContains(t, other, first[1])
 	assert.Contains(t, other, first[2], "an accepted pair without a line to keep is suggested afresh")
+}
+
+// TestReviewAppSource reviews suggestions for a Clarifai app (the local
+// fake): the cards show the app's images and labels.
+func TestReviewAppSource(t *testing.T) {
+	_, _, addr := fakeApp(t, 5)
+	dir := t.TempDir()
+	sugg := writeTemp(t, dir, "neg.jsonl", `{"input_id":"in1","concept_id":"wolf","value":0,"score":0.5,"source_concept_id":"cat","reason":"r"}
+{"input_id":"in2","concept_id":"wolf","value":0,"score":0.4,"source_concept_id":"cat","reason":"r"}
+`)
+	ios, _, out, errOut := Test()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan string, 1)
+	opts := &ReviewOptions{IO: ios, Source: "clarifai://me/animals", Suggestions: sugg, Addr: "127.0.0.1:0", Ratio: 1,
+		Load:    LoadOptions{MaxErrors: 1, Format: "auto", Clarifai: ClarifaiFlags{Endpoint: addr, Insecure: true}, Getenv: func(k string) string { return map[string]string{"CLARIFAI_PAT": cliKey}[k] }},
+		Started: func(u string) { started <- u }}
+	done := make(chan error, 1)
+	go func() { done <- reviewRun(ctx, opts) }()
+	var u string
+	select {
+	case u = <-started:
+	case err := <-done:
+		t.Fatalf("review stopped: %v\n%s", err, errOut)
+	}
+	assert.Equal(t, u+"\n", out.String(), "the URL is printed")
+	base, tok := u[:strings.Index(u, "/?")], u[strings.Index(u, "token=")+6:]
+	req, _ := http.NewRequest("GET", base+"/api/cards", nil)
+	req.Header.Set("X-Curate-Token", tok)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "img-src 'self' https://example.com;")
+	var p review.Page
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&p))
+	require.Len(t, p.Cards, 2)
+	assert.Equal(t, "https://example.com/in1.jpg", p.Cards[0].URL)
+	assert.Equal(t, []string{"cat"}, p.Cards[0].Positives, "the model's dog score is not a label")
+	cancel()
+	assert.NoError(t, <-done)
 }
