@@ -240,8 +240,13 @@ func TestBrowserReview(t *testing.T) {
 	assert.Equal(t, want, decisions(t, ctx))
 
 	// The focus view shows one card, with its buttons.
-	press(t, ctx, "f", `!document.querySelector("#focus").hidden && document.querySelectorAll("#focus .card").length === 1`)
-	press(t, ctx, "f", `document.querySelector("#focus").hidden && !document.querySelector("#grid").hidden`)
+	press(t, ctx, "f", `getComputedStyle(document.querySelector("#grid")).display === "none" && document.querySelectorAll("#focus .card").length === 1 && document.querySelector("#focus .card").getBoundingClientRect().width > 600`)
+	if os.Getenv("REVIEW_FOCUS_PNG") != "" {
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(os.Getenv("REVIEW_FOCUS_PNG"), png, 0o644))
+	}
+	press(t, ctx, "f", `getComputedStyle(document.querySelector("#focus")).display === "none" && getComputedStyle(document.querySelector("#grid")).display === "grid"`)
 
 	// A reload keeps them.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(`#grid .card[data-i="5"]`)))
