@@ -318,3 +318,27 @@ func TestReviewAppSource(t *testing.T) {
 	cancel()
 	assert.NoError(t, <-done)
 }
+
+// TestReviewRemoteWarns: an address beyond loopback, allowed, is served
+// with a warning.
+func TestReviewRemoteWarns(t *testing.T) {
+	dir, src, _ := applyFixture(t, reviewSrc, "")
+	sugg := writeTemp(t, dir, "neg.jsonl", reviewSugg)
+	ios, _, _, errOut := Test()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- reviewRun(ctx, &ReviewOptions{IO: ios, Source: src, Suggestions: sugg, Addr: "0.0.0.0:0", AllowRemote: true, Ratio: 1,
+			Load: LoadOptions{MaxErrors: 1, Format: "auto"}, Started: func(u string) { started <- u }})
+	}()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("review stopped: %v", err)
+	}
+	cancel()
+	require.NoError(t, <-done)
+	assert.Contains(t, errOut.String(), "warning: serving on 0.0.0.0:0, beyond loopback")
+}
