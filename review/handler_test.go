@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -401,4 +403,43 @@ func TestSuggestionsChangedWhileReviewing(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(strings.Join(ls, "")+"\n"), 0o644))
 	_, err = sess.Page(review.AllFilter(), 0, 2)
 	assert.ErrorContains(t, err, "changed while reviewing")
+}
+
+// TestConcurrentDecisions: decisions posted at once from several clients
+// all land in the file, each whole.
+func TestConcurrentDecisions(t *testing.T) {
+	fx := newFixture(t, "http://127.0.0.1:1")
+	path := fx.suggest(t)
+	sess := fx.open(t, path)
+	c := newClient(t, sess)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 10 {
+				body := fmt.Sprintf(`{"decision":"reject","items":[%d]}`, g*10+k)
+				resp, err := c.srv.Client().Do(mustRequest(c, body))
+				if assert.NoError(t, err) {
+					assert.Equal(t, http.StatusOK, resp.StatusCode)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	again := fx.open(t, path)
+	assert.Equal(t, 80, again.Decisions().Count(review.Reject))
+	assert.Len(t, lines(t, review.DecisionsPath(path)), 80)
+}
+
+func mustRequest(c *client, body string) *http.Request {
+	req, err := http.NewRequest("POST", c.srv.URL+"/api/decide", strings.NewReader(body))
+	if err != nil {
+		panic(err)
+	}
+	req.Header.Set("X-Curate-Token", c.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", c.srv.URL)
+	return req
 }
