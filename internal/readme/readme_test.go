@@ -26,6 +26,7 @@ var notRun = []struct {
 	{regexp.MustCompile(`^go (build|install) .*\./cmd/curate`), "the test builds curate from this checkout and puts it on PATH"},
 	{regexp.MustCompile(`^(pip install|go install github\.com/janpfeifer/gonb|go install golang\.org/x/tools|gonb --install|jupyter )`), "installs Jupyter and GoNB from outside, which CI cannot fetch; the notebooks run under go test ./notebooks/gonb"},
 	{regexp.MustCompile(`^export CLARIFAI_PAT=`), "the test sets CLARIFAI_PAT to its test server's key"},
+	{regexp.MustCompile(`^curate review\b`), "serves its page until interrupted: review.TestBrowserReview runs the README's review workflow with the page driven in headless Chromium"},
 }
 
 // block is one ```sh block of the README.
