@@ -67,6 +67,7 @@ func readSuggestions(ctx context.Context, r io.Reader, name string) (*suggestion
 	s := &suggestions{inputIdx: map[string]int32{}, cidx: map[string]int32{}, keyIdx: map[Key]int32{}}
 	br := bufio.NewReaderSize(r, 1<<16)
 	var off int64
+	first := true
 	for n := 1; ; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -88,6 +89,12 @@ func readSuggestions(ctx context.Context, r io.Reader, name string) (*suggestion
 		}
 		if len(body) == 0 {
 			continue
+		}
+		if first {
+			first = false
+			if isSourceLine(body) {
+				continue // the record of the dataset the suggestions came from
+			}
 		}
 		sg, err2 := indexLine(body)
 		if err2 != nil {
@@ -216,4 +223,15 @@ func indexLine(line []byte) (Suggestion, error) {
 		err = fmt.Errorf("text after the object at byte %d", obj.Close+2)
 	}
 	return sg, err
+}
+
+// isSourceLine reports whether line is the first line curate suggest
+// writes to record its source: an object with the one key
+// "curate_source".
+func isSourceLine(line []byte) bool {
+	if !bytes.Contains(line, []byte(`"curate_source"`)) {
+		return false
+	}
+	var m map[string]json.RawMessage
+	return json.Unmarshal(line, &m) == nil && len(m) == 1 && m["curate_source"] != nil
 }

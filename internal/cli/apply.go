@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/spf13/cobra"
 
 	"curate.dev/internal/atomicfile"
@@ -288,7 +287,6 @@ func forceHint(err error) string {
 		return "; --force replaces this name only"
 	}
 	return ""
-}
 }
 
 // sameFile reports whether a and b name the same existing file.

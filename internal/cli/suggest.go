@@ -19,8 +19,8 @@ import (
 	"curate.dev/dataset"
 	"curate.dev/export"
 	"curate.dev/internal/atomicfile"
-	"curate.dev/writeback"
 	"curate.dev/review"
+	"curate.dev/writeback"
 )
 
 // SuggestOptions are the flags of `curate suggest`.
@@ -118,24 +118,34 @@ it must be a file, not standard input.`,
 var errStdinTwice = errors.New("suggest: the source has embeddings and is read twice; give a file, not standard input")
 
 // checkOut fails before any work when --out would replace an input of
-// the run or someone's edits, or cannot be written.
-func (opts *SuggestOptions) checkOut() error {
+// the run or someone's edits, or cannot be written. An --out that was
+// reviewed (its decisions file has decisions) is merged with the review,
+// not lost, and may be replaced.
+func (opts *SuggestOptions) checkOut(ctx context.Context) error {
 	for _, in := range []struct{ what, path string }{{"the source", opts.Source}, {"the relations file", opts.Overlap.Labels.Relations}} {
 		if in.path != "" && sameFile(opts.Out, in.path) {
 			return fmt.Errorf("suggest: --out %s is %s; name another file", opts.Out, in.what)
 		}
 	}
-	if _, err := os.Lstat(opts.Out); err == nil && !opts.Force {
+	force := opts.Force
+	if !force {
+		ds, err := review.ReadDecisionsFile(ctx, opts.decisionsPath())
+		if err != nil {
+			return fmt.Errorf("suggest: %w", err)
+		}
+		force = len(ds) > 0
+	}
+	if _, err := os.Lstat(opts.Out); err == nil && !force {
 		return fmt.Errorf("suggest: %s exists (a reviewer may have edited it); --force replaces it", opts.Out)
 	}
-	if err := atomicfile.Check(opts.Out, opts.Force); err != nil {
+	if err := atomicfile.Check(opts.Out, force); err != nil {
 		return fmt.Errorf("suggest: %w%s", err, forceHint(err))
 	}
 	return nil
 }
 
 func suggestRun(ctx context.Context, opts *SuggestOptions) error {
-	if err := opts.checkOut(); err != nil {
+	if err := opts.checkOut(ctx); err != nil {
 		return err
 	}
 	ov, err := opts.Overlap.options(ctx)
@@ -296,10 +306,7 @@ func writeSuggestionsParquet(ctx context.Context, w io.Writer, res *balance.Sugg
 // that were accepted or flipped to positive are returned, to be written
 // again as they were; accepted ones count toward their concept's deficit.
 func reviewedSuggestions(ctx context.Context, opts *SuggestOptions, sopts *balance.SuggestOptions) ([]balance.Suggestion, error) {
-	path := opts.Decisions
-	if path == "" {
-		path = review.DecisionsPath(opts.Out)
-	}
+	path := opts.decisionsPath()
 	ds, err := review.ReadDecisionsFile(ctx, path)
 	if err != nil || len(ds) == 0 {
 		return nil, err
@@ -351,4 +358,12 @@ func reviewedSuggestions(ctx context.Context, opts *SuggestOptions, sopts *balan
 	fmt.Fprintf(opts.IO.ErrOut, "review in %s: keeping %d decided suggestion(s), never suggesting the %d rejected pair(s) again\n",
 		path, len(kept), ds.Count(review.Reject))
 	return kept, nil
+}
+
+// decisionsPath is --decisions, or the decisions file beside --out.
+func (opts *SuggestOptions) decisionsPath() string {
+	if opts.Decisions != "" {
+		return opts.Decisions
+	}
+	return review.DecisionsPath(opts.Out)
 }
