@@ -44,6 +44,7 @@ type sourceInfo struct {
 func readSource(ctx context.Context, r *dataset.Reader, s *suggestions, rules label.Rules) (*sourceInfo, error) {
 	info := &sourceInfo{inputs: make([]inputInfo, len(s.inputIDs)), names: map[string]string{}}
 	counter := balance.NewCounter(balance.WithRules(rules))
+	defer counter.Close()
 	for r.Next() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -62,7 +63,11 @@ func readSource(ctx context.Context, r *dataset.Reader, s *suggestions, rules la
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	info.report = counter.Report()
+	rep, err := counter.Report()
+	if err != nil {
+		return nil, err
+	}
+	info.report = rep
 	for i := range info.inputs {
 		if !info.inputs[i].found {
 			info.missing++
