@@ -43,7 +43,17 @@ type SuggestOptions struct {
 	// embedding is at least as close to the target's centroid as to the
 	// nearest centroid of its own positives is not suggested.
 	NoMargin bool
+	// Exclude lists (input, concept) pairs never to suggest: pairs a
+	// reviewer rejected, or decided already (see Kept). nil: none.
+	Exclude map[SuggestionKey]bool
+	// Kept counts, per concept id, the suggestions from an earlier run
+	// that the caller keeps (accepted in review): they count toward the
+	// concept's deficit, so fewer new ones are suggested.
+	Kept map[string]int
 }
+
+// SuggestionKey names the (input, concept) pair of a suggestion.
+type SuggestionKey struct{ InputID, ConceptID string }
 
 // DefaultSuggestOptions returns Ratio [DefaultRatio], no cap, seed 0.
 func DefaultSuggestOptions() SuggestOptions { return SuggestOptions{Ratio: DefaultRatio} }
@@ -67,6 +77,9 @@ type Suggestion struct {
 	SourceConceptID string
 	// Reason explains the suggestion to a reviewer.
 	Reason string
+	// URL and Text are the input's media URL or raw text, so that a
+	// reviewer sees what the input is; set by [Suggestions.AddMedia].
+	URL, Text string
 }
 
 // ConceptSummary is the outcome for one concept. Positives, Negatives
@@ -145,6 +158,7 @@ type target struct {
 	candidates int
 	margin     int
 	leftOut    []int32
+	excluded   map[int32]bool // inputs never to suggest for this target
 }
 
 type suggester struct {
@@ -189,13 +203,26 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 		cs.Wanted = int(math.Ceil(opt.Ratio*float64(cs.Positives) - 1e-9))
 		cs.Deficit = max(0, cs.Wanted-cs.Negatives)
 		res.Concepts = append(res.Concepts, cs)
-		if cs.Deficit == 0 {
+		need := cs.Deficit
+		if opt.MaxPerConcept > 0 {
+			need = min(need, opt.MaxPerConcept)
+		}
+		need -= opt.Kept[cs.ConceptID]
+		if need <= 0 {
 			continue
 		}
 		n := len(o.concepts)
-		t := &target{c: c, need: cs.Deficit, sources: map[int32]float64{}, isSource: newBitset(n), related: newBitset(n), cooc: newBitset(n), heaps: map[int32]*candHeap{}}
-		if opt.MaxPerConcept > 0 {
-			t.need = min(t.need, opt.MaxPerConcept)
+		t := &target{c: c, need: need, sources: map[int32]float64{}, isSource: newBitset(n), related: newBitset(n), cooc: newBitset(n), heaps: map[int32]*candHeap{}}
+		for p := range opt.Exclude {
+			if p.ConceptID != cs.ConceptID {
+				continue
+			}
+			if in, ok := o.set.Lookup(p.InputID); ok {
+				if t.excluded == nil {
+					t.excluded = map[int32]bool{}
+				}
+				t.excluded[int32(in)] = true
+			}
 		}
 		for p := range o.concepts {
 			p := int32(p)
@@ -372,6 +399,9 @@ func (s *suggester) visit(in int32, unit []float32) {
 	var h uint64
 	for _, ti := range cands {
 		t := s.targets[ti]
+		if t.excluded[in] {
+			continue // decided in an earlier review
+		}
 		best, bestScore, ok := int32(-1), 0.0, true
 		for _, x := range st {
 			c := x.Concept

@@ -2,10 +2,13 @@ package balance
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -56,6 +59,8 @@ type jsonSuggestion struct {
 	Score     float64 `json:"score"`
 	Source    string  `json:"source_concept_id"`
 	Reason    string  `json:"reason"`
+	URL       string  `json:"url,omitempty"`
+	Text      string  `json:"text,omitempty"`
 }
 
 // WriteJSONL writes one suggestion per line, the contract `curate apply`
@@ -70,7 +75,7 @@ func (s *Suggestions) WriteJSONL(w io.Writer) error {
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, x := range s.Suggestions {
-		if err := enc.Encode(jsonSuggestion{x.InputID, x.ConceptID, x.Value, x.Score, x.SourceConceptID, x.Reason}); err != nil {
+		if err := enc.Encode(jsonSuggestion{x.InputID, x.ConceptID, x.Value, x.Score, x.SourceConceptID, x.Reason, x.URL, x.Text}); err != nil {
 			return err
 		}
 	}
@@ -82,16 +87,51 @@ func (s *Suggestions) WriteJSONL(w io.Writer) error {
 // CSV loader reads the file back as annotations.
 func (s *Suggestions) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{dataset.ColInputID, dataset.ColConceptID, dataset.ColValue, dataset.ColScore, dataset.ColSourceConceptID, dataset.ColReason}); err != nil {
+	if err := cw.Write([]string{dataset.ColInputID, dataset.ColConceptID, dataset.ColValue, dataset.ColScore, dataset.ColSourceConceptID, dataset.ColReason, dataset.ColURL, dataset.ColText}); err != nil {
 		return err
 	}
 	for _, x := range s.Suggestions {
 		rec := []string{x.InputID, x.ConceptID, strconv.FormatFloat(float64(x.Value), 'f', -1, 32),
-			strconv.FormatFloat(x.Score, 'f', -1, 64), x.SourceConceptID, x.Reason}
+			strconv.FormatFloat(x.Score, 'f', -1, 64), x.SourceConceptID, x.Reason, x.URL, x.Text}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// AddMedia reads the inputs of r (the source the suggestions are for) and
+// sets each suggestion's URL and Text from its input, so that every line
+// written shows what the input is. Inputs without suggestions are looked
+// at and dropped. r is not released.
+func (s *Suggestions) AddMedia(ctx context.Context, r *dataset.Reader) error {
+	idx := make(map[string][]int, len(s.Suggestions))
+	for i := range s.Suggestions {
+		idx[s.Suggestions[i].InputID] = append(idx[s.Suggestions[i].InputID], i)
+	}
+	for r.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec := r.Inputs()
+		if rec == nil {
+			return fmt.Errorf("balance: the source has no inputs table")
+		}
+		ids := dataset.Column(rec, dataset.ColInputID).(*array.String)
+		urls := dataset.Column(rec, dataset.ColURL).(*array.String)
+		texts := dataset.Column(rec, dataset.ColText).(*array.String)
+		for j := 0; j < ids.Len(); j++ {
+			for _, i := range idx[ids.Value(j)] {
+				x := &s.Suggestions[i]
+				if urls.IsValid(j) {
+					x.URL = strings.Clone(urls.Value(j))
+				}
+				if texts.IsValid(j) {
+					x.Text = strings.Clone(texts.Value(j))
+				}
+			}
+		}
+	}
+	return r.Err()
 }

@@ -274,6 +274,32 @@ func TestSuggestOptions(t *testing.T) {
 		}
 		assert.Equal(t, []string{"fox", "husky", "fox", "husky", "fox", "husky"}, srcs)
 	})
+	t.Run("exclude and kept", func(t *testing.T) {
+		base := run(animals(true), nil, &SuggestOptions{Ratio: 1, MaxPerConcept: 6})
+		var wolf []Suggestion
+		for _, s := range base.Suggestions {
+			if s.ConceptID == "wolf" {
+				wolf = append(wolf, s)
+			}
+		}
+		require.Len(t, wolf, 6)
+		// Two rejected and one accepted in review: none of the three comes
+		// back, and the accepted one counts toward the cap.
+		excl := map[SuggestionKey]bool{}
+		for _, s := range wolf[:3] {
+			excl[SuggestionKey{s.InputID, s.ConceptID}] = true
+		}
+		res := run(animals(true), nil, &SuggestOptions{Ratio: 1, MaxPerConcept: 6, Exclude: excl, Kept: map[string]int{"wolf": 1}})
+		var again []Suggestion
+		for _, s := range res.Suggestions {
+			if s.ConceptID == "wolf" {
+				again = append(again, s)
+				assert.False(t, excl[SuggestionKey{s.InputID, s.ConceptID}], "excluded %s suggested again", s.InputID)
+			}
+		}
+		assert.Len(t, again, 5, "6 wanted, 1 kept from the review")
+		assert.Equal(t, wolf[3:], again[:3], "the rest keep their order")
+	})
 	t.Run("ratio", func(t *testing.T) {
 		res := run(animals(true), nil, &SuggestOptions{Ratio: 0.5})
 		assert.Equal(t, 10, conceptSummary(res, "wolf").Deficit)
@@ -416,17 +442,19 @@ func TestSuggestBadInput(t *testing.T) {
 func TestSuggestionOutput(t *testing.T) {
 	s := &Suggestions{Suggestions: []Suggestion{
 		{InputID: "i1", ConceptID: "wolf", Value: 0, Score: 0.83, SourceConceptID: "husky", Reason: "positive for husky; a <b> & c"},
-		{InputID: "i,2", ConceptID: "cat", Value: 0, Score: 0.5, SourceConceptID: "lynx", Reason: `say "hi"`},
+		{InputID: "i,2", ConceptID: "cat", Value: 0, Score: 0.5, SourceConceptID: "lynx", Reason: `say "hi"`, URL: "https://x.example/2.jpg"},
+		{InputID: "i3", ConceptID: "cat", Value: 0, Score: 0.4, SourceConceptID: "lynx", Reason: "r", Text: "a lynx, not a cat"},
 	}}
 	var b bytes.Buffer
 	require.NoError(t, s.WriteJSONL(&b))
 	assert.Equal(t, `{"input_id":"i1","concept_id":"wolf","value":0,"score":0.83,"source_concept_id":"husky","reason":"positive for husky; a <b> & c"}
-{"input_id":"i,2","concept_id":"cat","value":0,"score":0.5,"source_concept_id":"lynx","reason":"say \"hi\""}
+{"input_id":"i,2","concept_id":"cat","value":0,"score":0.5,"source_concept_id":"lynx","reason":"say \"hi\"","url":"https://x.example/2.jpg"}
+{"input_id":"i3","concept_id":"cat","value":0,"score":0.4,"source_concept_id":"lynx","reason":"r","text":"a lynx, not a cat"}
 `, b.String())
 
 	b.Reset()
 	require.NoError(t, s.WriteCSV(&b))
-	assert.Equal(t, "input_id,concept_id,value,score,source_concept_id,reason\ni1,wolf,0,0.83,husky,positive for husky; a <b> & c\n\"i,2\",cat,0,0.5,lynx,\"say \"\"hi\"\"\"\n", b.String())
+	assert.Equal(t, "input_id,concept_id,value,score,source_concept_id,reason,url,text\ni1,wolf,0,0.83,husky,positive for husky; a <b> & c,,\n\"i,2\",cat,0,0.5,lynx,\"say \"\"hi\"\"\",https://x.example/2.jpg,\ni3,cat,0,0.4,lynx,r,,\"a lynx, not a cat\"\n", b.String())
 	// The CSV reads back as annotations.
 	r, err := dataset.NewReader(context.Background(), strings.NewReader(b.String()))
 	require.NoError(t, err)
@@ -434,14 +462,14 @@ func TestSuggestionOutput(t *testing.T) {
 	tabs, err := dataset.ReadTables(r)
 	require.NoError(t, err)
 	defer tabs.Release()
-	assert.EqualValues(t, 2, tabs.Annotations.NumRows())
+	assert.EqualValues(t, 3, tabs.Annotations.NumRows())
 
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	rec := s.Record(mem)
 	defer rec.Release()
 	assert.True(t, rec.Schema().Equal(dataset.ChangesSchema()))
-	assert.EqualValues(t, 2, rec.NumRows())
+	assert.EqualValues(t, 3, rec.NumRows())
 	assert.Equal(t, "i,2", rec.Column(dataset.ChgInputID).ValueStr(1))
 	assert.Equal(t, "lynx", rec.Column(dataset.ChgSourceConceptID).ValueStr(1))
 	assert.True(t, rec.Column(dataset.ChgConceptName).IsNull(0))
@@ -491,4 +519,23 @@ func TestSuggestImpliedPositives(t *testing.T) {
 		}
 	}
 	assert.Positive(t, n)
+}
+
+func TestSuggestionsAddMedia(t *testing.T) {
+	src := `{"id":"a","data":{"image":{"url":"https://x.example/a.jpg"},"concepts":[{"id":"dog","value":1}]}}
+{"id":"b","data":{"text":{"raw":"a wolf at night"},"concepts":[{"id":"wolf","value":1}]}}
+{"id":"c","data":{"image":{"url":"https://x.example/c.jpg"},"concepts":[{"id":"cat","value":1}]}}
+`
+	s := &Suggestions{Suggestions: []Suggestion{
+		{InputID: "b", ConceptID: "dog"}, {InputID: "a", ConceptID: "wolf"}, {InputID: "a", ConceptID: "cat"}, {InputID: "gone", ConceptID: "cat"},
+	}}
+	r, err := dataset.NewReader(context.Background(), strings.NewReader(src), dataset.WithBatchSize(1))
+	require.NoError(t, err)
+	defer r.Release()
+	require.NoError(t, s.AddMedia(context.Background(), r))
+	got := [][2]string{}
+	for _, x := range s.Suggestions {
+		got = append(got, [2]string{x.URL, x.Text})
+	}
+	assert.Equal(t, [][2]string{{"", "a wolf at night"}, {"https://x.example/a.jpg", ""}, {"https://x.example/a.jpg", ""}, {"", ""}}, got)
 }

@@ -27,6 +27,10 @@ type ReadOptions struct {
 	BatchSize int
 	// MaxLineBytes bounds a line.
 	MaxLineBytes int
+	// UnknownKey, when set, is called for each top-level key of a line
+	// that is not one of the suggestion's fields (a reviewer's note, or a
+	// typo such as "acept"), with the line number.
+	UnknownKey func(line int, key string)
 }
 
 // ReadChanges reads a suggestions file (JSONL, one suggestion per line, as
@@ -88,7 +92,12 @@ func ReadChanges(ctx context.Context, r io.Reader, opts ReadOptions) (arrow.Tabl
 				continue
 			}
 		}
-		if err := appendChange(b, line, int64(lines.Line())); err != nil {
+		var unknown func(string)
+		if opts.UnknownKey != nil {
+			n := lines.Line()
+			unknown = func(k string) { opts.UnknownKey(n, k) }
+		}
+		if err := appendChange(b, line, int64(lines.Line()), unknown); err != nil {
 			return nil, toParseError(name, lines.Line(), err)
 		}
 		if b.Field(dataset.ChgLine).Len() >= batch {
@@ -103,7 +112,7 @@ func ReadChanges(ctx context.Context, r io.Reader, opts ReadOptions) (arrow.Tabl
 // on error. It picks the fields out with the write-back scanner (keys
 // match as in encoding/json: case-insensitively, the last one wins),
 // which is several times faster than decoding through reflection.
-func appendChange(b *array.RecordBuilder, line []byte, n int64) error {
+func appendChange(b *array.RecordBuilder, line []byte, n int64, unknown func(key string)) error {
 	start := dataset.SkipJSONSpace(line, 0)
 	if line[start] != '{' {
 		return &fieldError{"", fmt.Errorf("%w: want an object", dataset.ErrShape)}
@@ -124,10 +133,15 @@ func appendChange(b *array.RecordBuilder, line []byte, n int64) error {
 				return nil
 			}
 		}
+		known := false
 		for i, name := range names { // "Input_ID", escapes: as encoding/json
 			if dataset.JSONKeyIs(line, mb.Key, name) {
 				f[i] = mb.Value
+				known = true
 			}
+		}
+		if !known && unknown != nil {
+			unknown(string(key))
 		}
 		return nil
 	})

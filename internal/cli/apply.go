@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/spf13/cobra"
 
 	"curate.dev/internal/atomicfile"
@@ -44,6 +43,7 @@ type ApplyOptions struct {
 	Log           string
 	Annotator     string
 	Show          int
+	Review        ReviewFlags
 }
 
 // NewCmdApply builds "curate apply". runF replaces applyRun in tests.
@@ -53,10 +53,15 @@ func NewCmdApply(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
 		Use:   "apply SOURCE --suggestions FILE | apply --to clarifai://USER/APP (--suggestions FILE | SOURCE)",
 		Short: "Write reviewed annotations back into a JSONL or CSV source",
 		Long: `Apply merges the reviewed suggestions (from curate suggest) into SOURCE, a
-JSONL file of Clarifai inputs or a CSV long-form file. Every suggestion line is
-applied unless it says "accept":false; a value flipped to 1 is written as a
-positive. Values are always written explicitly. Everything else in the file is
-kept as it was.
+JSONL file of Clarifai inputs or a CSV long-form file. After curate review (the
+decisions file beside the suggestions, NAME.decisions.jsonl, has decisions),
+exactly the accepted suggestions are applied, and those flipped to positive as
+positives; lines nobody decided on are skipped unless --include-unreviewed.
+Without a review every suggestion line is applied unless it says
+"accept":false; a value flipped to 1 is written as a positive. The suggestions
+may be .jsonl, .csv or .parquet, as curate suggest writes them (an "accept"
+column in CSV and Parquet). Values are always written explicitly. Everything
+else in the file is kept as it was.
 
 The file is replaced atomically (a crash leaves the old or the new file, never
 a partial one), or the result goes to --out. Applying the same suggestions
@@ -119,7 +124,9 @@ push resumes. The key comes from $CLARIFAI_PAT or --pat-file.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&opts.Suggestions, "suggestions", "", "reviewed suggestions `FILE` (JSONL from curate suggest)")
+	fs.StringVar(&opts.Suggestions, "suggestions", "", "reviewed suggestions `FILE` (.jsonl, .csv or .parquet from curate suggest)")
+	fs.StringVar(&opts.Review.Decisions, "decisions", "", "decisions `FILE` from curate review (default: beside the suggestions, NAME.decisions.jsonl)")
+	fs.BoolVar(&opts.Review.IncludeUnreviewed, "include-unreviewed", false, "with a review: also apply the lines nobody decided on (as without a review)")
 	fs.StringVar(&opts.Out, "out", "", "write the result to `FILE` instead of replacing SOURCE")
 	fs.BoolVar(&opts.Backup, "backup", false, "keep the replaced file as FILE.bak")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print what would change and write nothing")
@@ -181,7 +188,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if opts.Log != "" && !opts.DryRun && (sameFile(opts.Log, opts.Source) || sameFile(opts.Log, opts.Suggestions)) {
 		return fmt.Errorf("apply: --log %s is an input of the run; name another file", opts.Log)
 	}
-	changes, err := readSuggestions(ctx, opts.Suggestions)
+	changes, err := loadChanges(ctx, opts.IO, opts.Suggestions, &opts.Review)
 	if err != nil {
 		return err
 	}
@@ -280,15 +287,6 @@ func forceHint(err error) string {
 		return "; --force replaces this name only"
 	}
 	return ""
-}
-
-func readSuggestions(ctx context.Context, path string) (arrow.Table, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return writeback.ReadChanges(ctx, f, writeback.ReadOptions{Name: filepath.Base(path)})
 }
 
 // sameFile reports whether a and b name the same existing file.

@@ -47,7 +47,7 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 	defer c.Close()
 	var anns []dataset.Annotation
 	if opts.Suggestions != "" {
-		changes, err := readSuggestions(ctx, opts.Suggestions)
+		changes, err := loadChanges(ctx, opts.IO, opts.Suggestions, &opts.Review)
 		if err != nil {
 			return err
 		}

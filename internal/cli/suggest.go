@@ -19,6 +19,7 @@ import (
 	"curate.dev/dataset"
 	"curate.dev/export"
 	"curate.dev/internal/atomicfile"
+	"curate.dev/review"
 	"curate.dev/writeback"
 )
 
@@ -35,6 +36,9 @@ type SuggestOptions struct {
 	Out           string
 	OutFormat     string // jsonl, csv or parquet, from Out's extension
 	Force         bool   // replace an existing --out
+	// Decisions is the decisions file of an earlier review; "" means the
+	// one beside Out.
+	Decisions string
 }
 
 // suggestFormat maps an output file name to its format.
@@ -106,6 +110,7 @@ it must be a file, not standard input.`,
 	fs.BoolVar(&opts.NoInfer, "no-infer", false, "do not leave out concepts the data suggests are sub-types, parents or synonyms, nor inputs closer to the concept than to their own labels")
 	fs.StringVar(&opts.Out, "out", "", "write suggestions to `FILE` (.jsonl, .csv or .parquet)")
 	fs.BoolVar(&opts.Force, "force", false, "replace --out if it exists (it may hold a reviewer's edits)")
+	fs.StringVar(&opts.Decisions, "decisions", "", "decisions `FILE` of an earlier review (default: beside --out, NAME.decisions.jsonl): rejected pairs are never suggested again, decided ones are kept")
 	return cmd
 }
 
@@ -113,24 +118,34 @@ it must be a file, not standard input.`,
 var errStdinTwice = errors.New("suggest: the source has embeddings and is read twice; give a file, not standard input")
 
 // checkOut fails before any work when --out would replace an input of
-// the run or someone's edits, or cannot be written.
-func (opts *SuggestOptions) checkOut() error {
+// the run or someone's edits, or cannot be written. An --out that was
+// reviewed (its decisions file has decisions) is merged with the review,
+// not lost, and may be replaced.
+func (opts *SuggestOptions) checkOut(ctx context.Context) error {
 	for _, in := range []struct{ what, path string }{{"the source", opts.Source}, {"the relations file", opts.Overlap.Labels.Relations}} {
 		if in.path != "" && sameFile(opts.Out, in.path) {
 			return fmt.Errorf("suggest: --out %s is %s; name another file", opts.Out, in.what)
 		}
 	}
-	if _, err := os.Lstat(opts.Out); err == nil && !opts.Force {
+	force := opts.Force
+	if !force {
+		ds, err := review.ReadDecisionsFile(ctx, opts.decisionsPath())
+		if err != nil {
+			return fmt.Errorf("suggest: %w", err)
+		}
+		force = len(ds) > 0
+	}
+	if _, err := os.Lstat(opts.Out); err == nil && !force {
 		return fmt.Errorf("suggest: %s exists (a reviewer may have edited it); --force replaces it", opts.Out)
 	}
-	if err := atomicfile.Check(opts.Out, opts.Force); err != nil {
+	if err := atomicfile.Check(opts.Out, force); err != nil {
 		return fmt.Errorf("suggest: %w%s", err, forceHint(err))
 	}
 	return nil
 }
 
 func suggestRun(ctx context.Context, opts *SuggestOptions) error {
-	if err := opts.checkOut(); err != nil {
+	if err := opts.checkOut(ctx); err != nil {
 		return err
 	}
 	ov, err := opts.Overlap.options(ctx)
@@ -157,12 +172,29 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 		opened = append(opened, src)
 		return src.Reader, nil
 	}
-	res, err := balance.Suggest(ctx, open, ov, &balance.SuggestOptions{Ratio: opts.Ratio, MaxPerConcept: opts.MaxPerConcept, Seed: opts.Seed,
-		NoInferredVetoes: opts.NoInfer, NoMargin: opts.NoInfer})
+	sopts := &balance.SuggestOptions{Ratio: opts.Ratio, MaxPerConcept: opts.MaxPerConcept, Seed: opts.Seed,
+		NoInferredVetoes: opts.NoInfer, NoMargin: opts.NoInfer}
+	kept, err := reviewedSuggestions(ctx, opts, sopts)
 	if err != nil {
 		return err
 	}
+	res, err := balance.Suggest(ctx, open, ov, sopts)
+	if err != nil {
+		return err
+	}
+	res.Suggestions = append(kept, res.Suggestions...)
 	printWarnings(opts.IO.ErrOut, res.Warnings)
+	if opts.Source != "-" {
+		src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load, dataset.WithEmbeddingDim(-1))
+		if err != nil {
+			return err
+		}
+		err = res.AddMedia(ctx, src.Reader)
+		src.Close()
+		if err != nil {
+			return fmt.Errorf("suggest: %w", err)
+		}
+	}
 	var from *writeback.Source
 	if opts.OutFormat == "jsonl" && opts.Source != "-" {
 		// Record the source, so apply can tell a suggestions file made
@@ -173,7 +205,7 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 		}
 		from = &s
 	}
-	f, err := atomicfile.Create(opts.Out, 0o666, atomicfile.WithLock(), atomicfile.WithForce(opts.Force))
+	f, err := atomicfile.Create(opts.Out, 0o666, atomicfile.WithLock(), atomicfile.WithForce(opts.Force || sopts.Exclude != nil))
 	if err != nil {
 		return fmt.Errorf("suggest: %w", err)
 	}
@@ -267,4 +299,71 @@ func writeSuggestionsParquet(ctx context.Context, w io.Writer, res *balance.Sugg
 	defer rr.Release()
 	_, err = export.WriteRecords(ctx, w, rr)
 	return err
+}
+
+// reviewedSuggestions merges an earlier review: a rejected pair is never
+// suggested again, and the lines of the earlier suggestions file (--out)
+// that were accepted or flipped to positive are returned, to be written
+// again as they were; accepted ones count toward their concept's deficit.
+func reviewedSuggestions(ctx context.Context, opts *SuggestOptions, sopts *balance.SuggestOptions) ([]balance.Suggestion, error) {
+	path := opts.decisionsPath()
+	ds, err := review.ReadDecisionsFile(ctx, path)
+	if err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	// Rejected pairs never come back; decided pairs with a line to keep
+	// are kept as they were. A decided pair without a line (the earlier
+	// file is gone) may be suggested afresh, its decision still standing.
+	sopts.Exclude = make(map[balance.SuggestionKey]bool, len(ds))
+	for k, d := range ds {
+		if d == review.Reject {
+			sopts.Exclude[balance.SuggestionKey{InputID: k.InputID, ConceptID: k.ConceptID}] = true
+		}
+	}
+	var kept []balance.Suggestion
+	if _, err := os.Stat(opts.Out); err == nil {
+		tbl, err := readSuggestions(ctx, opts.Out)
+		if err != nil {
+			return nil, fmt.Errorf("suggest: the earlier suggestions: %w", err)
+		}
+		defer tbl.Release()
+		sopts.Kept = map[string]int{}
+		tr := array.NewTableReader(tbl, 0)
+		defer tr.Release()
+		for tr.Next() {
+			rec := tr.Record()
+			ids := rec.Column(dataset.ChgInputID).(*array.String)
+			cs := rec.Column(dataset.ChgConceptID).(*array.String)
+			vals := rec.Column(dataset.ChgValue).(*array.Float32)
+			scores := rec.Column(dataset.ChgScore).(*array.Float64)
+			srcs := rec.Column(dataset.ChgSourceConceptID).(*array.String)
+			why := rec.Column(dataset.ChgReason).(*array.String)
+			for i := 0; i < int(rec.NumRows()); i++ {
+				d := ds[review.Key{InputID: ids.Value(i), ConceptID: cs.Value(i)}]
+				if d != review.Accept && d != review.Positive {
+					continue
+				}
+				sopts.Exclude[balance.SuggestionKey{InputID: ids.Value(i), ConceptID: cs.Value(i)}] = true
+				kept = append(kept, balance.Suggestion{InputID: strings.Clone(ids.Value(i)), ConceptID: strings.Clone(cs.Value(i)),
+					Value: vals.Value(i), Score: scores.Value(i), SourceConceptID: strings.Clone(srcs.Value(i)), Reason: strings.Clone(why.Value(i))})
+				if d == review.Accept {
+					sopts.Kept[cs.Value(i)]++
+				}
+			}
+		}
+		if err := tr.Err(); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "review in %s: keeping %d decided suggestion(s), never suggesting the %d rejected pair(s) again\n",
+		path, len(kept), ds.Count(review.Reject))
+	return kept, nil
+}
+
+// decisionsPath is --decisions, or the decisions file beside --out.
+func (opts *SuggestOptions) decisionsPath() string {
+	if opts.Decisions != "" {
+		return opts.Decisions
+	}
+	return review.DecisionsPath(opts.Out)
 }

@@ -144,7 +144,7 @@ func TestSuggestCSVNoEmbeddingsFromStdin(t *testing.T) {
 	require.Equal(t, ExitOK, code, stderr.String())
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(string(b), "input_id,concept_id,value,score,source_concept_id,reason\n"))
+	assert.True(t, strings.HasPrefix(string(b), "input_id,concept_id,value,score,source_concept_id,reason,url,text\n"))
 	assert.Contains(t, stderr.String(), "(1 pass(es) over -)")
 }
 

@@ -26,12 +26,17 @@ var notRun = []struct {
 	{regexp.MustCompile(`^go (build|install) .*\./cmd/curate`), "the test builds curate from this checkout and puts it on PATH"},
 	{regexp.MustCompile(`^(pip install|go install github\.com/janpfeifer/gonb|go install golang\.org/x/tools|gonb --install|jupyter )`), "installs Jupyter and GoNB from outside, which CI cannot fetch; the notebooks run under go test ./notebooks/gonb"},
 	{regexp.MustCompile(`^export CLARIFAI_PAT=`), "the test sets CLARIFAI_PAT to its test server's key"},
+	{regexp.MustCompile(`^curate review\b`), "serves its page until interrupted: review.TestBrowserReview runs the README's review workflow with the page driven in headless Chromium"},
 }
 
 // block is one ```sh block of the README.
 type block struct {
 	line  int // of the opening fence
 	lines []string
+	// runElsewhere: the line before the fence says another test runs the
+	// block (an HTML comment naming it), as the review workflow, whose
+	// page only a browser can drive.
+	runElsewhere bool
 }
 
 func readBlocks(t *testing.T, path string) []block {
@@ -40,18 +45,20 @@ func readBlocks(t *testing.T, path string) []block {
 	defer f.Close()
 	var out []block
 	var cur *block
+	prev := ""
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		l := sc.Text()
 		switch {
 		case cur == nil && strings.HasPrefix(l, "```sh"):
-			cur = &block{line: n}
+			cur = &block{line: n, runElsewhere: strings.HasPrefix(prev, "<!-- review-workflow: TestBrowserReview runs")}
 		case cur != nil && strings.HasPrefix(l, "```"):
 			out = append(out, *cur)
 			cur = nil
 		case cur != nil:
 			cur.lines = append(cur.lines, l)
 		}
+		prev = l
 	}
 	require.NoError(t, sc.Err())
 	return out
@@ -112,6 +119,10 @@ func TestREADMECommands(t *testing.T) {
 
 	skipped := map[string]int{}
 	for _, b := range readBlocks(t, filepath.Join(root, "README.md")) {
+		if b.runElsewhere {
+			skipped["the review workflow: review.TestBrowserReview runs it, driving the page in headless Chromium"] += len(b.lines)
+			continue
+		}
 		sc := script(b, skipped)
 		t.Run("README.md:"+strconv.Itoa(b.line), func(t *testing.T) {
 			dir := sandbox(t, root)

@@ -82,6 +82,13 @@ func TestNotebooks(t *testing.T) {
 				}
 			}
 			assert.Contains(t, html, "Balance report", "the report of the copy")
+			assert.Contains(t, html, "not Husky?", "the image grid asks the question")
+			assert.Contains(t, html, "<i>accept</i>", "the grid shows the decisions recorded in code")
+			assert.Regexp(t, `Review page: <a href="http://127\.0\.0\.1:\d+/\?token=[0-9a-f]{32}"`, html)
+			assert.Regexp(t, `decided \d+ of \d+: \d+ accepted, \d+ rejected \(in neg\.decisions\.jsonl\)`, stdout)
+			assert.Regexp(t, `(?m)^husky +negatives +\d+ -> +\d+`, stdout)
+			assert.Regexp(t, `serving \d+ suggestions \(200 OK\)`, stdout, "the page answers while the cell runs")
+			assert.Regexp(t, `review stopped: [1-9]\d* accepted`, stdout, "the decisions from code are in the file the page resumes from")
 		}},
 		{"03-export.ipynb", func(t *testing.T, html, stdout string) {
 			assert.Contains(t, html, "Split shares per concept", "the split chart")
@@ -127,6 +134,8 @@ func TestNotebooks(t *testing.T) {
 	// The notebooks run offline: 04 uses the in-repo test server when no
 	// key is set.
 	t.Setenv("CLARIFAI_PAT", "")
+	// Notebook 02 serves its review page this long.
+	t.Setenv("CURATE_REVIEW_FOR", "1s")
 	standin := standinDir(t)
 	openSources(t)
 	// The notebooks must never modify the bundled example data.
