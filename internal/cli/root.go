@@ -23,7 +23,8 @@ const (
 )
 
 // FlagError is a mistake on the command line; it exits with ExitUsage and
-// prints the usage.
+// prints the error and where to find the usage (not the whole help, which
+// would scroll the one useful line away).
 type FlagError struct{ Err error }
 
 func (e *FlagError) Error() string { return e.Err.Error() }
@@ -65,7 +66,7 @@ the chosen annotations back and exports training-ready Parquet.`,
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
+	root.SetFlagErrorFunc(flagParseError)
 	addProfileFlag(root)
 	addMemoryFlag(root)
 	root.AddCommand(
@@ -103,7 +104,7 @@ func Run(ctx context.Context, f *Factory, args []string) ExitCode {
 	var ee *exitError
 	switch {
 	case errors.As(err, &fe) || isCobraUsageError(err):
-		fmt.Fprintf(f.IO.ErrOut, "curate: %v\n\n%s", err, cmd.UsageString())
+		fmt.Fprintf(f.IO.ErrOut, "curate: %v\n%s\n", err, usageHint(cmd))
 		return ExitUsage
 	case errors.As(err, &ee):
 		if ee.Err != nil {

@@ -169,7 +169,7 @@ func closeAll(cs []io.Closer) {
 func requireArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < n {
-			return flagErrorf("%s: missing %s", cmd.CommandPath(), what)
+			return flagErrorf("missing %s", what)
 		}
 		return nil
 	}
