@@ -223,7 +223,8 @@ func TestReportExitCodes(t *testing.T) {
 				assert.Contains(t, errOut.String(), tt.wantErr)
 			}
 			if tt.want == ExitUsage {
-				assert.Contains(t, errOut.String(), "Usage:")
+				assert.Contains(t, errOut.String(), "Run 'curate report --help' for usage.")
+				assert.NotContains(t, errOut.String(), "Usage:", "the hint, not the whole help")
 			}
 		})
 	}
