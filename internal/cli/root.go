@@ -20,7 +20,42 @@ const (
 	ExitOK    ExitCode = 0 // success
 	ExitError ExitCode = 1 // the job failed (bad data, I/O, a --fail-on status)
 	ExitUsage ExitCode = 2 // the command line was wrong
+	// ExitInterrupted is 128+SIGINT, the shell's status for a command
+	// stopped by Ctrl-C; SIGTERM gives 128+15.
+	ExitInterrupted ExitCode = 130
 )
+
+// signalError is why the run's context was cancelled: a signal.
+type signalError struct{ sig syscall.Signal }
+
+func (e *signalError) Error() string {
+	if e.sig == syscall.SIGTERM {
+		return "terminated"
+	}
+	return "interrupted"
+}
+
+func (e *signalError) code() ExitCode { return ExitCode(128 + int(e.sig)) }
+
+// notifySignals returns a context cancelled, with a *signalError cause,
+// at the first SIGINT or SIGTERM. After that first signal the default
+// handling is restored, so a second Ctrl-C stops the process at once
+// should the cleanup hang.
+func notifySignals(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			sig, _ := s.(syscall.Signal)
+			cancel(&signalError{sig: sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
 
 // FlagError is a mistake on the command line; it exits with ExitUsage and
 // prints the error and where to find the usage (not the whole help, which
@@ -86,7 +121,7 @@ the chosen annotations back and exports training-ready Parquet.`,
 
 // Main runs curate with the process's arguments and streams.
 func Main() ExitCode {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifySignals(context.Background())
 	defer stop()
 	f := &Factory{IO: System(), Getenv: os.Getenv}
 	return Run(ctx, f, os.Args[1:])
@@ -102,7 +137,14 @@ func Run(ctx context.Context, f *Factory, args []string) ExitCode {
 	}
 	var fe *FlagError
 	var ee *exitError
+	var se *signalError
 	switch {
+	case ctx.Err() != nil && errors.As(context.Cause(ctx), &se):
+		// Whatever the command made of the cancellation ("context
+		// canceled" somewhere down), the user stopped it; its cleanup
+		// (temporary files, locks) has run by now.
+		fmt.Fprintf(f.IO.ErrOut, "curate: %v\n", se)
+		return se.code()
 	case errors.As(err, &fe) || isCobraUsageError(err):
 		fmt.Fprintf(f.IO.ErrOut, "curate: %v\n%s\n", err, usageHint(cmd))
 		return ExitUsage
