@@ -97,7 +97,9 @@ to negatives per concept, suggests negatives for overlapping classes, writes
 the chosen annotations back and exports training-ready Parquet.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(nil),
 	}
+	root.SetVersionTemplate("curate {{.Version}}\n")
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
