@@ -131,7 +131,7 @@ push resumes. The key comes from $CLARIFAI_PAT or --pat-file.`,
 	fs.BoolVar(&opts.Backup, "backup", false, "keep the replaced file as FILE.bak")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print what would change and write nothing")
 	fs.BoolVar(&opts.Force, "force", false, "overwrite existing annotations of the opposite value instead of refusing")
-	fs.StringSliceVar(&opts.Concepts, "concepts", nil, "apply only these concept `ids` (comma-separated)")
+	fs.StringSliceVar(&opts.Concepts, "concepts", nil, "apply only these concepts (`ids or names`, comma-separated); one not in the suggestions is an error")
 	fs.Float64Var(&opts.MinScore, "min-score", 0, "skip suggestions scored below `X`")
 	fs.IntVar(&opts.TopPerConcept, "top-per-concept", 0, "apply at most `N` suggestions per concept, highest score first (0: all)")
 	fs.StringVar(&opts.Log, "log", "", "append an audit record per change to `FILE` (JSONL)")
@@ -193,12 +193,16 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return err
 	}
 	defer changes.Release()
+	concepts, err := selectConcepts(opts.Concepts, changeConcepts(changes), opts.Suggestions)
+	if err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
 
 	var audit []writeback.Change
 	wopts := writeback.Options{
 		Name:          filepath.Base(opts.Source),
 		ChangesName:   filepath.Base(opts.Suggestions),
-		Concepts:      opts.Concepts,
+		Concepts:      concepts,
 		MinScore:      opts.MinScore,
 		TopPerConcept: opts.TopPerConcept,
 		Force:         opts.Force,

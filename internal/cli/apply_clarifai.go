@@ -52,9 +52,13 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 			return err
 		}
 		defer changes.Release()
+		concepts, err := selectConcepts(opts.Concepts, changeConcepts(changes), opts.Suggestions)
+		if err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
 		anns, err = writeback.ChosenChanges(changes, writeback.Options{
 			ChangesName:   opts.Suggestions,
-			Concepts:      opts.Concepts,
+			Concepts:      concepts,
 			MinScore:      opts.MinScore,
 			TopPerConcept: opts.TopPerConcept,
 			Annotator:     opts.Annotator,
@@ -70,6 +74,9 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 		}
 		if models > 0 {
 			fmt.Fprintf(opts.IO.ErrOut, "%s: %d model/workflow score(s) not pushed\n", opts.Source, models)
+		}
+		if anns, err = keepConcepts(anns, opts.Concepts, opts.Source); err != nil {
+			return fmt.Errorf("apply: %w", err)
 		}
 	}
 	t := newPushTally(opts.Show)
