@@ -60,17 +60,19 @@ func (o *OverlapFlags) options(ctx context.Context) (*balance.OverlapOptions, er
 
 // OverlapOptions are the flags of `curate overlap`.
 type OverlapOptions struct {
-	IO      *IOStreams
-	Source  string
-	Load    LoadOptions
-	Overlap OverlapFlags
-	Top     int
-	Format  string
+	IO       *IOStreams
+	Source   string
+	Load     LoadOptions
+	Overlap  OverlapFlags
+	Top      int
+	Verdicts []balance.Verdict
+	Format   string
 }
 
 // NewCmdOverlap builds `curate overlap`. runF replaces overlapRun in tests.
 func NewCmdOverlap(f *Factory, runF func(*OverlapOptions) error) *cobra.Command {
 	opts := &OverlapOptions{IO: f.IO}
+	var verdicts []string
 	cmd := &cobra.Command{
 		Use:   "overlap SOURCE [flags]",
 		Short: "Show which concepts overlap, co-occur, are related or exclusive",
@@ -83,9 +85,12 @@ hierarchy, and how often their positives appear on the same inputs.
 Each pair gets a verdict: related (same concept, synonym, or one a kind of
 the other), co-occurring (seen together more than --cooccur-threshold),
 overlapping (similar but never or rarely together: the source of hard
-negatives) or exclusive. The top pairs by overlap score are printed as a
-table, JSON, or a self-contained HTML heatmap.`,
+negatives) or exclusive. The pairs are printed overlapping first, then
+co-occurring, related and exclusive, each by overlap score (--verdict keeps
+only some verdicts; --top 0 prints them all), as a table, JSON, or a
+self-contained HTML heatmap.`,
 		Example: `  curate overlap animals.jsonl --relations relations.jsonl
+  curate overlap animals.jsonl --verdict overlapping --top 0
   curate overlap animals.jsonl --format html > overlap.html`,
 		Args: requireArgs(1, "SOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -95,8 +100,12 @@ table, JSON, or a self-contained HTML heatmap.`,
 			default:
 				return flagErrorf("--format: want text, json or html, got %q", opts.Format)
 			}
-			if opts.Top < 1 {
-				return flagErrorf("--top: want at least 1, got %d", opts.Top)
+			if opts.Top < 0 {
+				return flagErrorf("--top: want at least 0, got %d", opts.Top)
+			}
+			var err error
+			if opts.Verdicts, err = parseVerdicts(verdicts); err != nil {
+				return err
 			}
 			if err := opts.Overlap.validate(cmd.Flags()); err != nil {
 				return err
@@ -110,7 +119,8 @@ table, JSON, or a self-contained HTML heatmap.`,
 	fs := cmd.Flags()
 	addLoadFlags(fs, &opts.Load)
 	addOverlapFlags(fs, &opts.Overlap)
-	fs.IntVar(&opts.Top, "top", 20, "print the `N` pairs with the strongest overlap")
+	fs.IntVar(&opts.Top, "top", 20, "print the first `N` pairs (0: all)")
+	fs.StringSliceVar(&verdicts, "verdict", nil, "show only pairs with these `verdicts` (comma-separated: overlapping, co-occurring, related, exclusive)")
 	fs.StringVar(&opts.Format, "format", "text", "output format: text, json or html")
 	return cmd
 }
@@ -131,10 +141,7 @@ func overlapRun(ctx context.Context, opts *OverlapOptions) error {
 	if err != nil {
 		return err
 	}
-	pairs := o.Pairs()
-	if len(pairs) > opts.Top {
-		pairs = pairs[:opts.Top]
-	}
+	pairs := selectPairs(o.Pairs(), opts.Verdicts, opts.Top)
 	printWarnings(opts.IO.ErrOut, o.Warnings())
 	inferred := o.InferRelations(nil)
 	switch opts.Format {
