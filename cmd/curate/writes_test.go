@@ -200,7 +200,7 @@ func TestApplyAuditLogFull(t *testing.T) {
 }
 
 // A suggestions file made from another dataset whose ids overlap is
-// refused, naming both, unless --force.
+// refused, naming both, unless --any-source.
 func TestApplyForeignSuggestions(t *testing.T) {
 	dir := t.TempDir()
 	src, srcIDs := writeFixture(t, dir, 300)
@@ -235,7 +235,8 @@ func TestApplyForeignSuggestions(t *testing.T) {
 	assert.Contains(t, out, "not from "+src)
 	after, _ := os.ReadFile(src)
 	assert.Equal(t, before, after)
-	out, err = curate("apply", src, "--suggestions", neg, "--force")
+	assert.Contains(t, out, "--any-source applies it anyway")
+	out, err = curate("apply", src, "--suggestions", neg, "--any-source")
 	require.NoError(t, err, out)
 
 	// Made from the file itself, the suggestions apply, also after the

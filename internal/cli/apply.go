@@ -36,7 +36,9 @@ type ApplyOptions struct {
 	Out           string
 	Backup        bool
 	DryRun        bool
-	Force         bool
+	Force         bool // replace a file curate would refuse to (one with other hard links)
+	Overwrite     bool // overwrite annotations of the opposite value instead of refusing
+	AnySource     bool // apply suggestions recorded as made from another source
 	Concepts      []string
 	MinScore      float64
 	TopPerConcept int
@@ -66,7 +68,7 @@ else in the file is kept as it was.
 The file is replaced atomically (a crash leaves the old or the new file, never
 a partial one), or the result goes to --out. Applying the same suggestions
 twice changes nothing. A suggestion that contradicts an existing annotation is
-refused unless --force; an input id not in SOURCE is an error.
+refused unless --overwrite; an input id not in SOURCE is an error.
 
 With --to clarifai://USER_ID/APP_ID the annotations go to a Clarifai app
 instead: the chosen suggestions (--suggestions FILE, same filters), or every
@@ -130,7 +132,9 @@ push resumes. The key comes from $CLARIFAI_PAT or --pat-file.`,
 	fs.StringVar(&opts.Out, "out", "", "write the result to `FILE` instead of replacing SOURCE")
 	fs.BoolVar(&opts.Backup, "backup", false, "keep the replaced file as FILE.bak")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print what would change and write nothing")
-	fs.BoolVar(&opts.Force, "force", false, "overwrite existing annotations of the opposite value instead of refusing")
+	fs.BoolVar(&opts.Overwrite, "overwrite", false, "overwrite existing annotations of the opposite value instead of refusing")
+	fs.BoolVar(&opts.AnySource, "any-source", false, "apply suggestions made from another source file")
+	fs.BoolVar(&opts.Force, "force", false, "replace SOURCE (or --out) even where it has other hard links")
 	fs.StringSliceVar(&opts.Concepts, "concepts", nil, "apply only these concepts (`ids or names`, comma-separated); one not in the suggestions is an error")
 	fs.Float64Var(&opts.MinScore, "min-score", 0, "skip suggestions scored below `X`")
 	fs.IntVar(&opts.TopPerConcept, "top-per-concept", 0, "apply at most `N` suggestions per concept, highest score first (0: all)")
@@ -205,7 +209,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		Concepts:      concepts,
 		MinScore:      opts.MinScore,
 		TopPerConcept: opts.TopPerConcept,
-		Force:         opts.Force,
+		Force:         opts.Overwrite,
 		Preview:       opts.Show,
 		Annotator:     opts.Annotator,
 	}
@@ -247,14 +251,14 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		dst = af
 	}
 	sum, err := writeback.Apply(ctx, src, dst, changes, wopts)
-	if rec, ok := writeback.SourceOf(changes); ok && !opts.Force && opts.Source != "-" {
+	if rec, ok := writeback.SourceOf(changes); ok && !opts.AnySource && opts.Source != "-" {
 		// Checked after the pass, which fingerprints the source; a
 		// foreign file usually also names unknown inputs, and this is
 		// the clearer message.
 		got := sum.Source
 		got.Name, got.Size = opts.Source, size
 		if !got.Same(rec) {
-			return fmt.Errorf("apply: %s was made from %s, not from %s: --force applies it anyway", opts.Suggestions, rec, got)
+			return fmt.Errorf("apply: %s was made from %s, not from %s: --any-source applies it anyway", opts.Suggestions, rec, got)
 		}
 	}
 	if err != nil {
@@ -329,7 +333,7 @@ func printApplySummary(opts *ApplyOptions, sum *writeback.Summary, target string
 		}
 	}
 	if sum.Refused > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "curate: refused %d change(s) that contradict existing annotations (--force overwrites them)\n", sum.Refused)
+		fmt.Fprintf(opts.IO.ErrOut, "curate: refused %d change(s) that contradict existing annotations (--overwrite overwrites them)\n", sum.Refused)
 		for _, c := range sum.Refusals {
 			fmt.Fprintf(opts.IO.ErrOut, "  %s=%v on %s, which has %v%s\n", c.ConceptID, c.New, c.InputID, c.Old, where(c))
 		}

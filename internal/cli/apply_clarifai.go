@@ -31,7 +31,7 @@ func checkApplyTo(opts *ApplyOptions) error {
 // applyToApp writes the chosen suggestions, or a local source's labels,
 // to the Clarifai app opts.To, with the checks of a local apply: the
 // suggestions must not contradict each other, and a label the app holds
-// with the opposite value is refused unless --force (then the app's
+// with the opposite value is refused unless --overwrite (then the app's
 // annotation is patched). Each written change goes to the --log audit
 // file, as a local apply writes it. The key and app are checked before
 // any file is read.
@@ -93,7 +93,7 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 			audit = append(audit, writeback.Change{InputID: r.InputID, ConceptID: r.ConceptID, New: r.Value, Old: r.Existing[0].Value, HadOld: true, Action: writeback.ActionUpdated})
 		}
 	}
-	sum, err := pushLabels(ctx, opts.Factory, c, anns, pushRequest{Journal: opts.Journal, Overwrite: opts.Force, DryRun: opts.DryRun, Report: report})
+	sum, err := pushLabels(ctx, opts.Factory, c, anns, pushRequest{Journal: opts.Journal, Overwrite: opts.Overwrite, DryRun: opts.DryRun, Report: report})
 	// What the app confirmed has landed, whatever failed besides: its
 	// changes go to the audit log, and the run is marked committed.
 	if len(audit) > 0 {
@@ -106,7 +106,7 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 			return fmt.Errorf("%s was written, but the audit log %s failed: %w", opts.To, opts.Log, lerr)
 		}
 	}
-	return finishPush(opts.IO, opts.To, sum, t, err, opts.DryRun, opts.Force, "--force")
+	return finishPush(opts.IO, opts.To, sum, t, err, opts.DryRun, opts.Overwrite, "--overwrite")
 }
 
 // readLabels reads every annotation of a local source, keeping human labels

@@ -33,8 +33,8 @@ func TestNewCmdApply(t *testing.T) {
 		},
 		{
 			name: "all flags",
-			args: "a.jsonl --suggestions s.jsonl --out b.jsonl --backup --dry-run --force --concepts wolf,fox --min-score 0.5 --top-per-concept 3 --log l.jsonl --annotator ann --show 2",
-			want: ApplyOptions{Source: "a.jsonl", Suggestions: "s.jsonl", Out: "b.jsonl", Backup: true, DryRun: true, Force: true,
+			args: "a.jsonl --suggestions s.jsonl --out b.jsonl --backup --dry-run --force --overwrite --any-source --concepts wolf,fox --min-score 0.5 --top-per-concept 3 --log l.jsonl --annotator ann --show 2",
+			want: ApplyOptions{Source: "a.jsonl", Suggestions: "s.jsonl", Out: "b.jsonl", Backup: true, DryRun: true, Force: true, Overwrite: true, AnySource: true,
 				Concepts: []string{"wolf", "fox"}, MinScore: 0.5, TopPerConcept: 3, Log: "l.jsonl", Annotator: "ann", Show: 2, Load: defaultLoad},
 		},
 		{
@@ -172,7 +172,7 @@ func TestApplyRunInPlace(t *testing.T) {
 func TestApplyRunForceAndOut(t *testing.T) {
 	dir, src, sugg := applyFixture(t, applySrc, applySugg)
 	outPath := filepath.Join(dir, "new.jsonl")
-	code, _, errOut := runCurate(t, "apply", src, "--suggestions", sugg, "--force", "--out", outPath)
+	code, _, errOut := runCurate(t, "apply", src, "--suggestions", sugg, "--overwrite", "--out", outPath)
 	require.Equal(t, ExitOK, code, errOut)
 	got, err := os.ReadFile(outPath)
 	require.NoError(t, err)
@@ -301,7 +301,7 @@ func lineCount(t *testing.T, path string) int {
 func TestApplyAuditAppends(t *testing.T) {
 	dir, src, sugg := applyFixture(t, applySrc, applySugg)
 	logPath := filepath.Join(dir, "audit.log")
-	code, _, errOut := runCurate(t, "apply", src, "--suggestions", sugg, "--log", logPath, "--force", "--annotator", "ana")
+	code, _, errOut := runCurate(t, "apply", src, "--suggestions", sugg, "--log", logPath, "--overwrite", "--annotator", "ana")
 	require.Equal(t, ExitOK, code, errOut)
 	assert.Equal(t, 3, lineCount(t, logPath), "two changes and the run's commit")
 	data, err := os.ReadFile(logPath)

@@ -258,7 +258,7 @@ func TestPushStalledServer(t *testing.T) {
 }
 
 // apply --to gets the checks of a local apply (a label the app holds with
-// the opposite value is refused unless --force) and its --log.
+// the opposite value is refused unless --overwrite) and its --log.
 func TestApplyToAppConflictsAndLog(t *testing.T) {
 	_, app, addr := ownerFake(t)
 	dir := t.TempDir()
@@ -276,7 +276,7 @@ func TestApplyToAppConflictsAndLog(t *testing.T) {
 	assert.Equal(t, ExitError, code)
 	assert.Contains(t, errOut.String(), "  conflict, refused: input in2 concept cat = 0: the app holds 1 in annotation alice-1 by user alice (another user's annotation)\n")
 	assert.Contains(t, errOut.String(), "3 label(s): 1 posted, 1 present, 1 conflict(s) (0 overwritten, 1 refused), 0 failed")
-	assert.Contains(t, errOut.String(), "(--force patches them)")
+	assert.Contains(t, errOut.String(), "(--overwrite patches them)")
 	assert.Equal(t, float32(1), labelsOf(app)["in2/cat/alice-1"])
 	recs := readAudit(t, log)
 	require.Len(t, recs, 2)
@@ -284,7 +284,7 @@ func TestApplyToAppConflictsAndLog(t *testing.T) {
 	assert.Equal(t, map[string]any{"source": "clarifai://owner/animals", "committed": true}, dropTime(recs[1]), "the run is marked committed")
 
 	f, _, errOut = clarifaiFactory(cliKey)
-	code = Run(context.Background(), f, append(argv, "--force"))
+	code = Run(context.Background(), f, append(argv, "--overwrite"))
 	require.Equal(t, ExitOK, code, errOut.String())
 	assert.Contains(t, errOut.String(), "  overwritten: input in2 concept cat = 0")
 	assert.Equal(t, float32(0), labelsOf(app)["in2/cat/alice-1"])
