@@ -73,7 +73,7 @@ func applyToApp(ctx context.Context, opts *ApplyOptions) error {
 			return err
 		}
 		if models > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "%s: %d model/workflow score(s) not pushed\n", opts.Source, models)
+			fmt.Fprintf(opts.IO.ErrOut, "%s: %d model and workflow score(s) not pushed\n", opts.Source, models)
 		}
 		if anns, err = keepConcepts(anns, opts.Concepts, opts.Source); err != nil {
 			return fmt.Errorf("apply: %w", err)

@@ -214,7 +214,7 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 		warnOneClass(o.IO, res.Plan)
 	}
 	if res.Plan != nil && res.Plan.Labels.Excluded > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "left out %d model/workflow annotations (use --include-models to count them)\n", res.Plan.Labels.Excluded)
+		fmt.Fprintf(o.IO.ErrOut, "left out %d model and workflow score(s); --include-models counts them\n", res.Plan.Labels.Excluded)
 	}
 	if res.Plan != nil && res.Plan.Report != nil {
 		return printSplitReport(o.IO, res.Plan)

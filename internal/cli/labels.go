@@ -23,7 +23,7 @@ type LabelFlags struct {
 // addLabelFlags registers the label flags on fs.
 func addLabelFlags(fs *pflag.FlagSet, o *LabelFlags) {
 	fs.StringVar(&o.Relations, "relations", "", "concept relations `FILE` (Clarifai ConceptRelation JSON/JSONL): a positive also counts for hypernyms and synonyms, a negative for hyponyms and synonyms")
-	fs.BoolVar(&o.IncludeModels, "include-models", false, "count model and workflow annotations (scores), split by --model-threshold")
+	fs.BoolVar(&o.IncludeModels, "include-models", false, "count model and workflow scores as labels, split by --model-threshold")
 	fs.Float64Var(&o.ModelThreshold, "model-threshold", label.DefaultModelThreshold, "with --include-models: a model score of at least `X` is a positive")
 }
 

@@ -119,7 +119,7 @@ func pull(ctx context.Context, opts *PullOptions) error {
 	st := p.Stats()
 	fmt.Fprintf(opts.IO.ErrOut, "%s: %d inputs, %d annotations", opts.App, st.Inputs, st.Annotations)
 	if st.ModelLeftOut > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, " (%d model/workflow scores left out; --include-models keeps them)", st.ModelLeftOut)
+		fmt.Fprintf(opts.IO.ErrOut, " (%d model and workflow score(s) left out; --include-models keeps them)", st.ModelLeftOut)
 	}
 	fmt.Fprintln(opts.IO.ErrOut)
 	if opts.RelationsOut == "" {

@@ -140,7 +140,7 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 		return timedOut(err)
 	}
 	if models > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "%s: %d model/workflow score(s) not pushed\n", opts.Source, models)
+		fmt.Fprintf(opts.IO.ErrOut, "%s: %d model and workflow score(s) not pushed\n", opts.Source, models)
 	}
 	t := newPushTally(opts.Show)
 	sum, err := pushLabels(ctx, opts.Factory, c, labels, pushRequest{Journal: opts.Journal, Overwrite: opts.Overwrite, DryRun: opts.DryRun, Report: t.add})

@@ -175,7 +175,7 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "curate: warning: %s\n", w)
 		}
 		if n := rep.Summary.ModelsExcluded; n > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "curate: %d model annotation(s) left out; --include-models counts them\n", n)
+			fmt.Fprintf(opts.IO.ErrOut, "curate: %d model and workflow score(s) left out; --include-models counts them\n", n)
 		}
 	}
 	if len(failing) > 0 {

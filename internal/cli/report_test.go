@@ -123,7 +123,7 @@ func TestReportRun(t *testing.T) {
 				"dog\tDog\t2\t1\t0\t1\t0\t0\t0.5\tok\t0\t0\n" +
 				"husky\tHusky\t1\t0\t0\t3\t0\t0\t0\tno-negatives\t0\t0\n" +
 				"wolf\tWolf\t1\t2\t0\t1\t0\t0\t2\tok\t0\t0\n",
-			wantErr: "curate: 1 model annotation(s) left out; --include-models counts them\n",
+			wantErr: "curate: 1 model and workflow score(s) left out; --include-models counts them\n",
 		},
 		{
 			name: "terminal text is aligned",
