@@ -495,7 +495,7 @@ func TestReadback(t *testing.T) {
 	js := jsReaders(t)
 	work := t.TempDir()
 	file := filepath.Join(work, "src.jsonl")
-	runCmd(t, bin, "synth", "--preset", "bench", "--inputs", "20000", "--concepts", "30", "--seed", "1", "--out", file)
+	runCmd(t, bin, "synth", "--preset", "bench", "--inputs", "20000", "--classes", "30", "--seed", "1", "--out", file)
 	db, err := openDuck()
 	require.NoError(t, err)
 	defer db.Close()

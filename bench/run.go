@@ -108,7 +108,7 @@ func run(args []string) error {
 		}
 		file := filepath.Join(work, fmt.Sprintf("synth-%d.jsonl", n))
 		if _, err := os.Stat(file); err != nil {
-			gen, err := measure(curate, "synth", "--preset", "bench", "--inputs", strconv.Itoa(n), "--concepts", strconv.Itoa(*concepts), "--seed", "1", "--out", file)
+			gen, err := measure(curate, "synth", "--preset", "bench", "--inputs", strconv.Itoa(n), "--classes", strconv.Itoa(*concepts), "--seed", "1", "--out", file)
 			if err != nil {
 				return err
 			}

@@ -42,7 +42,7 @@ same flags always give byte-identical files.
 --out writes Clarifai JSONL, --csv-out the long CSV form, --openimages-out an
 Open Images label file, --relations-out the hierarchy as ConceptRelation
 JSONL and --truth-out the hidden truth. Files are replaced atomically; "-"
-writes to standard output. --concepts 0 is the default world of 11 animal
+writes to standard output. --classes 0 is the default world of 11 animal
 and vehicle classes; a rate of -1 turns that kind of label off.`,
 		Example: `  curate synth --inputs 200 --dim 8 --out animals.jsonl --relations-out relations.jsonl
   curate synth --preset bench --inputs 1000000 --out synth-1m.jsonl`,
@@ -55,7 +55,7 @@ and vehicle classes; a rate of -1 turns that kind of label off.`,
 				return flagErrorf("--inputs: want at least 1, got %d", c.Inputs)
 			}
 			if c.Concepts < 0 || (c.Concepts > 0 && c.Concepts < 3) {
-				return flagErrorf("--concepts: want 0 (the default world) or at least 3, got %d", c.Concepts)
+				return flagErrorf("--classes: want 0 (the default world) or at least 3, got %d", c.Concepts)
 			}
 			if c.Contexts < 1 || c.Contexts > 64 {
 				return flagErrorf("--contexts: want 1 to 64, got %d", c.Contexts)
@@ -75,7 +75,7 @@ and vehicle classes; a rate of -1 turns that kind of label off.`,
 						*dst = v
 					}
 				}
-				if !cmd.Flags().Changed("concepts") {
+				if !cmd.Flags().Changed("classes") && !cmd.Flags().Changed("concepts") {
 					c.Concepts = b.Concepts
 				}
 				if !cmd.Flags().Changed("contexts") {
@@ -99,7 +99,10 @@ and vehicle classes; a rate of -1 turns that kind of label off.`,
 	fs := cmd.Flags()
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "random `seed`; the same flags always give the same files")
 	fs.IntVar(&c.Inputs, "inputs", d.Inputs, "number of inputs")
-	fs.IntVar(&c.Concepts, "concepts", 0, "number of classes, in groups of 3-8 (0: the default animal/vehicle world)")
+	fs.IntVar(&c.Concepts, "classes", 0, "number of classes, in groups of 3-8 (0: the default animal/vehicle world)")
+	// --concepts names concepts (ids or names) everywhere else.
+	fs.IntVar(&c.Concepts, "concepts", 0, "same as --classes")
+	_ = fs.MarkDeprecated("concepts", "use --classes")
 	fs.IntVar(&c.Contexts, "contexts", d.Contexts, "number of context concepts (grass, snow, indoors, ctx-04, ...)")
 	fs.IntVar(&c.EmbeddingDim, "dim", 0, "embedding dimension (0: no embeddings)")
 	fs.StringVar(&opts.Preset, "preset", "default", "`name` of a starting point: default (the animal world) or bench (50 classes, 16 contexts, about 8 annotations per input); other flags override it")

@@ -34,7 +34,7 @@ func TestNewCmdSynth(t *testing.T) {
 		},
 		{
 			name: "bench preset with overrides",
-			args: "--preset bench --concepts 500 --dim 512 --context-rate 0.5 --seed 3 --out a.jsonl",
+			args: "--preset bench --classes 500 --dim 512 --context-rate 0.5 --seed 3 --out a.jsonl",
 			want: func(o *SynthOptions) {
 				o.Out = "a.jsonl"
 				o.Preset = "bench"
@@ -45,7 +45,7 @@ func TestNewCmdSynth(t *testing.T) {
 		{name: "unknown preset", args: "--preset huge --out a", wantErr: "--preset"},
 		{
 			name: "all flags",
-			args: "--seed 9 --inputs 1000 --concepts 50 --contexts 16 --dim 32 --flat --positive-rate 0.5 --omitted-rate 0.2 --parent-rate 0.9 --context-prob 0.4 --context-rate 0.8 --negative-rate 0.3 --sibling-share 0.6 --conflict-rate 0.02 --model-rate 0.1 --duplicate-rate -1 --synonyms 2 --parent-only-rate 0.2 --noise-rate 0.05 --out a --relations-out r --truth-out t --csv-out c --openimages-out o",
+			args: "--seed 9 --inputs 1000 --classes 50 --contexts 16 --dim 32 --flat --positive-rate 0.5 --omitted-rate 0.2 --parent-rate 0.9 --context-prob 0.4 --context-rate 0.8 --negative-rate 0.3 --sibling-share 0.6 --conflict-rate 0.02 --model-rate 0.1 --duplicate-rate -1 --synonyms 2 --parent-only-rate 0.2 --noise-rate 0.05 --out a --relations-out r --truth-out t --csv-out c --openimages-out o",
 			want: func(o *SynthOptions) {
 				o.Config = synth.Config{Seed: 9, Inputs: 1000, Concepts: 50, Contexts: 16, EmbeddingDim: 32,
 					PositiveRate: 0.5, OmittedRate: 0.2, ParentRate: 0.9, ContextProb: 0.4, ContextRate: 0.8, NegativeRate: 0.3,
@@ -57,7 +57,7 @@ func TestNewCmdSynth(t *testing.T) {
 		},
 		{name: "no output", args: "--inputs 5", wantErr: "nothing to write"},
 		{name: "zero inputs", args: "--inputs 0 --out a", wantErr: "--inputs"},
-		{name: "two concepts", args: "--concepts 2 --out a", wantErr: "--concepts"},
+		{name: "two classes", args: "--classes 2 --out a", wantErr: "--classes"},
 		{name: "too many contexts", args: "--contexts 65 --out a", wantErr: "--contexts"},
 		{name: "negative dim", args: "--dim -3 --out a", wantErr: "--dim"},
 		{name: "bad rate", args: "--negative-rate 1.5 --out a", wantErr: "NegativeRate"},
@@ -142,4 +142,12 @@ func TestSynthExamples(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.True(t, string(want) == string(got), "examples/%s differs from what its command in examples/README.md makes", name)
 	}
+}
+
+// --concepts is kept for old scripts as a deprecated name of --classes.
+func TestSynthConceptsAlias(t *testing.T) {
+	ios, _, _, _ := Test()
+	got, err := parseFlags(t, &Factory{IO: ios}, NewCmdSynth, "--preset bench --concepts 40 --out a.jsonl")
+	require.NoError(t, err)
+	assert.Equal(t, 40, got.Config.Concepts, "not the preset's count")
 }
