@@ -218,7 +218,7 @@ func (cs *ConceptStats) Name() string {
 // key is an error.
 func (r *Report) Sorted(key SortKey) (*Report, error) {
 	byName := func(a, b *ConceptStats) int {
-		return cmp.Or(strings.Compare(a.Name(), b.Name()), strings.Compare(a.ConceptID, b.ConceptID))
+		return cmp.Or(naturalCompare(a.Name(), b.Name()), naturalCompare(a.ConceptID, b.ConceptID))
 	}
 	rank := func(s Status) int { return slices.Index(Statuses, s) }
 	var f func(a, b *ConceptStats) int

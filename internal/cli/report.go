@@ -112,7 +112,7 @@ the given statuses.`,
 	fs := cmd.Flags()
 	fs.StringVar(&format, "format", string(balance.FormatText), "output `format`: text, tsv, markdown, json, csv or html")
 	fs.BoolVar(&jsonOut, "json", false, "same as --format json")
-	fs.StringVar(&sortKey, "sort", string(balance.SortName), "order concepts by `key`: name, positives, negatives, ratio or status")
+	fs.StringVar(&sortKey, "sort", string(balance.SortName), "order concepts by `key`: name (numbers in order: Context 4 before Context 10), positives, negatives, ratio or status")
 	fs.IntVar(&opts.Top, "top", 0, "show only the first `N` concepts after sorting (0: all)")
 	fs.StringSliceVar(&opts.Concepts, "concepts", nil, "report only these concepts (`ids or names`, comma-separated)")
 	fs.StringSliceVar(&failOn, "fail-on", nil, "exit 1 if a reported concept has one of these `statuses` (comma-separated)")
