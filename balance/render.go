@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // Format is a rendering of a [Report].
@@ -88,6 +90,19 @@ func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 // WriteText writes an aligned table followed by the summary, for a
 // terminal.
 func (r *Report) WriteText(w io.Writer) error {
+	_, err := r.WriteTextFit(w, 0)
+	return err
+}
+
+// textDropOrder is the order in which WriteTextFit leaves columns out of a
+// table too wide for the terminal: the least needed first. CONCEPT,
+// POSITIVES, NEGATIVES, RATIO and STATUS always stay.
+var textDropOrder = []string{"IMPLICIT", "UNKNOWN", "+NEG VIA REL", "+POS VIA REL", "IMPLIED NEG", "CONFLICTS", "NAME"}
+
+// WriteTextFit is WriteText for a terminal width columns wide: while the
+// table is wider, it leaves out columns in textDropOrder, and returns the
+// labels of those it left out. width 0 means no limit (every column).
+func (r *Report) WriteTextFit(w io.Writer, width int) (hidden []string, err error) {
 	bw := bufio.NewWriter(w)
 	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	prop := r.propagated()
@@ -95,16 +110,53 @@ func (r *Report) WriteText(w io.Writer) error {
 	if prop {
 		head = append(head[:len(head):len(head)], propLabels...)
 	}
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	rows := make([][]string, len(r.Concepts))
+	widths := make([]int, len(head))
+	for j, h := range head {
+		widths[j] = utf8.RuneCountInString(h)
+	}
 	for i := range r.Concepts {
 		row := r.Concepts[i].cells(ratio2, prop)
 		if row[1] == "" {
 			row[1] = "-"
 		}
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+		rows[i] = row
+		for j, c := range row {
+			widths[j] = max(widths[j], utf8.RuneCountInString(c))
+		}
+	}
+	keep := make([]bool, len(head))
+	total := 0
+	for j := range head {
+		keep[j] = true
+		total += widths[j] + 2
+	}
+	total -= 2
+	for _, label := range textDropOrder {
+		if width <= 0 || total <= width {
+			break
+		}
+		if j := slices.Index(head, label); j >= 0 {
+			keep[j] = false
+			total -= widths[j] + 2
+			hidden = append(hidden, label)
+		}
+	}
+	pick := func(row []string) string {
+		var out []string
+		for j, c := range row {
+			if keep[j] {
+				out = append(out, c)
+			}
+		}
+		return strings.Join(out, "\t")
+	}
+	fmt.Fprintln(tw, pick(head))
+	for _, row := range rows {
+		fmt.Fprintln(tw, pick(row))
 	}
 	if err := tw.Flush(); err != nil {
-		return err
+		return hidden, err
 	}
 	fmt.Fprintln(bw)
 	for _, line := range r.summaryLines() {
@@ -113,7 +165,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, warn := range r.Warnings {
 		fmt.Fprintln(bw, "warning: "+warn)
 	}
-	return bw.Flush()
+	return hidden, bw.Flush()
 }
 
 // summaryLines describes the summary and thresholds in sentences.

@@ -18,6 +18,9 @@ type IOStreams struct {
 	// aligned and progress bars shown only there.
 	OutTTY bool
 	ErrTTY bool
+	// Width is the terminal's width in columns when Out is one, else 0
+	// (no limit).
+	Width int
 }
 
 // System returns the process's streams. On a terminal, Out shows control
@@ -30,6 +33,9 @@ func System() *IOStreams {
 	}
 	if ios.OutTTY {
 		ios.Out = terminalSafe{os.Stdout}
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			ios.Width = w
+		}
 	}
 	return ios
 }

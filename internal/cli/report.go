@@ -26,6 +26,9 @@ type ReportOptions struct {
 	Ratio        float64
 	MinPositives int
 	Labels       LabelFlags
+	// Wide keeps every column of the text table on a terminal narrower
+	// than the table.
+	Wide bool
 }
 
 // NewCmdReport builds `curate report`. runF replaces reportRun in tests.
@@ -57,7 +60,10 @@ also counts for its hypernyms and a negative for its hyponyms (the Open
 Images convention). Model and workflow annotations are scores, not labels:
 they are left out unless --include-models.
 
-Text is an aligned table on a terminal and tab-separated when piped.
+Text is an aligned table on a terminal and tab-separated when piped. A
+table wider than the terminal leaves out the least needed columns (the
+counts of implicit values, unknowns, implied negatives, relation-propagated
+counts, conflicts, then names) and says which; --wide keeps them all.
 --concepts naming a concept that is not in the data is an error. --fail-on
 exits with status 1 after writing the report when a concept selected by
 --concepts (all by default, including those --top leaves out) has one of
@@ -112,6 +118,7 @@ the given statuses.`,
 	fs := cmd.Flags()
 	fs.StringVar(&format, "format", string(balance.FormatText), "output `format`: text, tsv, markdown, json, csv or html")
 	fs.BoolVar(&jsonOut, "json", false, "same as --format json")
+	fs.BoolVar(&opts.Wide, "wide", false, "on a terminal, show every column even if the table is wider than the window")
 	fs.StringVar(&sortKey, "sort", string(balance.SortName), "order concepts by `key`: name (numbers in order: Context 4 before Context 10), positives, negatives, ratio or status")
 	fs.IntVar(&opts.Top, "top", 0, "show only the first `N` concepts after sorting (0: all)")
 	fs.StringSliceVar(&opts.Concepts, "concepts", nil, "report only these concepts (`ids or names`, comma-separated)")
@@ -164,7 +171,19 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 	if format == balance.FormatText && !opts.IO.OutTTY {
 		format = balance.FormatTSV
 	}
-	if err := rep.Write(opts.IO.Out, format); err != nil {
+	if format == balance.FormatText {
+		width := opts.IO.Width
+		if opts.Wide {
+			width = 0
+		}
+		hidden, err := rep.WriteTextFit(opts.IO.Out, width)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		if len(hidden) > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "curate: %s left out to fit %d columns; --wide shows them\n", strings.Join(hidden, ", "), width)
+		}
+	} else if err := rep.Write(opts.IO.Out, format); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	switch format {
