@@ -60,4 +60,3 @@ func TestReportFitsTerminal(t *testing.T) {
 	assert.Len(t, strings.Split(strings.SplitN(piped, "\n", 2)[0], "\t"), 12, "TSV keeps every column")
 	assert.NotContains(t, errPiped, "left out to fit")
 }
-
