@@ -194,7 +194,13 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 			s.Close()
 		}
 	}()
+	// The training layout, and a split of the long one, read SOURCE twice
+	// (labels and splits first, rows second).
+	twoPass := req.Layout == export.Training || req.Layout == export.Long && len(req.Splits) > 0
 	opener := func(ctx context.Context, inputs bool) (*dataset.Reader, error) {
+		if twoPass {
+			o.Load.pass = passLabel(len(open)+1, 2)
+		}
 		src, err := openSource(ctx, o.IO, o.Source, &o.Load, dataset.WithInputs(inputs))
 		if err != nil {
 			return nil, err

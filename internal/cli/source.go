@@ -27,6 +27,17 @@ type LoadOptions struct {
 	// Getenv reads CLARIFAI_PAT and CLARIFAI_GRPC_BASE for an app source;
 	// nil means os.Getenv.
 	Getenv func(string) string
+	// pass names the read in the progress bar of a command that reads
+	// its source more than once ("pass 2/2"); empty for one read.
+	pass string
+}
+
+// passLabel names read n (from 1) of total; total 0 means not known yet.
+func passLabel(n, total int) string {
+	if total > 0 {
+		return fmt.Sprintf("pass %d/%d", n, total)
+	}
+	return fmt.Sprintf("pass %d", n)
 }
 
 // addLoadFlags registers the shared loading flags on fs.
@@ -102,7 +113,7 @@ func openSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions
 				bar := progressbar.NewOptions64(st.Size(),
 					progressbar.OptionSetWriter(ios.ErrOut),
 					progressbar.OptionShowBytes(true),
-					progressbar.OptionSetDescription("reading "+name),
+					progressbar.OptionSetDescription(progressLabel(name, o.pass)),
 					progressbar.OptionClearOnFinish(),
 					progressbar.OptionThrottle(100_000_000),
 				)
@@ -173,4 +184,12 @@ func requireArgs(n int, what string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// progressLabel is the progress bar's description for reading name.
+func progressLabel(name, pass string) string {
+	if pass == "" {
+		return "reading " + name
+	}
+	return pass + ": reading " + name
 }

@@ -164,6 +164,12 @@ func suggestRun(ctx context.Context, opts *SuggestOptions) error {
 		if len(opened) > 0 && opts.Source == "-" {
 			return nil, errStdinTwice
 		}
+		// Embeddings take a second pass, known only once the first
+		// has seen them: "pass 1", then "pass 2/2".
+		opts.Load.pass = passLabel(len(opened)+1, len(opened)+1)
+		if len(opened) == 0 {
+			opts.Load.pass = passLabel(1, 0)
+		}
 		src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load)
 		if err != nil {
 			return nil, err
