@@ -14,21 +14,42 @@ import (
 	"unicode/utf8"
 )
 
-// Format is a rendering of a [Report].
-type Format string
+// Format is a rendering of a [Report]. Like dataset.Format and
+// export.Format it is a small enum with a String method and a parser.
+type Format int
 
 // Formats a report renders to.
 const (
-	FormatText     Format = "text"     // aligned table for a terminal
-	FormatTSV      Format = "tsv"      // tab-separated, for pipes
-	FormatMarkdown Format = "markdown" // GitHub-flavoured table
-	FormatJSON     Format = "json"     // one JSON object
-	FormatCSV      Format = "csv"      // RFC 4180 with a header
-	FormatHTML     Format = "html"     // one self-contained page with a chart
+	FormatText     Format = iota // aligned table for a terminal
+	FormatTSV                    // tab-separated, for pipes
+	FormatMarkdown               // GitHub-flavoured table
+	FormatJSON                   // one JSON object
+	FormatCSV                    // RFC 4180 with a header
+	FormatHTML                   // one self-contained page with a chart
 )
+
+var formatNames = [...]string{"text", "tsv", "markdown", "json", "csv", "html"}
 
 // Formats lists the valid formats.
 var Formats = []Format{FormatText, FormatTSV, FormatMarkdown, FormatJSON, FormatCSV, FormatHTML}
+
+// String returns the format's name ("text", "json", …).
+func (f Format) String() string {
+	if f >= 0 && int(f) < len(formatNames) {
+		return formatNames[f]
+	}
+	return "unknown"
+}
+
+// ParseFormat is the inverse of [Format.String].
+func ParseFormat(name string) (Format, bool) {
+	for i, n := range formatNames {
+		if n == name {
+			return Format(i), true
+		}
+	}
+	return 0, false
+}
 
 // Write renders r to w in format f.
 func (r *Report) Write(w io.Writer, f Format) error {

@@ -91,10 +91,10 @@ func TestRenderGolden(t *testing.T) {
 	require.Equal(t, 1, rep.Summary.UnknownRelationConcepts)
 
 	for _, f := range balance.Formats {
-		t.Run(string(f), func(t *testing.T) {
+		t.Run(f.String(), func(t *testing.T) {
 			var buf bytes.Buffer
 			require.NoError(t, rep.Write(&buf, f))
-			golden(t, "report."+string(f)+".golden", buf.Bytes())
+			golden(t, "report."+f.String()+".golden", buf.Bytes())
 			var again bytes.Buffer
 			require.NoError(t, rep.Write(&again, f))
 			assert.Equal(t, buf.String(), again.String(), "rendering is deterministic")
@@ -183,7 +183,7 @@ func TestRenderEscapes(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, rep.ChartSVG(&buf))
 	assert.Contains(t, buf.String(), "&lt;x&gt;")
-	assert.Error(t, rep.Write(&buf, "yaml"))
+	assert.Error(t, rep.Write(&buf, balance.Format(99)))
 }
 
 func TestSortedTopSelect(t *testing.T) {

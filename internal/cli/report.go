@@ -76,13 +76,13 @@ the given statuses.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Sources = args
 			if jsonOut {
-				if cmd.Flags().Changed("format") && format != string(balance.FormatJSON) {
+				if cmd.Flags().Changed("format") && format != balance.FormatJSON.String() {
 					return flagErrorf("--json and --format %s disagree", format)
 				}
-				format = string(balance.FormatJSON)
+				format = balance.FormatJSON.String()
 			}
-			opts.Format = balance.Format(format)
-			if !slices.Contains(balance.Formats, opts.Format) {
+			var ok bool
+			if opts.Format, ok = balance.ParseFormat(format); !ok {
 				return flagErrorf("--format: unknown format %q (want text, tsv, markdown, json, csv or html)", format)
 			}
 			opts.Sort = balance.SortKey(sortKey)
@@ -116,7 +116,7 @@ the given statuses.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&format, "format", string(balance.FormatText), "output `format`: text, tsv, markdown, json, csv or html")
+	fs.StringVar(&format, "format", balance.FormatText.String(), "output `format`: text, tsv, markdown, json, csv or html")
 	fs.BoolVar(&jsonOut, "json", false, "same as --format json")
 	fs.BoolVar(&opts.Wide, "wide", false, "on a terminal, show every column even if the table is wider than the window")
 	fs.StringVar(&sortKey, "sort", string(balance.SortName), "order concepts by `key`: name (numbers in order: Context 4 before Context 10), positives, negatives, ratio or status")
