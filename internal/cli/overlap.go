@@ -125,19 +125,26 @@ self-contained HTML heatmap.`,
 	return cmd
 }
 
-func overlapRun(ctx context.Context, opts *OverlapOptions) error {
-	ov, err := opts.Overlap.options(ctx)
+// analyzeSource reads the --relations and label flags, opens path and
+// analyses its overlap in one pass (overlap, relations infer).
+func analyzeSource(ctx context.Context, ios *IOStreams, path string, of *OverlapFlags, load *LoadOptions) (*balance.Overlap, error) {
+	ov, err := of.options(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load)
+	src, err := openSource(ctx, ios, path, load)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	o, err := balance.AnalyzeOverlap(ctx, src.Reader, ov)
 	if cerr := src.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
+	return o, err
+}
+
+func overlapRun(ctx context.Context, opts *OverlapOptions) error {
+	o, err := analyzeSource(ctx, opts.IO, opts.Source, &opts.Overlap, &opts.Load)
 	if err != nil {
 		return err
 	}

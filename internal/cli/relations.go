@@ -101,18 +101,7 @@ func relationsInferRun(ctx context.Context, opts *RelationsInferOptions) error {
 			return err
 		}
 	}
-	ov, err := opts.Overlap.options(ctx)
-	if err != nil {
-		return err
-	}
-	src, err := openSource(ctx, opts.IO, opts.Source, &opts.Load)
-	if err != nil {
-		return err
-	}
-	o, err := balance.AnalyzeOverlap(ctx, src.Reader, ov)
-	if cerr := src.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
+	o, err := analyzeSource(ctx, opts.IO, opts.Source, &opts.Overlap, &opts.Load)
 	if err != nil {
 		return err
 	}
