@@ -14,11 +14,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"curate.dev/internal/testutil"
 )
 
 // The readback tests export a generated dataset in every layout and read
@@ -28,31 +29,14 @@ import (
 // The JavaScript readers come from bench/js (npm ci); without them the
 // test is skipped, except under CI, where it fails.
 
-var (
-	buildOnce sync.Once
-	curateBin string
-	buildErr  error
-)
-
-// curate builds the curate binary once.
-func curate(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "curate-readback-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		curateBin = filepath.Join(dir, "curate")
-		cmd := exec.Command("go", "build", "-o", curateBin, "./cmd/curate")
-		cmd.Dir = ".."
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return curateBin
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testutil.RemoveCurate()
+	os.Exit(code)
 }
+
+// curate is the curate binary built from this checkout, once.
+func curate(t *testing.T) string { return testutil.Curate(t) }
 
 func runCmd(t *testing.T, name string, args ...string) []byte {
 	t.Helper()

@@ -10,47 +10,24 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"curate.dev/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/review.png from the browser test")
 
-var (
-	buildOnce sync.Once
-	curateBin string
-	buildErr  error
-)
-
-// curate builds the curate command once per test run.
-func curate(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "curate-review-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		curateBin = filepath.Join(dir, "curate")
-		out, err := exec.Command("go", "build", "-o", curateBin, "curate.dev/cmd/curate").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return curateBin
-}
+// curate is the curate binary built from this checkout, once.
+func curate(t *testing.T) string { return testutil.Curate(t) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if curateBin != "" {
-		os.RemoveAll(filepath.Dir(curateBin))
-	}
+	testutil.RemoveCurate()
 	os.Exit(code)
 }
 

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"curate.dev/internal/testutil"
 )
 
 // notRun lists the README lines the test does not run, each with why.
@@ -102,17 +104,19 @@ next:
 	return sb.String()
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testutil.RemoveCurate()
+	os.Exit(code)
+}
+
 func TestREADMECommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds curate and runs every README command")
 	}
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "curate"), "./cmd/curate")
-	build.Dir = root
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	bin := filepath.Dir(testutil.Curate(t))
 
 	env := append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	env = append(env, clarifaiEnv(t, root)...)
