@@ -80,4 +80,12 @@
 // only when some input came back, once per Result. Where the rows of
 // every input are scattered over a source (a CSV sorted by concept),
 // every input repeats and the Stream holds them all, like a Set.
+//
+// [Inputs] read a finished count back input by input (id and closed row),
+// from a Set or from a Stream, with the concepts numbered the same way:
+// what an analysis needs that looks at every input again once the counts
+// are known (co-occurrence, negative suggestions). A Stream's Inputs read
+// its log of first runs once more, from memory or its temporary file, and
+// merge the inputs that came back, so they add nothing per input to the
+// Stream's few bytes: the ids stay in the log, not in memory.
 package label

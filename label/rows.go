@@ -42,7 +42,8 @@ type rows struct {
 	rules Rules
 	concepts
 	annotations, implicitSum, excluded, soft int
-	counted                                  []bool // per concept: has a counted annotation
+	counted                                  []bool  // per concept: has a counted annotation
+	firstCounted                             []int32 // the counted concepts, in order of first counted row (a Set's numbering)
 
 	// per-batch state, reused
 	cMap            []int32
@@ -129,7 +130,10 @@ func (b *rows) row(r int) (k int32, f Flags) {
 		for len(b.counted) <= int(k) {
 			b.counted = append(b.counted, false)
 		}
-		b.counted[k] = true
+		if !b.counted[k] {
+			b.counted[k] = true
+			b.firstCounted = append(b.firstCounted, k)
+		}
 	}
 	if b.conceptName[k] == "" && (!b.nameNulls || b.nameDict.IsValid(r)) {
 		// Copied once: the name is looked at again only while empty.
