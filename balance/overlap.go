@@ -86,17 +86,24 @@ func (w Warnings) Any() bool {
 	return w.NaNEmbeddings > 0 || w.ZeroEmbeddings > 0 || w.SoftValues > 0 || len(w.UnknownRelationConcepts) > 0
 }
 
-// Per-(input, concept) state bits.
 // Overlap is what one streaming pass learns about how concepts relate:
 // per-concept counts and embedding centroids, co-occurrence and explicit
-// confusions, combined with the hierarchy. It keeps every annotated
-// input's concept states (a few bytes per annotation) but no embeddings.
-// Build it with [AnalyzeOverlap]; it is read-only afterwards.
+// confusions, combined with the hierarchy. It can read every input's
+// labels back for [Overlap.Suggest], but holds no embeddings and, for a
+// source without embeddings, only a few bytes per input (see the package
+// docs, # Memory). Build it with [AnalyzeOverlap]; it is read-only
+// afterwards. Close releases its temporary file.
 type Overlap struct {
 	opt OverlapOptions
 
-	// set holds every input's labels (a few bytes per annotation); walker
-	// reads them closed over the hierarchy. Concept indices are set's.
+	// Every input's labels, read back by inputs (concept indices are
+	// its): from a label.Stream (a fingerprint per input, the rest in a
+	// log that spills to a temporary file) for a source without
+	// embeddings; from a label.Set (ids and labels in memory, for the
+	// lookups by id that embeddings need; walker closes its rows) for one
+	// with them.
+	inputs    *label.Inputs
+	stream    *label.Stream
 	set       *label.Set
 	walker    *label.Walker
 	annotated int // inputs with at least one counted annotation
@@ -158,57 +165,108 @@ func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions
 	} else {
 		o.opt = *opts
 	}
-	o.counter = NewCounter(WithRules(o.opt.Rules), keepSet())
-	o.set = o.counter.set
+	// Embeddings are looked up by input id as they go by (the centroids)
+	// and scored against the labels in a second pass: that takes every
+	// id in memory, a Set. Without them a Stream's few bytes per input do.
+	embeddings := hasEmbeddingColumn(r.InputSchema())
+	if embeddings {
+		o.counter = NewCounter(WithRules(o.opt.Rules), keepSet())
+		o.set = o.counter.set
+	} else {
+		o.counter = NewCounter(WithRules(o.opt.Rules))
+		o.stream = o.counter.stream
+	}
 	var unit []float32
 	err := eachBatch(ctx, r, func(ann, inp arrow.Record, bare []string) error {
-		o.counter.AddIDs(bare)
+		if err := o.counter.AddIDs(bare); err != nil {
+			return err
+		}
 		if ann != nil {
 			if err := o.addAnnotations(ann); err != nil {
 				return err
 			}
 		}
 		if inp != nil {
+			if !embeddings {
+				if fsl, _, _ := embeddingColumn(inp); fsl != nil {
+					return fmt.Errorf("balance: embeddings in a later batch of a source whose first had none")
+				}
+				return nil
+			}
 			var err error
 			unit, err = o.addEmbeddings(inp, unit)
 			return err
 		}
 		return nil
 	})
+	if err == nil {
+		err = o.finish()
+	}
 	if err != nil {
+		o.Close()
 		return nil, fmt.Errorf("balance: reading source: %w", err)
 	}
-	o.finish()
 	return o, nil
 }
 
-func (o *Overlap) finish() {
-	n := o.set.NumConcepts()
+// hasEmbeddingColumn reports whether inputs records of sch carry
+// embeddings.
+func hasEmbeddingColumn(sch *arrow.Schema) bool {
+	idx := sch.FieldIndices(dataset.ColEmbedding)
+	if len(idx) == 0 {
+		return false
+	}
+	fsl, ok := sch.Field(idx[0]).Type.(*arrow.FixedSizeListType)
+	return ok && fsl.Len() > 0
+}
+
+// Close releases the temporary file the analysis may keep its inputs'
+// labels in; [Overlap.Suggest] cannot be called after it. The rest of
+// the analysis stays usable.
+func (o *Overlap) Close() error {
+	if o.stream == nil {
+		return nil
+	}
+	return o.stream.Close()
+}
+
+func (o *Overlap) finish() error {
+	var res label.Result
+	if o.set != nil {
+		res = o.set.Result()
+		o.inputs = o.set.Inputs()
+		o.walker = o.set.Walker()
+	} else {
+		var err error
+		if res, err = o.stream.Result(); err != nil {
+			return err
+		}
+		o.inputs = o.stream.Inputs()
+	}
+	n := o.inputs.NumConcepts()
 	o.concepts = make([]string, n)
 	o.names = make([]string, n)
 	o.cindex = make(map[string]int32, n)
 	for c := range n {
-		o.concepts[c] = o.set.ConceptID(c)
-		o.names[c] = o.set.ConceptName(c)
+		o.concepts[c] = o.inputs.ConceptID(c)
+		o.names[c] = o.inputs.ConceptName(c)
 		o.cindex[o.concepts[c]] = int32(c)
 	}
-	o.walker = o.set.Walker()
 	o.up = make([][]int32, n)
 	for c := range n {
-		o.up[c] = o.walker.Up(c)
+		o.up[c] = o.inputs.Up(c)
 	}
 	// The per-concept counts are the label core's, as in the report.
-	_, counts := o.set.Tally(nil)
 	o.pos = make([]int, n)
 	o.neg = make([]int, n)
 	o.conflicts = make([]int, n)
 	o.confTotal = make([]int, n)
-	for c, k := range counts {
+	for _, k := range res.Concepts {
+		c := o.cindex[k.ID]
 		o.pos[c], o.neg[c], o.conflicts[c] = k.Positives, k.Negatives, k.Conflicts
 	}
 	var posBuf, negBuf []int32
-	for in := range o.set.NumInputs() {
-		row := o.walker.Row(in)
+	err := o.inputs.Each(func(_ []byte, row []label.Entry) {
 		if len(row) > 0 {
 			o.annotated++
 		}
@@ -230,6 +288,9 @@ func (o *Overlap) finish() {
 				o.confTotal[q]++
 			}
 		}
+	})
+	if err != nil {
+		return err
 	}
 	for _, p := range o.pos {
 		o.posTotal += p
@@ -280,14 +341,15 @@ func (o *Overlap) finish() {
 		o.centroids[c] = cen
 	}
 	o.sums = nil
-	o.report = newReport(o.set.Rules(), o.set.Result(), o.counter.cfg.th)
+	o.report = newReport(o.opt.Rules, res, o.counter.cfg.th)
 	o.counter = nil
 	o.stats = make(map[string]*ConceptStats, len(o.report.Concepts))
 	for i := range o.report.Concepts {
 		o.stats[o.report.Concepts[i].ConceptID] = &o.report.Concepts[i]
 	}
-	o.warn.UnknownRelationConcepts = o.set.UnknownRelationConcepts()
-	o.warn.SoftValues = int64(o.set.Totals().Soft)
+	o.warn.UnknownRelationConcepts = res.UnknownRelations
+	o.warn.SoftValues = int64(res.Totals.Soft)
+	return nil
 }
 
 // Warnings returns the counts of skipped bad input.

@@ -143,6 +143,7 @@ func Suggest(ctx context.Context, open Opener, ov *OverlapOptions, opts *Suggest
 	if err != nil {
 		return nil, err
 	}
+	defer o.Close()
 	return o.Suggest(ctx, open, opts)
 }
 
@@ -158,7 +159,7 @@ type target struct {
 	candidates int
 	margin     int
 	leftOut    []int32
-	excluded   map[int32]bool // inputs never to suggest for this target
+	excluded   map[string]bool // ids of inputs never to suggest for this target
 }
 
 type suggester struct {
@@ -172,6 +173,7 @@ type suggester struct {
 	implied    []int32
 	noMargin   bool
 	vetoes     *inferredVetoes
+	idBuf      []byte
 }
 
 // Suggest is [Suggest] over an existing analysis: open is called once
@@ -217,12 +219,10 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 			if p.ConceptID != cs.ConceptID {
 				continue
 			}
-			if in, ok := o.set.Lookup(p.InputID); ok {
-				if t.excluded == nil {
-					t.excluded = map[int32]bool{}
-				}
-				t.excluded[int32(in)] = true
+			if t.excluded == nil {
+				t.excluded = map[string]bool{}
 			}
+			t.excluded[p.InputID] = true
 		}
 		for p := range o.concepts {
 			p := int32(p)
@@ -282,8 +282,13 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 			}
 			res.Passes = 2
 		} else {
-			for in := range o.set.NumInputs() {
-				s.visit(int32(in), nil)
+			seq := int32(0)
+			err := o.inputs.Each(func(id []byte, row []label.Entry) {
+				s.visit(seq, id, row, nil)
+				seq++
+			})
+			if err != nil {
+				return nil, fmt.Errorf("balance: reading the inputs' labels back: %w", err)
 			}
 		}
 	}
@@ -305,7 +310,7 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 }
 
 // scorePass reads the source again and visits every annotated input with
-// its embedding.
+// its embedding. The analysis of a source with embeddings has a Set.
 func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 	o := s.o
 	r, err := open(ctx)
@@ -344,7 +349,8 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 					u = unit
 				}
 			}
-			s.visit(int32(in), u)
+			s.idBuf = append(s.idBuf[:0], ids.Value(i)...)
+			s.visit(int32(in), s.idBuf, o.walker.Row(in), u)
 		}
 		return nil
 	})
@@ -353,20 +359,22 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 	}
 	for in, ok := range seen {
 		if !ok {
-			s.visit(int32(in), nil)
+			s.idBuf = append(s.idBuf[:0], o.set.InputID(in)...)
+			s.visit(int32(in), s.idBuf, o.walker.Row(in), nil)
 		}
 	}
 	return nil
 }
 
-// visit considers input in as a candidate for every target one of its
-// positives is a source for. unit is its normalised embedding or nil.
-func (s *suggester) visit(in int32, unit []float32) {
+// visit considers an input as a candidate for every target one of its
+// positives is a source for. seq numbers the input in the order inputs
+// are visited (the last tie-break between candidates), id is its id
+// (valid during the call), st its labels closed over the hierarchy (a
+// positive for a concept is a positive for its ancestors and synonyms,
+// and "annotated for the target" includes a negative that came through a
+// relation), unit its normalised embedding or nil.
+func (s *suggester) visit(seq int32, id []byte, st []label.Entry, unit []float32) {
 	o := s.o
-	// The input's labels closed over the hierarchy: a positive for a
-	// concept is a positive for its ancestors and synonyms, and "annotated
-	// for the target" includes a negative that came through a relation.
-	st := o.walker.Row(int(in))
 	cands := s.buf[:0]
 	s.epoch++
 	for _, x := range st {
@@ -399,7 +407,7 @@ func (s *suggester) visit(in int32, unit []float32) {
 	var h uint64
 	for _, ti := range cands {
 		t := s.targets[ti]
-		if t.excluded[in] {
+		if t.excluded[string(id)] {
 			continue // decided in an earlier review
 		}
 		best, bestScore, ok := int32(-1), 0.0, true
@@ -447,14 +455,14 @@ func (s *suggester) visit(in int32, unit []float32) {
 		}
 		t.candidates++
 		if h == 0 {
-			h = s.hashInput(in)
+			h = s.hashInput(id)
 		}
 		hp := t.heaps[best]
 		if hp == nil {
 			hp = &candHeap{k: t.need}
 			t.heaps[best] = hp
 		}
-		hp.offer(cand{in: in, score: score, emb: emb, tie: mix(h ^ uint64(t.c)*0x9e3779b97f4a7c15)})
+		hp.offer(cand{seq: seq, score: score, emb: emb, tie: mix(h ^ uint64(t.c)*0x9e3779b97f4a7c15)}, id)
 	}
 }
 
@@ -475,9 +483,9 @@ func (s *suggester) ownSimilarity(st []label.Entry, unit []float32) float64 {
 	return best
 }
 
-func (s *suggester) hashInput(in int32) uint64 {
+func (s *suggester) hashInput(id []byte) uint64 {
 	f := fnv.New64a()
-	f.Write([]byte(s.o.set.InputID(int(in))))
+	f.Write(id)
 	return mix(f.Sum64()^s.seed) | 1
 }
 
@@ -535,7 +543,7 @@ func (s *suggester) pick(t *target) ([]Suggestion, []string) {
 			r += fmt.Sprintf("; this input's embedding similarity to %s %.2f", o.concepts[t.c], cd.score)
 		}
 		out = append(out, Suggestion{
-			InputID:         o.set.InputID(int(cd.in)),
+			InputID:         cd.id,
 			ConceptID:       o.concepts[t.c],
 			Value:           dataset.Negative,
 			Score:           math.Round(cd.score*1e4) / 1e4,

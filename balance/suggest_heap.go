@@ -7,7 +7,8 @@ import (
 
 // cand is one candidate input for a target.
 type cand struct {
-	in    int32
+	seq   int32  // the input's place in the order of visits
+	id    string // the input's id, copied once the candidate is kept
 	score float64
 	tie   uint64 // seeded hash: the smaller wins among equal scores
 	emb   bool   // score is an embedding similarity
@@ -28,11 +29,14 @@ type candHeap struct {
 	h []cand
 }
 
-func (q *candHeap) offer(c cand) {
+// offer keeps c, with id as its input's id, when it is among the k best
+// so far. id is copied only then.
+func (q *candHeap) offer(c cand, id []byte) {
 	if q.k <= 0 {
 		return
 	}
 	if len(q.h) < q.k {
+		c.id = string(id)
 		q.h = append(q.h, c)
 		q.up(len(q.h) - 1)
 		return
@@ -40,6 +44,7 @@ func (q *candHeap) offer(c cand) {
 	if !better(c, q.h[0]) {
 		return
 	}
+	c.id = string(id)
 	q.h[0] = c
 	q.down(0)
 }
@@ -83,7 +88,7 @@ func (q *candHeap) sorted() []cand {
 		if better(b, a) {
 			return 1
 		}
-		return cmp.Compare(a.in, b.in)
+		return cmp.Compare(a.seq, b.seq)
 	})
 	return out
 }

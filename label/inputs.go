@@ -85,12 +85,19 @@ func (s *Stream) Inputs() *Inputs {
 		rep := s.rep
 		n := rep.NumInputs()
 		want := make(map[uint32]struct{}, n)
+		var quick [1 << 10]uint64 // a bit per fingerprint's top 16 bits, as in Result
 		for g := range n {
-			want[fingerprint(rep.inputIDs.key(uint32(g)))] = struct{}{}
+			fp := fingerprint(rep.inputIDs.key(uint32(g)))
+			want[fp] = struct{}{}
+			quick[fp>>22] |= 1 << (fp >> 16 & 63)
 		}
 		all := func(uint32) bool { return true }
 		err := s.log.each(all, func(fp uint32, id []byte, raw []uint32) {
-			if _, ok := want[fp]; ok && n > 0 {
+			if quick[fp>>22]&(1<<(fp>>16&63)) == 0 {
+				fn(id, row(raw))
+				return
+			}
+			if _, ok := want[fp]; ok {
 				if g := rep.inputIDs.lookup(string(id)); g >= 0 {
 					// Came back: merged with its later runs, given below.
 					// Merging again (as Result does) is harmless.

@@ -140,6 +140,11 @@ func analyzeSource(ctx context.Context, ios *IOStreams, path string, of *Overlap
 	if cerr := src.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
+	if err == nil {
+		// The pairs and inferred relations need no input again: the
+		// labels read back for suggestions go at once.
+		err = o.Close()
+	}
 	return o, err
 }
 
