@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
@@ -152,6 +151,8 @@ type target struct {
 	c          int32
 	need       int
 	sources    map[int32]float64 // usable source concept -> pair score
+	srcC       []int32           // the keys of sources, ascending, and
+	srcS       []float64         // their scores: the hot loop's lookup
 	isSource   bitset            // the keys of sources, for the hot loop
 	related    bitset            // direct positives for these rule an input out
 	cooc       bitset            // positives for these, direct or implied, rule an input out
@@ -160,6 +161,22 @@ type target struct {
 	margin     int
 	leftOut    []int32
 	excluded   map[string]bool // ids of inputs never to suggest for this target
+}
+
+// sourceScore returns the pair score of source c (which must be one):
+// a binary search of the few sources, faster than the map in the hot
+// loop.
+func (t *target) sourceScore(c int32) float64 {
+	lo, hi := 0, len(t.srcC)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if t.srcC[m] < c {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return t.srcS[lo]
 }
 
 type suggester struct {
@@ -245,6 +262,7 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 			case VerdictOverlapping:
 				if o.pos[p] >= o.opt.MinSupport && pr.ExpectedTogether >= MinExpectedTogether {
 					t.sources[p] = pr.Score
+					t.srcC, t.srcS = append(t.srcC, p), append(t.srcS, pr.Score)
 					t.isSource.set(p)
 				}
 			}
@@ -407,7 +425,7 @@ func (s *suggester) visit(seq int32, id []byte, st []label.Entry, unit []float32
 	var h uint64
 	for _, ti := range cands {
 		t := s.targets[ti]
-		if t.excluded[string(id)] {
+		if t.excluded != nil && t.excluded[string(id)] {
 			continue // decided in an earlier review
 		}
 		best, bestScore, ok := int32(-1), 0.0, true
@@ -427,7 +445,7 @@ func (s *suggester) visit(seq int32, id []byte, st []label.Entry, unit []float32
 			if !t.isSource.has(c) {
 				continue
 			}
-			if sc := t.sources[c]; best < 0 || sc > bestScore || (sc == bestScore && o.concepts[c] < o.concepts[best]) {
+			if sc := t.sourceScore(c); best < 0 || sc > bestScore || (sc == bestScore && o.concepts[c] < o.concepts[best]) {
 				best, bestScore = c, sc
 			}
 		}
@@ -483,10 +501,15 @@ func (s *suggester) ownSimilarity(st []label.Entry, unit []float32) float64 {
 	return best
 }
 
+// hashInput is the input's seeded tie-break hash: FNV-1a of its id (as
+// hash/fnv's New64a gives it, without the allocation), mixed.
 func (s *suggester) hashInput(id []byte) uint64 {
-	f := fnv.New64a()
-	f.Write(id)
-	return mix(f.Sum64()^s.seed) | 1
+	h := uint64(14695981039346656037)
+	for _, b := range id {
+		h ^= uint64(b)
+		h *= 1099511628211
+	}
+	return mix(h^s.seed) | 1
 }
 
 // mix is splitmix64's finaliser.

@@ -98,3 +98,20 @@ func peakRSS() string {
 	}
 	return "n/a"
 }
+
+// BenchmarkSuggestBench200k runs the whole suggester on 200k inputs of
+// the bench shape (synth.BenchConfig: 66 concepts, about 8 annotations an
+// input, no embeddings, so one pass and the labels read back from the
+// label.Stream), from the generator: the label work without the JSON.
+func BenchmarkSuggestBench200k(b *testing.B) {
+	w, err := synth.New(synth.BenchConfig(200_000))
+	require.NoError(b, err)
+	open := func(ctx context.Context) (*dataset.Reader, error) { return w.Reader(ctx), nil }
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := balance.Suggest(context.Background(), open, nil, &balance.SuggestOptions{Ratio: 1, MaxPerConcept: 1000})
+		require.NoError(b, err)
+		b.ReportMetric(float64(len(res.Suggestions)), "suggestions")
+	}
+	b.ReportMetric(float64(200_000*b.N)/b.Elapsed().Seconds(), "inputs/s")
+}
