@@ -71,6 +71,39 @@
 // per-input margin). [WriteInferredRelations] writes them as
 // ConceptRelation JSONL for a person to confirm.
 //
+// # Memory
+//
+// Negative suggestions look at every input's labels again once the
+// counts are known: once for co-occurrence and confusions (which decide
+// each concept's sources of negatives), once for the candidates. For a
+// source without embeddings the analysis keeps them as the report's
+// label.Stream does and reads them back through label.Inputs: in memory a
+// 4-byte fingerprint per input (5 to 11 bytes with the set's slack); each
+// input's first run of rows (id and entries, about 30 bytes) in a log
+// kept in memory up to a budget (16 MiB, or a sixteenth of GOMEMLIMIT or
+// --memory-limit) and in a temporary file past it, read back twice;
+// inputs that come back merged by exact id. A candidate's id is copied
+// only while it is among the best of its source (at most the deficit, or
+// MaxPerConcept). So the analysis grows by the fingerprint per input,
+// not by the inputs' ids and labels; [Overlap.Close] releases the file.
+//
+// Why: the alternatives were a label.Set with packed entries (2 bytes
+// each instead of 4) and no ids, 30 to 40 bytes per input held, with the
+// candidates' ids read from the source again; or keeping the ids of the
+// few thousand candidates, which are known only after the pass. Reading
+// back a log that exists anyway (the Stream writes it for the report)
+// costs two sequential reads of about 30 bytes per input and keeps
+// nothing per input but the fingerprint, for up to a tenth more CPU time
+// (the wall time stays the parser's; BENCHMARKS.md). The suggestions are the same, byte for byte: concepts are
+// numbered in the order a Set numbers them, which the tie-breaks hash.
+//
+// A source with embeddings still uses a label.Set (about 16 bytes per
+// input plus its id and 4 bytes per entry): each embedding is matched to
+// its input's labels by id as it goes by (for the centroids) and again in
+// the second pass (to score it against its targets), and those lookups
+// take every id in memory. Such a source carries 4 bytes per dimension
+// per input itself.
+//
 // # Ownership
 //
 // Every string in a Report, a Pair or a Suggestion is the caller's to
