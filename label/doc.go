@@ -41,9 +41,9 @@
 // # Memory
 //
 // A Set keeps about 16 bytes per input plus its id and 4 bytes per
-// (input, concept), never the rows: what the overlap analysis, negative
-// suggestions and the exports need, since they read every input's labels
-// again. Every string it hands out is a copy, the caller's to keep,
+// (input, concept), never the rows: what the exports and an analysis
+// that looks inputs up by id (embeddings) need, since they read every
+// input's labels again. Every string it hands out is a copy, the caller's to keep,
 // whatever allocator built the records it read.
 //
 // A [Stream] answers the balance report's question (a [Result]) with the
