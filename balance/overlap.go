@@ -155,6 +155,8 @@ func orderedKey(a, b int32) uint64 { return uint64(a)<<32 | uint64(b) }
 // Errors: the reader's error (for example embeddings of mixed dimensions,
 // which the loader rejects), a cancelled ctx, or [ErrEmbeddingDim]. NaN and
 // all-zero embeddings are skipped and counted in [Overlap.Warnings].
+// Without embeddings the analysis may keep its inputs' labels in a
+// temporary file (see the package docs, # Memory): Close it when done.
 func AnalyzeOverlap(ctx context.Context, r *dataset.Reader, opts *OverlapOptions) (*Overlap, error) {
 	o := &Overlap{
 		together: map[uint64]int32{},

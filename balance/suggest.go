@@ -195,7 +195,8 @@ type suggester struct {
 
 // Suggest is [Suggest] over an existing analysis: open is called once
 // when o has embeddings (to score candidates) and not at all otherwise,
-// when it may be nil.
+// when it may be nil. It reads the inputs' labels back from o, which
+// must not be closed yet; it may be called again.
 func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions) (*Suggestions, error) {
 	opt := DefaultSuggestOptions()
 	if opts != nil {
