@@ -188,6 +188,8 @@ type suggester struct {
 	epoch      int32
 	buf        []int32
 	implied    []int32
+	owned      []int32 // the visited input's own positives
+	inRow      []int32 // per concept: epoch of the last input whose row has it
 	noMargin   bool
 	vetoes     *inferredVetoes
 	idBuf      []byte
@@ -291,6 +293,7 @@ func (o *Overlap) Suggest(ctx context.Context, open Opener, opts *SuggestOptions
 		sum[o.cindex[res.Concepts[i].ConceptID]] = &res.Concepts[i]
 	}
 	s.mark = make([]int32, len(s.targets))
+	s.inRow = make([]int32, len(o.concepts))
 	if len(s.targets) > 0 {
 		if o.HasEmbeddings() {
 			if open == nil {
@@ -394,15 +397,17 @@ func (s *suggester) scorePass(ctx context.Context, open Opener) error {
 // relation), unit its normalised embedding or nil.
 func (s *suggester) visit(seq int32, id []byte, st []label.Entry, unit []float32) {
 	o := s.o
-	cands := s.buf[:0]
+	cands, owned := s.buf[:0], s.owned[:0]
 	s.epoch++
 	for _, x := range st {
 		if x.Flags.IsConflict() {
 			return // in conflict: not trustworthy
 		}
+		s.inRow[x.Concept] = s.epoch
 		if !own(x) {
 			continue
 		}
+		owned = append(owned, x.Concept)
 		for _, ti := range s.srcTargets[x.Concept] {
 			if s.mark[ti] != s.epoch {
 				s.mark[ti] = s.epoch
@@ -410,7 +415,7 @@ func (s *suggester) visit(seq int32, id []byte, st []label.Entry, unit []float32
 			}
 		}
 	}
-	s.buf = cands
+	s.buf, s.owned = cands, owned
 	if len(cands) == 0 {
 		return
 	}
@@ -429,16 +434,13 @@ func (s *suggester) visit(seq int32, id []byte, st []label.Entry, unit []float32
 		if t.excluded != nil && t.excluded[string(id)] {
 			continue // decided in an earlier review
 		}
+		if s.inRow[t.c] == s.epoch {
+			continue // annotated for the target
+		}
+		// Only the input's own positives are sources or vetoes: a positive
+		// through a relation is neither.
 		best, bestScore, ok := int32(-1), 0.0, true
-		for _, x := range st {
-			c := x.Concept
-			if c == t.c {
-				ok = false // annotated for the target
-				break
-			}
-			if !own(x) {
-				continue // a positive through a relation is no source and no veto
-			}
+		for _, c := range owned {
 			if t.related.has(c) {
 				ok = false // positive for a hypernym, hyponym or synonym
 				break
