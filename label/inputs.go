@@ -44,7 +44,8 @@ func (in *Inputs) Up(k int) []int32 { return in.walker.Up(k) }
 // file cannot be read back.
 func (in *Inputs) Each(fn func(id []byte, row []Entry)) error { return in.each(fn) }
 
-// Inputs returns the inputs of s in order of first sight.
+// Inputs returns the inputs of s in order of first sight (not after
+// [Set.DropRows]).
 func (s *Set) Inputs() *Inputs {
 	w := s.Walker()
 	return &Inputs{c: &s.concepts, walker: w, each: func(fn func(id []byte, row []Entry)) error {
