@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -407,4 +408,39 @@ func TestApplyJSONLChunking(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, 1235, pe.Line)
 	assert.ErrorIs(t, err, dataset.ErrLineTooLong)
+}
+
+// TestApplyJSONLOneHugeLine applies a change to a 48 MiB line between
+// small ones: the line is edited like any other, and reading it costs a
+// few times its size, not a copy of its start per megabyte read (which
+// allocated over 2 GB for a 60 MiB line).
+func TestApplyJSONLOneHugeLine(t *testing.T) {
+	const size = 48 << 20
+	var src strings.Builder
+	src.WriteString(`{"id":"small-1","data":{"concepts":[{"id":"dog","value":1}]}}` + "\n")
+	src.WriteString(`{"id":"huge","data":{"text":{"raw":"`)
+	src.WriteString(strings.Repeat("x", size))
+	src.WriteString(`"},"concepts":[{"id":"dog","value":1}]}}` + "\n")
+	src.WriteString(`{"id":"small-2","data":{"concepts":[{"id":"dog","value":1}]}}` + "\n")
+	sugg := `{"input_id":"huge","concept_id":"wolf","value":0}` + "\n" +
+		`{"input_id":"small-2","concept_id":"wolf","value":0}` + "\n"
+	in := src.String()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	got, sum, err := applyJSONL(t, in, sugg, writeback.Options{MaxLineBytes: 64 << 20})
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, sum.Lines)
+	assert.EqualValues(t, 2, sum.Added)
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	require.Len(t, lines, 3)
+	assert.Equal(t, `{"id":"small-1","data":{"concepts":[{"id":"dog","value":1}]}}`, lines[0])
+	assert.Contains(t, lines[1], `{"id":"wolf","value":0}`)
+	assert.Len(t, lines[1], len(`{"id":"huge","data":{"text":{"raw":"`)+size+len(`"},"concepts":[{"id":"dog","value":1},{"id":"wolf","value":0}]}}`))
+	assert.Contains(t, lines[2], `{"id":"wolf","value":0}`)
+	// The output buffer alone takes about 2× the line as it grows.
+	allocated := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, allocated, uint64(10*size), "allocated %d MiB to apply one %d MiB line", allocated>>20, size>>20)
 }

@@ -129,20 +129,38 @@ func (s *lineScanner) run(r io.Reader, maxLine int) {
 		case <-s.stop:
 			return
 		}
-		// Room for the carried partial line and at least half a chunk;
-		// only a line longer than that grows the buffer.
+		// Room for the carried partial line and at least half a chunk.
+		// A line longer than that grows the buffer by doubling, and more
+		// is read into the same batch until a line ends: a line of n
+		// bytes costs O(n) copying and about 2n of memory, not a copy of
+		// its start per chunk.
 		if cap(b.buf)-len(carry) < ioChunk/2 {
 			b.buf = make([]byte, 0, len(carry)+ioChunk)
 		}
 		b.buf = append(b.buf[:0], carry...)
-		n, err := io.ReadFull(r, b.buf[len(carry):cap(b.buf)])
-		b.buf = b.buf[:len(carry)+n]
 		b.err, b.first, b.tooLong = nil, first, false
-		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-		if err != nil && !eof {
-			b.err = err
+		b.whole = 0
+		eof := false
+		for searched := 0; ; {
+			if cap(b.buf)-len(b.buf) < ioChunk/2 {
+				grown := make([]byte, len(b.buf), max(2*cap(b.buf), len(b.buf)+ioChunk))
+				copy(grown, b.buf)
+				b.buf = grown
+			}
+			n, err := io.ReadFull(r, b.buf[len(b.buf):cap(b.buf)])
+			b.buf = b.buf[:len(b.buf)+n]
+			eof = errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+			if err != nil && !eof {
+				b.err = err
+			}
+			if k := bytes.LastIndexByte(b.buf[searched:], '\n'); k >= 0 {
+				b.whole = searched + k + 1
+			}
+			searched = len(b.buf)
+			if b.whole > 0 || eof || b.err != nil || len(b.buf) > maxLine+2 {
+				break
+			}
 		}
-		b.whole = bytes.LastIndexByte(b.buf, '\n') + 1
 		rest := b.buf[b.whole:]
 		switch {
 		case eof && len(rest) > 0:

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A usage error prints the error and where the help is: two lines, not the
@@ -34,5 +37,22 @@ func TestUsageErrors(t *testing.T) {
 			assert.Equal(t, tt.want, errOut.String())
 			assert.Empty(t, out.String())
 		})
+	}
+}
+
+// TestProfileFlags: --cpuprofile and --memprofile write gzip-compressed
+// pprof profiles that go tool pprof reads.
+func TestProfileFlags(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"data.jsonl": `{"id":"a","data":{"concepts":[{"id":"dog","value":1}]}}` + "\n"})
+	cpu, heap := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "mem.prof")
+	f, _, out, errOut := testFactory()
+	code := Run(context.Background(), f, []string{"report", filepath.Join(dir, "data.jsonl"), "--cpuprofile", cpu, "--memprofile", heap})
+	require.Equal(t, ExitOK, code, errOut.String())
+	assert.Contains(t, out.String(), "dog")
+	for _, p := range []string{cpu, heap} {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.Greater(t, len(b), 2, p)
+		assert.Equal(t, []byte{0x1f, 0x8b}, b[:2], "%s is not a gzip-compressed profile", p)
 	}
 }
