@@ -14,9 +14,10 @@ import (
 	"curate.dev/label"
 )
 
-// Opener starts a fresh pass over the dataset. An export reads its source
-// up to twice (labels and splits first, rows second); inputs says whether
-// the pass needs the inputs table.
+// Opener starts a fresh pass over the dataset. The training and stats
+// layouts read their source once, the long layout with a split twice
+// (labels and splits first, rows second); inputs says whether the pass
+// needs the inputs table.
 type Opener func(ctx context.Context, inputs bool) (*dataset.Reader, error)
 
 // Request says what to export.
@@ -81,19 +82,23 @@ func Write(ctx context.Context, open Opener, sink Sink, req Request, opts ...Opt
 	if req.Layout == Long && req.Rules.Hierarchy != nil {
 		return nil, ErrLongRelations
 	}
-	if req.Layout != Long || len(req.Splits) > 0 {
-		if res.Plan, err = MakePlan(ctx, open, req); err != nil {
-			return nil, err
-		}
-	}
 	var sw *splitWriter
 	switch req.Layout {
 	case Long:
+		// A split needs every input's labels before the first row: two
+		// passes.
+		if len(req.Splits) > 0 {
+			if res.Plan, err = MakePlan(ctx, open, req); err != nil {
+				return nil, err
+			}
+		}
 		sw, err = exportLong(ctx, open, sink, res.Plan, &cfg)
 	case Training:
-		sw, err = exportTraining(ctx, open, sink, res.Plan, &cfg)
+		res.Plan, sw, err = exportTrainingOnce(ctx, open, sink, req, &cfg)
 	case Stats:
-		sw, err = exportStats(ctx, sink, res.Plan, &cfg)
+		if res.Plan, err = statsPlan(ctx, open, req); err == nil {
+			sw, err = exportStats(ctx, sink, res.Plan, &cfg)
+		}
 	default:
 		err = fmt.Errorf("export: unknown layout %d", req.Layout)
 	}

@@ -48,35 +48,77 @@ type Labels struct {
 	// workflow scores, unless models are kept).
 	Excluded int64
 
-	set   *label.Set // distinct inputs; its concept k is Concepts[renum[k]]
+	set   *label.Set // distinct inputs (nil when built in one pass: no ids)
+	n     int        // inputs, when set is nil
 	renum []int32
-	off   []int64 // input i's cells are conc/cell/via[off[i]:off[i+1]], concepts ascending
-	conc  []int32
-	cell  []int8
-	via   []label.Flags // the cell's ViaPositive and ViaNegative, for counts
+	off   []int64        // input i's cells are ents[off[i]:off[i+1]], concepts ascending; nil: counts only
+	ents  []uint32       // concept<<4 | via<<2 | cell: the cell state and the closure's ViaPositive, ViaNegative
+	stats []ConceptStats // without rows: the counts over every input
 }
 
 // NumInputs returns the number of inputs, annotated or not.
-func (l *Labels) NumInputs() int { return l.set.NumInputs() }
+func (l *Labels) NumInputs() int {
+	if l.set == nil {
+		return l.n
+	}
+	return l.set.NumInputs()
+}
 
-// InputID returns the id of input i (in order of first sight).
-func (l *Labels) InputID(i int) string { return l.set.InputID(i) }
+// HasRows reports whether l holds every input's labels (Row, Vector,
+// [CountStats] with a filter). [Write] keeps only the concepts and their
+// counts when it needs no more: the training and stats layouts without
+// splits.
+func (l *Labels) HasRows() bool { return l.off != nil }
 
-// Index returns the row of an input id.
-func (l *Labels) Index(inputID string) (int, bool) { return l.set.Lookup(inputID) }
+// InputID returns the id of input i (in order of first sight), "" when
+// l holds no ids (built by [Write] in one pass, whose rows carry them).
+func (l *Labels) InputID(i int) string {
+	if l.set == nil {
+		return ""
+	}
+	return l.set.InputID(i)
+}
+
+// Index returns the row of an input id; false for an unknown id and on a
+// Labels without ids (see [Labels.InputID]).
+func (l *Labels) Index(inputID string) (int, bool) {
+	if l.set == nil {
+		return 0, false
+	}
+	return l.set.Lookup(inputID)
+}
+
+// packCell packs a label-vector cell: concept c, state cell and the
+// closure's Via flags.
+func packCell(c int32, cell int8, via label.Flags) uint32 {
+	return uint32(c)<<4 | uint32(via>>2)<<2 | uint32(cell)
+}
+
+func cellOf(e uint32) int8       { return int8(e & 3) }
+func conceptOf(e uint32) int32   { return int32(e >> 4) }
+func viaOf(e uint32) label.Flags { return label.Flags(e>>2&3) << 2 }
+func cellFlags(f label.Flags) int8 {
+	switch {
+	case f.IsPositive():
+		return cellPresent
+	case f.IsNegative():
+		return cellAbsent
+	}
+	return cellConflict
+}
 
 // Row calls fn for each labelled concept of input i (relations applied), in
 // concept order. conflict marks a concept with both a positive and a
 // negative; state is then Unknown.
 func (l *Labels) Row(i int, fn func(concept int, state State, conflict bool)) {
-	for k := l.off[i]; k < l.off[i+1]; k++ {
-		switch l.cell[k] {
+	for _, e := range l.ents[l.off[i]:l.off[i+1]] {
+		switch cellOf(e) {
 		case cellPresent:
-			fn(int(l.conc[k]), Present, false)
+			fn(int(conceptOf(e)), Present, false)
 		case cellAbsent:
-			fn(int(l.conc[k]), Absent, false)
+			fn(int(conceptOf(e)), Absent, false)
 		default:
-			fn(int(l.conc[k]), Unknown, true)
+			fn(int(conceptOf(e)), Unknown, true)
 		}
 	}
 }
@@ -86,12 +128,12 @@ func (l *Labels) Vector(i int, dst []int8) {
 	for k := range dst {
 		dst[k] = int8(Unknown)
 	}
-	for k := l.off[i]; k < l.off[i+1]; k++ {
-		switch l.cell[k] {
+	for _, e := range l.ents[l.off[i]:l.off[i+1]] {
+		switch cellOf(e) {
 		case cellPresent:
-			dst[l.conc[k]] = int8(Present)
+			dst[conceptOf(e)] = int8(Present)
 		case cellAbsent:
-			dst[l.conc[k]] = int8(Absent)
+			dst[conceptOf(e)] = int8(Absent)
 		}
 	}
 }
@@ -100,9 +142,9 @@ func (l *Labels) Vector(i int, dst []int8) {
 // not modify).
 func (l *Labels) positives(i int, buf []int32) []int32 {
 	buf = buf[:0]
-	for k := l.off[i]; k < l.off[i+1]; k++ {
-		if l.cell[k] == cellPresent {
-			buf = append(buf, l.conc[k])
+	for _, e := range l.ents[l.off[i]:l.off[i+1]] {
+		if cellOf(e) == cellPresent {
+			buf = append(buf, conceptOf(e))
 		}
 	}
 	return buf
@@ -238,34 +280,10 @@ func (c *LabelCollector) Labels() *Labels {
 	n := set.NumInputs()
 	w := set.Walker()
 	l.off = make([]int64, n+1)
-	l.conc = make([]int32, 0, set.NumEntries())
-	l.cell = make([]int8, 0, set.NumEntries())
-	l.via = make([]label.Flags, 0, set.NumEntries())
-	type pair struct {
-		c    int32
-		cell int8
-		via  label.Flags
-	}
-	var row []pair
+	l.ents = make([]uint32, 0, set.NumEntries())
 	for i := range n {
-		row = row[:0]
-		for _, e := range w.Row(i) {
-			cell := cellConflict
-			switch {
-			case e.Flags.IsPositive():
-				cell = cellPresent
-			case e.Flags.IsNegative():
-				cell = cellAbsent
-			}
-			row = append(row, pair{l.renum[e.Concept], cell, e.Flags & (label.ViaPositive | label.ViaNegative)})
-		}
-		slices.SortFunc(row, func(a, b pair) int { return int(a.c) - int(b.c) })
-		for _, p := range row {
-			l.conc = append(l.conc, p.c)
-			l.cell = append(l.cell, p.cell)
-			l.via = append(l.via, p.via)
-		}
-		l.off[i+1] = int64(len(l.conc))
+		l.ents = appendRow(l.ents, w.Row(i), l.renum)
+		l.off[i+1] = int64(len(l.ents))
 	}
 	if c.groupKeys != nil {
 		for len(c.groups) < n {
@@ -285,21 +303,34 @@ func (c *LabelCollector) Labels() *Labels {
 	return l
 }
 
+// appendRow appends a closed row's cells, renumbered by renum (concepts
+// with renum < 0 dropped), in ascending concept order.
+func appendRow(dst []uint32, row []label.Entry, renum []int32) []uint32 {
+	start := len(dst)
+	for _, e := range row {
+		if c := renum[e.Concept]; c >= 0 {
+			dst = append(dst, packCell(c, cellFlags(e.Flags), e.Flags&(label.ViaPositive|label.ViaNegative)))
+		}
+	}
+	slices.Sort(dst[start:]) // the concept is in the high bits
+	return dst
+}
+
 // counts returns the label core's counts per concept in label-vector
 // order, over the inputs i with keep(i) (nil: all).
 func (l *Labels) counts(keep func(i int) bool) (int, []label.Counts) {
 	var row []label.Entry
 	return label.TallyRows(l.NumInputs(), len(l.Concepts), func(i int) []label.Entry {
 		row = row[:0]
-		for k := l.off[i]; k < l.off[i+1]; k++ {
+		for _, e := range l.ents[l.off[i]:l.off[i+1]] {
 			f := label.Positive | label.Negative
-			switch l.cell[k] {
+			switch cellOf(e) {
 			case cellPresent:
 				f = label.Positive
 			case cellAbsent:
 				f = label.Negative
 			}
-			row = append(row, label.Entry{Concept: l.conc[k], Flags: f | l.via[k]})
+			row = append(row, label.Entry{Concept: conceptOf(e), Flags: f | viaOf(e)})
 		}
 		return row
 	}, keep)

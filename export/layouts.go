@@ -3,6 +3,7 @@ package export
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -310,7 +311,14 @@ func (s ConceptStats) balanced(count int64) float64 {
 }
 
 // CountStats counts each concept over the inputs i with keep(i) (nil: all).
+// On a Labels without rows ([Labels.HasRows]) keep must be nil.
 func CountStats(l *Labels, keep func(i int) bool) []ConceptStats {
+	if !l.HasRows() {
+		if keep != nil {
+			panic("export: CountStats with a filter on Labels without rows")
+		}
+		return slices.Clone(l.stats)
+	}
 	_, counts := l.counts(keep)
 	out := make([]ConceptStats, len(counts))
 	for c, k := range counts {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/bitutil"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/apache/arrow/go/v15/parquet/file"
@@ -178,34 +179,115 @@ func (c *listCol) indices(n int, at func(int) int32, size int, ok func(int) bool
 }
 
 // writeFixedDict writes indices into a dictionary made once per column
-// (mk). When the batch uses only part of it, a copy of the dictionary
-// goes to pqarrow, which then computes the chunk statistics from the
-// values referenced, not from the whole dictionary.
+// (mk); seen says which of its entries the batch uses.
 func (c *listCol) writeFixedDict(fc *flatCol, cw file.ColumnChunkWriter, idx []int32, seen []bool, mk func(memory.Allocator) arrow.Array) error {
 	if c.numDict == nil {
 		c.numDict = mk(memory.DefaultAllocator)
 	}
-	dict := c.numDict
-	for _, s := range seen {
-		if !s {
-			dict = array.NewSlice(c.numDict, 0, int64(c.numDict.Len()))
-			defer dict.Release()
-			break
-		}
-	}
-	return writeIndices(fc, cw, idx, dict, c.def, c.rep, c.leafNullable)
+	return writeIndices(fc, cw, idx, c.numDict, seen, c.def, c.rep, c.leafNullable)
 }
 
-// writeIndices hands idx (into dict) to the column's dictionary encoder.
-func writeIndices(fc *flatCol, cw file.ColumnChunkWriter, idx []int32, dict arrow.Array, def, rep []int16, leafNullable bool) error {
+// dictEncoder is the part of Parquet's dictionary encoders that
+// writeIndices drives.
+type dictEncoder interface {
+	PutDictionary(arrow.Array) error
+	NumEntries() int
+	PreservedDictionary() arrow.Array
+}
+
+// writeIndices hands idx (into dict, of which the batch uses the entries
+// marked in used) to the column's dictionary encoder. It does what
+// pqarrow does for a dictionary array, but takes the statistics from the
+// entries used, which the caller knows, instead of hashing every index to
+// find them (arrow's unique kernel was a tenth of a training export).
+func writeIndices(fc *flatCol, cw file.ColumnChunkWriter, idx []int32, dict arrow.Array, used []bool, def, rep []int16, leafNullable bool) error {
 	b := array.NewInt32Builder(memory.DefaultAllocator)
 	b.AppendValues(idx, nil)
 	ia := b.NewArray()
 	b.Release()
 	defer ia.Release()
-	da := array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: dict.DataType()}, ia, dict)
-	defer da.Release()
-	return pqarrow.WriteArrowToColumn(fc.ctx, cw, da, def, rep, leafNullable)
+	dense := func() error {
+		// Not dictionary-encoding (any more): pqarrow writes the values.
+		da := array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: dict.DataType()}, ia, dict)
+		defer da.Release()
+		return pqarrow.WriteArrowToColumn(fc.ctx, cw, da, def, rep, leafNullable)
+	}
+	enc, ok := cw.CurrentEncoder().(dictEncoder)
+	if !ok || cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
+		return dense()
+	}
+	switch pres := enc.PreservedDictionary(); {
+	case pres == nil:
+		if err := enc.PutDictionary(dict); err != nil {
+			return err
+		}
+		if enc.NumEntries() != dict.Len() {
+			// Duplicate values: the encoder's indices differ from ours.
+			cw.FallbackToPlain()
+			return dense()
+		}
+	case pres != dict && !array.Equal(pres, dict):
+		// The dictionary grew within the chunk: plain values from here
+		// on, as pqarrow does.
+		cw.FallbackToPlain()
+		return dense()
+	}
+	info := cw.LevelInfo()
+	singleNullable := info.DefLevel == info.RepeatedAncestorDefLevel+1 && leafNullable
+	if info.HasNullableValues() && !singleNullable && !cw.HasBitsBuffer() {
+		buf := memory.NewResizableBuffer(cw.Properties().Allocator())
+		buf.Resize(int(bitutil.BytesForBits(cw.Properties().WriteBatchSize())))
+		cw.SetBitsBuffer(buf)
+	}
+	if ps := cw.PageStatistics(); ps != nil {
+		var keep []int
+		for k, u := range used {
+			if u {
+				keep = append(keep, k)
+			}
+		}
+		ref := dict
+		if len(keep) < dict.Len() {
+			ref = takeEntries(dict, keep)
+			defer ref.Release()
+		}
+		ps.IncNulls(int64(len(def) - len(idx)))
+		ps.IncNumValues(int64(len(idx)))
+		if err := ps.UpdateFromArrow(ref, false); err != nil {
+			return err
+		}
+	}
+	return cw.WriteDictIndices(ia, def, rep)
+}
+
+// takeEntries returns the entries keep of a dictionary (utf8, int32 or
+// float32).
+func takeEntries(dict arrow.Array, keep []int) arrow.Array {
+	mem := memory.DefaultAllocator
+	switch d := dict.(type) {
+	case *array.String:
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		for _, k := range keep {
+			b.Append(d.Value(k))
+		}
+		return b.NewArray()
+	case *array.Int32:
+		b := array.NewInt32Builder(mem)
+		defer b.Release()
+		for _, k := range keep {
+			b.Append(d.Value(k))
+		}
+		return b.NewArray()
+	case *array.Float32:
+		b := array.NewFloat32Builder(mem)
+		defer b.Release()
+		for _, k := range keep {
+			b.Append(d.Value(k))
+		}
+		return b.NewArray()
+	}
+	panic(fmt.Sprintf("export: dictionary of %s", dict.DataType()))
 }
 
 // Limits of a list column's string dictionary (concept ids); past them
@@ -254,19 +336,10 @@ func (c *listCol) writeStrings(fc *flatCol, cw file.ColumnChunkWriter, s *array.
 				c.rebuild()
 			}
 			seen := make([]bool, len(c.strVals))
-			used := 0
 			for _, id := range idx {
-				if !seen[id] {
-					seen[id] = true
-					used++
-				}
+				seen[id] = true
 			}
-			var dict arrow.Array = c.strArr
-			if used != len(c.strVals) {
-				dict = array.NewSlice(c.strArr, 0, int64(c.strArr.Len()))
-				defer dict.Release()
-			}
-			return writeIndices(fc, cw, idx, dict, c.def, c.rep, c.leafNullable)
+			return writeIndices(fc, cw, idx, c.strArr, seen, c.def, c.rep, c.leafNullable)
 		}
 	}
 	bw, ok := cw.(*file.ByteArrayColumnChunkWriter)

@@ -16,7 +16,8 @@ import (
 // A record is the fingerprint (4 bytes, little endian) and the length of
 // the rest as an unsigned varint, so that a reader looking for some
 // fingerprints skips the others unread; then the id's length and bytes,
-// the number of entries and the entries, all unsigned varints.
+// the number of entries and the entries, all unsigned varints; a record
+// may end with extra bytes of its writer's (a [Spool]'s input row).
 type spillLog struct {
 	budget int
 	dir    string
@@ -29,11 +30,19 @@ type spillLog struct {
 }
 
 func (l *spillLog) append(fp uint32, id []byte, ents []uint32) error {
+	return l.appendExtra(fp, id, ents, nil)
+}
+
+// appendExtra appends a record that ends with extra.
+func (l *spillLog) appendExtra(fp uint32, id []byte, ents []uint32, extra ...[]byte) error {
 	p := binary.AppendUvarint(l.payload[:0], uint64(len(id)))
 	p = append(p, id...)
 	p = binary.AppendUvarint(p, uint64(len(ents)))
 	for _, e := range ents {
 		p = binary.AppendUvarint(p, uint64(e))
+	}
+	for _, x := range extra {
+		p = append(p, x...)
 	}
 	l.payload = p
 	l.buf = binary.LittleEndian.AppendUint32(l.buf, fp)
@@ -72,6 +81,15 @@ var errCorrupt = errors.New("label: temporary file of spilled inputs is corrupt"
 // each calls fn, in the order appended, for every record whose
 // fingerprint want accepts. id and ents are valid only during the call.
 func (l *spillLog) each(want func(fp uint32) bool, fn func(fp uint32, id []byte, ents []uint32)) error {
+	return l.eachExtra(want, func(fp uint32, id []byte, ents []uint32, _ []byte) error {
+		fn(fp, id, ents)
+		return nil
+	})
+}
+
+// eachExtra is each with the record's extra bytes; an error from fn ends
+// the read with it.
+func (l *spillLog) eachExtra(want func(fp uint32) bool, fn func(fp uint32, id []byte, ents []uint32, extra []byte) error) error {
 	var ents []uint32
 	// scan handles the whole records at the start of b and returns how
 	// many bytes they take.
@@ -113,7 +131,9 @@ func (l *spillLog) each(want func(fp uint32) bool, fn func(fp uint32, id []byte,
 					ents = append(ents, uint32(e))
 					p = p[w:]
 				}
-				fn(fp, id, ents)
+				if err := fn(fp, id, ents, p); err != nil {
+					return 0, err
+				}
 			}
 			done += end
 		}

@@ -162,8 +162,12 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 	if _, err := o.Load.readerOptions(o.Source); err != nil {
 		return err
 	}
-	if o.Source == "-" && (req.Layout != export.Long || len(req.Splits) > 0) {
-		return flagErrorf("export: this layout reads SOURCE twice; standard input cannot be used")
+	// The training and stats layouts read SOURCE once (so standard input
+	// works); a split of the long layout reads it twice (labels and splits
+	// first, rows second).
+	twoPass := req.Layout == export.Long && len(req.Splits) > 0
+	if o.Source == "-" && twoPass {
+		return flagErrorf("export: the long layout with --split reads SOURCE twice; standard input cannot be used")
 	}
 	if req.Layout == export.Long && o.Labels.Relations != "" {
 		return flagErrorf("export: --relations applies to the training and stats layouts; the long layout writes annotations as they are")
@@ -194,9 +198,6 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 			s.Close()
 		}
 	}()
-	// The training layout, and a split of the long one, read SOURCE twice
-	// (labels and splits first, rows second).
-	twoPass := req.Layout == export.Training || req.Layout == export.Long && len(req.Splits) > 0
 	opener := func(ctx context.Context, inputs bool) (*dataset.Reader, error) {
 		if twoPass {
 			o.Load.pass = passLabel(len(open)+1, 2)

@@ -1,0 +1,568 @@
+package export
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"curate.dev/dataset"
+	"curate.dev/label"
+)
+
+// The training and stats layouts read their source once. A label.Spool
+// keeps a 4-byte fingerprint per input in memory and writes each
+// distinct input (its id, url, text and metadata, and its labels) to a
+// temporary file as its rows end; once the concept list is known it is
+// read back in order of first sight, as often as needed: once for the
+// label matrix when splitting, once for the rows. Without a split no
+// per-input state stays in memory.
+
+// spooled is a source read once into a Spool.
+type spooled struct {
+	sp       *label.Spool
+	renum    []int32 // the Spool's concept k is Concepts[renum[k]]
+	concepts []string
+	names    []string
+	excluded int64
+}
+
+// spool reads the source once with its inputs table. withRow keeps each
+// input's url, text and metadata (the training layout); otherwise only
+// the metadata, when a group field needs it.
+func spool(ctx context.Context, open Opener, rules label.Rules, keep rowParts) (*spooled, error) {
+	r, err := open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	released := false
+	defer func() {
+		if !released {
+			r.Release()
+		}
+	}()
+	sp := label.NewSpool(rules, nil)
+	ok := false
+	defer func() {
+		if !ok {
+			sp.Close()
+		}
+	}()
+	var enc rowEncoder
+	for r.Next() {
+		in := r.Inputs()
+		if in == nil {
+			return nil, errors.New("export: the training layout needs the inputs table")
+		}
+		if err := enc.reset(in, keep); err != nil {
+			return nil, err
+		}
+		if err := sp.Add(r.Annotations(), in, enc.row); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		r.UnannotatedIDs() // the inputs table lists them
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	r.Release()
+	released = true
+	if err := sp.Finish(); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	s := &spooled{sp: sp, excluded: int64(sp.Totals().Excluded)}
+	nc := sp.NumConcepts()
+	order := make([]int32, nc)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(sp.ConceptID(int(a)), sp.ConceptID(int(b))) })
+	s.renum = make([]int32, nc)
+	s.concepts, s.names = make([]string, nc), make([]string, nc)
+	for newI, old := range order {
+		s.renum[old] = int32(newI)
+		s.concepts[newI], s.names[newI] = sp.ConceptID(int(old)), sp.ConceptName(int(old))
+	}
+	ok = true
+	return s, nil
+}
+
+func (s *spooled) Close() error { return s.sp.Close() }
+
+// labels returns the concepts of a Labels, without rows.
+func (s *spooled) labels() *Labels {
+	return &Labels{Concepts: s.concepts, Names: s.names, Excluded: s.excluded}
+}
+
+// matrix reads the spool once into a label matrix without ids, with each
+// input's group when groupField is set.
+func (s *spooled) matrix(groupField string) (*Labels, error) {
+	l := s.labels()
+	l.off = []int64{0}
+	var groupKeys map[string]int32
+	var groups []int32
+	if groupField != "" {
+		groupKeys = map[string]int32{}
+	}
+	var obj map[string]json.RawMessage
+	err := s.sp.Each(func(_, row []byte, ents []label.Entry) error {
+		l.ents = appendRow(l.ents, ents, s.renum)
+		l.off = append(l.off, int64(len(l.ents)))
+		if groupKeys == nil {
+			return nil
+		}
+		g := int32(-1)
+		if f, err := decodeRow(row); err != nil {
+			return err
+		} else if f[2] != nil {
+			if key, ok := groupKey(f[2], groupField, &obj); ok {
+				var seen bool
+				if g, seen = groupKeys[key]; !seen {
+					g = int32(len(groupKeys))
+					groupKeys[key] = g
+				}
+			}
+		}
+		groups = append(groups, g)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	l.n = len(l.off) - 1
+	l.off, l.ents = slices.Clip(l.off), slices.Clip(l.ents)
+	if groupKeys != nil {
+		next := int32(len(groupKeys))
+		for i, g := range groups {
+			if g < 0 {
+				groups[i] = next
+				next++
+			}
+		}
+		l.Groups = groups
+	}
+	return l, nil
+}
+
+// groupKey returns the JSON text of field in a metadata object, when it
+// is there and not null.
+func groupKey(meta []byte, field string, obj *map[string]json.RawMessage) (string, bool) {
+	clear(*obj)
+	if json.Unmarshal(meta, obj) != nil {
+		return "", false
+	}
+	if v, ok := (*obj)[field]; ok && string(v) != "null" {
+		return string(v), true
+	}
+	return "", false
+}
+
+// stats fills l's counts from the Spool's last Each.
+func (s *spooled) stats(l *Labels) error {
+	res, err := s.sp.Result()
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	l.n = res.Inputs
+	l.stats = resultStats(res, l.Concepts)
+	return nil
+}
+
+// resultStats maps a label.Result onto concepts (sorted, as the Result's).
+func resultStats(res label.Result, concepts []string) []ConceptStats {
+	st := make([]ConceptStats, len(concepts))
+	for _, cc := range res.Concepts {
+		c, ok := slices.BinarySearch(concepts, cc.ID)
+		if !ok {
+			continue
+		}
+		st[c] = ConceptStats{
+			Positives: int64(cc.Positives), Negatives: int64(cc.Negatives), Conflicts: int64(cc.Conflicts),
+			Unknown: int64(cc.ImpliedNegatives + cc.Unknown),
+		}
+	}
+	return st
+}
+
+// rowParts says which input fields a spool keeps.
+type rowParts int
+
+const (
+	rowNone     rowParts = iota
+	rowMetadata          // the metadata only (for a group field)
+	rowAll               // url, text and metadata (the training layout)
+)
+
+// rowEncoder writes an input's url, text and metadata as a Spool row:
+// per field an unsigned varint, 0 for null, else the length plus one,
+// then the bytes. Fields not kept are null.
+type rowEncoder struct {
+	cols [3]*array.String
+	keep rowParts
+}
+
+var rowFields = [3]string{dataset.ColURL, dataset.ColText, dataset.ColMetadata}
+
+func (e *rowEncoder) reset(in arrow.Record, keep rowParts) error {
+	e.keep = keep
+	sch := in.Schema()
+	for k, name := range rowFields {
+		e.cols[k] = nil
+		if keep == rowNone || keep == rowMetadata && k != 2 {
+			continue
+		}
+		idx := sch.FieldIndices(name)
+		if len(idx) == 0 {
+			return fmt.Errorf("export: inputs record lacks %s", name)
+		}
+		c, ok := in.Column(idx[0]).(*array.String)
+		if !ok {
+			return fmt.Errorf("export: inputs column %s is %s, want utf8", name, in.Column(idx[0]).DataType())
+		}
+		e.cols[k] = c
+	}
+	return nil
+}
+
+func (e *rowEncoder) row(dst []byte, i int) []byte {
+	if e.keep == rowNone {
+		return dst
+	}
+	for _, c := range e.cols {
+		if c == nil || c.IsNull(i) {
+			dst = append(dst, 0)
+			continue
+		}
+		v := c.Value(i)
+		dst = binary.AppendUvarint(dst, uint64(len(v))+1)
+		dst = append(dst, v...)
+	}
+	return dst
+}
+
+var errRow = errors.New("export: temporary file of spooled inputs is corrupt")
+
+// decodeRow splits a row into url, text and metadata (nil: null; every
+// field null for an input that came without an input row).
+func decodeRow(row []byte) ([3][]byte, error) {
+	var f [3][]byte
+	if len(row) == 0 {
+		return f, nil
+	}
+	for k := range f {
+		n, w := binary.Uvarint(row)
+		if w <= 0 || n > uint64(len(row)-w)+1 {
+			return f, errRow
+		}
+		row = row[w:]
+		if n > 0 {
+			f[k] = row[: n-1 : n-1]
+			row = row[n-1:]
+		}
+	}
+	return f, nil
+}
+
+// exportTrainingOnce writes the training layout from one read of the
+// source.
+func exportTrainingOnce(ctx context.Context, open Opener, sink Sink, req Request, cfg *config) (*Plan, *splitWriter, error) {
+	s, err := spool(ctx, open, req.Rules, rowAll)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.Close()
+	plan := &Plan{Splits: req.Splits}
+	if len(req.Splits) > 0 {
+		if plan.Labels, err = s.matrix(req.GroupField); err != nil {
+			return nil, nil, err
+		}
+		splitPlan(plan, req)
+	} else {
+		plan.Labels = s.labels()
+	}
+	if cfg.rowGroupRows == DefaultRowGroupRows {
+		// Keep raw row groups near 64 MiB whatever the concept count.
+		width := len(plan.Labels.Concepts) + 256
+		if cfg.targetsMask {
+			width = 8*len(plan.Labels.Concepts) + 256
+		}
+		cfg.rowGroupRows = max(1024, min(DefaultRowGroupRows, (64<<20)/width))
+	}
+	tb := newTrainingBuilder(plan.Labels, plan.Splits, cfg)
+	sw := newSplitWriter(sink, plan.Splits, tb.schema, cfg)
+
+	// The rows are built from the spool while the writer encodes the
+	// batch before.
+	type built struct {
+		rec    arrow.Record
+		splits []int8
+		err    error
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make(chan built, 1)
+	go func() {
+		defer close(out)
+		rb := tb.rows(s.renum)
+		i := 0
+		send := func() bool {
+			rec, splits := rb.finish()
+			select {
+			case out <- built{rec: rec, splits: splits}:
+				return true
+			case <-rctx.Done():
+				rec.Release()
+				return false
+			}
+		}
+		err := s.sp.Each(func(id, row []byte, ents []label.Entry) error {
+			split := int8(0)
+			if plan.Assign != nil {
+				split = plan.Assign[i]
+			}
+			i++
+			if err := rb.add(id, row, ents, split); err != nil {
+				return err
+			}
+			if rb.n >= cfg.batchRows && !send() {
+				return rctx.Err()
+			}
+			return nil
+		})
+		if err == nil && rb.n > 0 && !send() {
+			err = rctx.Err()
+		}
+		rb.release()
+		if err != nil {
+			if !errors.Is(err, errRow) {
+				err = fmt.Errorf("export: %w", err)
+			}
+			select {
+			case out <- built{err: err}:
+			case <-rctx.Done():
+			}
+		}
+	}()
+	var werr error
+	for b := range out {
+		if b.err != nil {
+			werr = b.err
+			break
+		}
+		if werr == nil {
+			werr = ctx.Err()
+		}
+		if werr == nil {
+			werr = sw.Write(ctx, b.rec, func(i int) int8 { return b.splits[i] })
+		}
+		b.rec.Release()
+		if werr != nil {
+			break
+		}
+	}
+	cancel()
+	for b := range out { // the builder stops at its next send
+		if b.rec != nil {
+			b.rec.Release()
+		}
+	}
+	if werr != nil {
+		return nil, nil, werr
+	}
+	if plan.Assign == nil {
+		if err := s.stats(plan.Labels); err != nil {
+			return nil, nil, err
+		}
+	}
+	return plan, sw, sw.Close(ctx)
+}
+
+// splitPlan stratifies plan.Labels by req's splits.
+func splitPlan(p *Plan, req Request) {
+	p.Assign = Stratify(p.Labels, req.Splits, req.Seed)
+	p.Report = NewSplitReport(p.Labels, req.Splits, p.Assign)
+	p.Random = NewSplitReport(p.Labels, req.Splits, RandomSplit(p.Labels, req.Splits, req.Seed))
+}
+
+// statsPlan reads the source once for the stats layout: a label.Stream's
+// counts without splits (no per-input state beyond the report's), the
+// label matrix of a Spool with them.
+func statsPlan(ctx context.Context, open Opener, req Request) (*Plan, error) {
+	if len(req.Splits) > 0 {
+		keep := rowNone
+		if req.GroupField != "" {
+			keep = rowMetadata
+		}
+		s, err := spool(ctx, open, req.Rules, keep)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		p := &Plan{Splits: req.Splits}
+		if p.Labels, err = s.matrix(req.GroupField); err != nil {
+			return nil, err
+		}
+		splitPlan(p, req)
+		return p, nil
+	}
+	r, err := open(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Release()
+	st := label.NewStream(req.Rules, nil)
+	defer st.Close()
+	for r.Next() {
+		if err := st.AddAnnotations(r.Annotations()); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		if err := st.AddIDs(r.UnannotatedIDs()); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	if err := st.AddIDs(r.UnannotatedIDs()); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	res, err := st.Result()
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	l := &Labels{Excluded: int64(res.Totals.Excluded), n: res.Inputs, Concepts: []string{}, Names: []string{}}
+	for _, cc := range res.Concepts {
+		l.Concepts = append(l.Concepts, cc.ID)
+		l.Names = append(l.Names, cc.Name)
+	}
+	l.stats = resultStats(res, l.Concepts)
+	return &Plan{Labels: l}, nil
+}
+
+// trainingRows builds training rows from a spool's inputs, a batch at a
+// time.
+type trainingRows struct {
+	b                   *trainingBuilder
+	renum               []int32
+	id, url, text, meta *array.StringBuilder
+	pos, neg            *array.ListBuilder
+	pv, nv              *array.StringBuilder
+	labels              []int8
+	targets, masks      []float32
+	splits              []int8
+	cells               []uint32
+	n                   int
+}
+
+func (b *trainingBuilder) rows(renum []int32) *trainingRows {
+	fieldType := func(name string) arrow.DataType {
+		f, _ := b.schema.FieldsByName(name)
+		return f[0].Type
+	}
+	r := &trainingRows{
+		b: b, renum: renum,
+		id: array.NewStringBuilder(b.mem), url: array.NewStringBuilder(b.mem),
+		text: array.NewStringBuilder(b.mem), meta: array.NewStringBuilder(b.mem),
+		pos: array.NewBuilder(b.mem, fieldType(ColPositives)).(*array.ListBuilder),
+		neg: array.NewBuilder(b.mem, fieldType(ColNegatives)).(*array.ListBuilder),
+	}
+	r.pv, r.nv = r.pos.ValueBuilder().(*array.StringBuilder), r.neg.ValueBuilder().(*array.StringBuilder)
+	return r
+}
+
+// add appends one input's row.
+func (r *trainingRows) add(id, row []byte, ents []label.Entry, split int8) error {
+	f, err := decodeRow(row)
+	if err != nil {
+		return err
+	}
+	r.id.BinaryBuilder.Append(id)
+	for k, sb := range [3]*array.StringBuilder{r.url, r.text, r.meta} {
+		if f[k] == nil {
+			sb.AppendNull()
+		} else {
+			sb.BinaryBuilder.Append(f[k])
+		}
+	}
+	r.cells = appendRow(r.cells[:0], ents, r.renum)
+	r.pos.Append(true)
+	r.neg.Append(true)
+	concepts := r.b.l.Concepts
+	for _, e := range r.cells {
+		switch cellOf(e) {
+		case cellPresent:
+			r.pv.Append(concepts[conceptOf(e)])
+		case cellAbsent:
+			r.nv.Append(concepts[conceptOf(e)])
+		}
+	}
+	nC := len(concepts)
+	if r.b.mask {
+		at := len(r.targets)
+		r.targets = append(r.targets, make([]float32, nC)...)
+		r.masks = append(r.masks, make([]float32, nC)...)
+		for _, e := range r.cells {
+			c := at + int(conceptOf(e))
+			switch cellOf(e) {
+			case cellPresent:
+				r.targets[c], r.masks[c] = 1, 1
+			case cellAbsent:
+				r.masks[c] = 1
+			}
+		}
+	} else {
+		at := len(r.labels)
+		r.labels = slices.Grow(r.labels, nC)[:at+nC]
+		v := r.labels[at:]
+		for k := range v {
+			v[k] = int8(Unknown)
+		}
+		for _, e := range r.cells {
+			switch cellOf(e) {
+			case cellPresent:
+				v[conceptOf(e)] = int8(Present)
+			case cellAbsent:
+				v[conceptOf(e)] = int8(Absent)
+			}
+		}
+	}
+	r.splits = append(r.splits, split)
+	r.n++
+	return nil
+}
+
+// finish returns the batch built so far and each row's split, and starts
+// the next. The caller releases the record; the splits are its to keep.
+func (r *trainingRows) finish() (arrow.Record, []int8) {
+	b, n := r.b, r.n
+	fieldType := func(name string) arrow.DataType {
+		f, _ := b.schema.FieldsByName(name)
+		return f[0].Type
+	}
+	cols := []arrow.Array{r.id.NewArray(), r.url.NewArray(), r.text.NewArray(), r.meta.NewArray(), r.pos.NewArray(), r.neg.NewArray()}
+	if b.mask {
+		cols = append(cols, fixedList(b.mem, fieldType(ColTargets), n, r.targets), fixedList(b.mem, fieldType(ColMask), n, r.masks))
+	} else {
+		cols = append(cols, fixedList(b.mem, fieldType(ColLabels), n, r.labels))
+	}
+	rec := array.NewRecord(b.schema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	splits := r.splits
+	r.splits, r.n = nil, 0
+	r.labels, r.targets, r.masks = r.labels[:0], r.targets[:0], r.masks[:0]
+	return rec, splits
+}
+
+func (r *trainingRows) release() {
+	for _, b := range []array.Builder{r.id, r.url, r.text, r.meta, r.pos, r.neg} {
+		b.Release()
+	}
+}
