@@ -115,7 +115,7 @@ func (c *listCol) write(fc *flatCol, cw file.ColumnChunkWriter, l *array.List) e
 	case *array.Int8:
 		raw := v.Int8Values()[start:end]
 		if dictOK && isDictEncoding(cw) {
-			idx, seen := c.indices(len(raw), func(k int) int32 { return int32(raw[k]) + 1 }, 3, func(k int) bool { return raw[k] >= -1 && raw[k] <= 1 })
+			idx, seen := c.int8Indices(raw)
 			if idx != nil {
 				return c.writeFixedDict(fc, cw, idx, seen, func(mem memory.Allocator) arrow.Array {
 					// Parquet stores int8 as INT32: the encoder's dictionary is int32.
@@ -139,7 +139,7 @@ func (c *listCol) write(fc *flatCol, cw file.ColumnChunkWriter, l *array.List) e
 	case *array.Float32:
 		raw := v.Float32Values()[start:end]
 		if dictOK && isDictEncoding(cw) {
-			idx, seen := c.indices(len(raw), func(k int) int32 { return int32(raw[k]) }, 2, func(k int) bool { return raw[k] == 0 || raw[k] == 1 })
+			idx, seen := c.float32Indices(raw)
 			if idx != nil {
 				return c.writeFixedDict(fc, cw, idx, seen, func(mem memory.Allocator) arrow.Array {
 					b := array.NewFloat32Builder(mem)
@@ -159,23 +159,47 @@ func (c *listCol) write(fc *flatCol, cw file.ColumnChunkWriter, l *array.List) e
 	return fmt.Errorf("list of %s", vals.DataType())
 }
 
-// indices maps n values to dictionary indices with at(k) when every value
-// passes ok, and reports which of the size entries were used; nil when a
-// value is outside the dictionary.
-func (c *listCol) indices(n int, at func(int) int32, size int, ok func(int) bool) ([]int32, []bool) {
+// int8Indices maps label values -1, 0, 1 to dictionary indices 0, 1, 2
+// and reports which were used; nil when a value is outside the dictionary.
+func (c *listCol) int8Indices(raw []int8) ([]int32, []bool) {
+	idx := c.idxBuf(len(raw))
+	var used [3]int
+	for k, x := range raw {
+		i := int32(x) + 1
+		if uint32(i) > 2 {
+			return nil, nil
+		}
+		idx[k] = i
+		used[i]++
+	}
+	return idx, []bool{used[0] > 0, used[1] > 0, used[2] > 0}
+}
+
+// float32Indices maps 0 and 1 to dictionary indices 0 and 1, like
+// int8Indices.
+func (c *listCol) float32Indices(raw []float32) ([]int32, []bool) {
+	idx := c.idxBuf(len(raw))
+	var used [2]int
+	for k, x := range raw {
+		var i int32
+		switch x {
+		case 0:
+		case 1:
+			i = 1
+		default:
+			return nil, nil
+		}
+		idx[k] = i
+		used[i]++
+	}
+	return idx, []bool{used[0] > 0, used[1] > 0}
+}
+
+func (c *listCol) idxBuf(n int) []int32 {
 	if cap(c.idx) < n {
 		c.idx = make([]int32, n)
 	}
-	idx := c.idx[:n]
-	seen := make([]bool, size)
-	for k := range idx {
-		if !ok(k) {
-			return nil, nil
-		}
-		idx[k] = at(k)
-		seen[idx[k]] = true
-	}
-	return idx, seen
+	return c.idx[:n]
 }
 
 // writeFixedDict writes indices into a dictionary made once per column
@@ -201,10 +225,10 @@ type dictEncoder interface {
 // entries used, which the caller knows, instead of hashing every index to
 // find them (arrow's unique kernel was a tenth of a training export).
 func writeIndices(fc *flatCol, cw file.ColumnChunkWriter, idx []int32, dict arrow.Array, used []bool, def, rep []int16, leafNullable bool) error {
-	b := array.NewInt32Builder(memory.DefaultAllocator)
-	b.AppendValues(idx, nil)
-	ia := b.NewArray()
-	b.Release()
+	// idx is wrapped, not copied: the encoder copies what it keeps.
+	data := array.NewData(arrow.PrimitiveTypes.Int32, len(idx), []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(idx))}, nil, 0, 0)
+	ia := array.NewInt32Data(data)
+	data.Release()
 	defer ia.Release()
 	dense := func() error {
 		// Not dictionary-encoding (any more): pqarrow writes the values.
