@@ -133,8 +133,13 @@ func MakePlan(ctx context.Context, open Opener, req Request) (*Plan, error) {
 		return nil, err
 	}
 	defer r.Release()
+	// The inputs table lists the inputs without annotations where they
+	// are in the file; the reader's list of them may run ahead of the
+	// batch, so it would number them early.
+	withInputs := false
 	for r.Next() {
 		if in := r.Inputs(); in != nil {
+			withInputs = true
 			if err := col.AddInputs(in); err != nil {
 				return nil, err
 			}
@@ -142,12 +147,16 @@ func MakePlan(ctx context.Context, open Opener, req Request) (*Plan, error) {
 		if err := col.AddAnnotations(r.Annotations()); err != nil {
 			return nil, err
 		}
-		col.AddIDs(r.UnannotatedIDs())
+		if bare := r.UnannotatedIDs(); !withInputs {
+			col.AddIDs(bare)
+		}
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	col.AddIDs(r.UnannotatedIDs())
+	if bare := r.UnannotatedIDs(); !withInputs {
+		col.AddIDs(bare)
+	}
 	p := &Plan{Labels: col.Labels(), Splits: req.Splits}
 	if len(req.Splits) > 0 {
 		p.Assign = Stratify(p.Labels, req.Splits, req.Seed)
@@ -214,47 +223,6 @@ func rowSplits(rec arrow.Record, plan *Plan, cache *dictCache) (func(int) int8, 
 		return nil, fmt.Errorf("export: input %q was not seen in the first pass (did the source change?)", missing)
 	}
 	return func(i int) int8 { return splits[i] }, nil
-}
-
-func exportTraining(ctx context.Context, open Opener, sink Sink, plan *Plan, cfg *config) (*splitWriter, error) {
-	if cfg.rowGroupRows == DefaultRowGroupRows {
-		// Keep raw row groups near 64 MiB whatever the concept count.
-		width := len(plan.Labels.Concepts) + 256
-		if cfg.targetsMask {
-			width = 8*len(plan.Labels.Concepts) + 256
-		}
-		cfg.rowGroupRows = max(1024, min(DefaultRowGroupRows, (64<<20)/width))
-	}
-	r, err := open(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Release()
-	tb := newTrainingBuilder(plan.Labels, plan.Splits, cfg)
-	sw := newSplitWriter(sink, plan.Splits, tb.schema, cfg)
-	for r.Next() {
-		in := r.Inputs()
-		if in == nil {
-			return nil, errors.New("export: the training layout needs the inputs table")
-		}
-		for off := int64(0); off < in.NumRows(); off += int64(cfg.batchRows) {
-			part := in.NewSlice(off, min(in.NumRows(), off+int64(cfg.batchRows)))
-			rec, splitOf, err := tb.build(part, plan.Assign)
-			part.Release()
-			if err != nil {
-				return nil, err
-			}
-			err = sw.Write(ctx, rec, func(i int) int8 { return splitOf[i] })
-			rec.Release()
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := r.Err(); err != nil {
-		return nil, err
-	}
-	return sw, sw.Close(ctx)
 }
 
 func exportStats(ctx context.Context, sink Sink, plan *Plan, cfg *config) (*splitWriter, error) {

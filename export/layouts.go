@@ -2,7 +2,6 @@ package export
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -122,122 +121,20 @@ func conceptMetadata(concepts []string, enc string) arrow.Metadata {
 	return arrow.NewMetadata([]string{MetaConcepts, MetaLabelEncoding}, []string{string(js), enc})
 }
 
-// trainingBuilder turns input records into training rows.
+// trainingBuilder holds what the training rows are built with (see
+// trainingRows).
 type trainingBuilder struct {
 	l      *Labels
 	schema *arrow.Schema
 	mask   bool
 	mem    memory.Allocator
-	vec    []int8
-	tgt    []float32
-	msk    []float32
 }
 
 func newTrainingBuilder(l *Labels, splits []Fraction, cfg *config) *trainingBuilder {
 	b := &trainingBuilder{l: l, mask: cfg.targetsMask, mem: cfg.mem}
 	// The split column is added by the part writer, as in every layout.
 	b.schema = TrainingSchema(l.Concepts, false, b.mask)
-	b.vec = make([]int8, len(l.Concepts))
-	b.tgt = make([]float32, len(l.Concepts))
-	b.msk = make([]float32, len(l.Concepts))
 	return b
-}
-
-// build returns the training rows of an inputs record and each row's
-// split. The caller releases the record.
-func (b *trainingBuilder) build(in arrow.Record, assign []int8) (arrow.Record, []int8, error) {
-	sch := in.Schema()
-	col := func(name string) (arrow.Array, error) {
-		idx := sch.FieldIndices(name)
-		if len(idx) == 0 {
-			return nil, fmt.Errorf("export: inputs record lacks %s", name)
-		}
-		c := in.Column(idx[0])
-		if c.DataType().ID() != arrow.STRING {
-			return nil, fmt.Errorf("export: inputs column %s is %s, want utf8", name, c.DataType())
-		}
-		return c, nil
-	}
-	var cols []arrow.Array
-	defer func() {
-		for _, c := range cols {
-			c.Release()
-		}
-	}()
-	for _, name := range []string{dataset.ColInputID, dataset.ColURL, dataset.ColText, dataset.ColMetadata} {
-		c, err := col(name)
-		if err != nil {
-			return nil, nil, err
-		}
-		c.Retain()
-		cols = append(cols, c)
-	}
-	ids := cols[0].(*array.String)
-	n := ids.Len()
-	rows := make([]int, n)
-	splitOf := make([]int8, n)
-	for i := 0; i < n; i++ {
-		r, ok := b.l.Index(ids.Value(i))
-		if !ok {
-			return nil, nil, fmt.Errorf("export: input %q was not seen in the first pass (did the source change?)", ids.Value(i))
-		}
-		rows[i] = r
-		if assign != nil {
-			splitOf[i] = assign[r]
-		}
-	}
-	fieldType := func(name string) arrow.DataType {
-		f, _ := b.schema.FieldsByName(name)
-		return f[0].Type
-	}
-	pos := array.NewBuilder(b.mem, fieldType(ColPositives)).(*array.ListBuilder)
-	defer pos.Release()
-	neg := array.NewBuilder(b.mem, fieldType(ColNegatives)).(*array.ListBuilder)
-	defer neg.Release()
-	pv, nv := pos.ValueBuilder().(*array.StringBuilder), neg.ValueBuilder().(*array.StringBuilder)
-	nC := len(b.vec)
-	var labels []int8
-	var targets, masks []float32
-	if b.mask {
-		targets, masks = make([]float32, 0, n*nC), make([]float32, 0, n*nC)
-	} else {
-		labels = make([]int8, 0, n*nC)
-	}
-	for _, r := range rows {
-		pos.Append(true)
-		neg.Append(true)
-		b.l.Row(r, func(c int, s State, _ bool) {
-			switch s {
-			case Present:
-				pv.Append(b.l.Concepts[c])
-			case Absent:
-				nv.Append(b.l.Concepts[c])
-			}
-		})
-		b.l.Vector(r, b.vec)
-		if b.mask {
-			for k, v := range b.vec {
-				b.tgt[k], b.msk[k] = 0, 0
-				if v == int8(Present) {
-					b.tgt[k] = 1
-				}
-				if v != int8(Unknown) {
-					b.msk[k] = 1
-				}
-			}
-			targets = append(targets, b.tgt...)
-			masks = append(masks, b.msk...)
-		} else {
-			labels = append(labels, b.vec...)
-		}
-	}
-	cols = append(cols, pos.NewArray(), neg.NewArray())
-	if b.mask {
-		cols = append(cols, fixedList(b.mem, fieldType(ColTargets), n, targets), fixedList(b.mem, fieldType(ColMask), n, masks))
-	} else {
-		cols = append(cols, fixedList(b.mem, fieldType(ColLabels), n, labels))
-	}
-	return array.NewRecord(b.schema, cols, int64(n)), splitOf, nil
 }
 
 // StatsSchema returns the schema of the stats layout:

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -430,6 +432,11 @@ func checkAll(t *testing.T, w *world, v variant, viaCLI bool) {
 		assert.Equal(t, counts{pos: o.pos, neg: o.neg, conf: o.conf}, train[k], "training labels %s", id)
 	}
 
+	// The training export as written, in one read of the source: one row
+	// per distinct input carrying the matrix's label vector and, with a
+	// split, the split MakePlan's stratification gives the input.
+	checkTrainingExport(t, opener, rules, l)
+
 	// The overlap analysis and the suggestions' summary.
 	ovOpts := balance.DefaultOverlapOptions()
 	ovOpts.Rules = rules
@@ -531,5 +538,61 @@ func checkCLI(t *testing.T, w *world, v variant, rep *balance.Report) {
 		n := func(name string) int { x, _ := strconv.Atoi(r[col[name]]); return x }
 		assert.Equal(t, [4]int{cs.Positives, cs.Negatives, cs.Conflicts, cs.ImpliedNegatives + cs.Unknown},
 			[4]int{n("positives"), n("negatives"), n("conflicts"), n("unknown")}, "curate export --layout stats %s", cs.ConceptID)
+	}
+}
+
+// checkTrainingExport writes the training layout without and with a split
+// and compares every row with l (built by MakePlan from the same source).
+func checkTrainingExport(t *testing.T, opener export.Opener, rules label.Rules, l *export.Labels) {
+	ctx := context.Background()
+	splits := []export.Fraction{{Name: "train", Share: 0.7}, {Name: "val", Share: 0.2}, {Name: "test", Share: 0.1}}
+	assign := export.Stratify(l, splits, 5)
+	vec := make([]int8, len(l.Concepts))
+	for _, split := range []bool{false, true} {
+		req := export.Request{Layout: export.Training, Rules: rules, Seed: 5}
+		if split {
+			req.Splits = splits
+		}
+		out := filepath.Join(t.TempDir(), "train")
+		sink, err := export.NewDirSink(out)
+		require.NoError(t, err)
+		res, err := export.Write(ctx, opener, sink, req, export.WithFormat(export.Arrow))
+		require.NoError(t, err)
+		require.Equal(t, l.Concepts, res.Plan.Labels.Concepts)
+		seen := make([]bool, l.NumInputs())
+		for _, fi := range res.Files {
+			f, err := os.Open(filepath.Join(out, fi.Name))
+			require.NoError(t, err)
+			r, err := ipc.NewFileReader(f)
+			require.NoError(t, err)
+			for k := range r.NumRecords() {
+				rec, err := r.Record(k)
+				require.NoError(t, err)
+				ids := rec.Column(0).(*array.String)
+				labels := rec.Column(int(rec.Schema().FieldIndices(export.ColLabels)[0])).(*array.List)
+				vals := labels.ListValues().(*array.Int8)
+				var splitCol *array.String
+				if split {
+					splitCol = rec.Column(int(rec.NumCols()) - 1).(*array.String)
+				}
+				for row := 0; row < ids.Len(); row++ {
+					i, ok := l.Index(ids.Value(row))
+					require.True(t, ok, ids.Value(row))
+					require.False(t, seen[i], "input %s written twice", ids.Value(row))
+					seen[i] = true
+					l.Vector(i, vec)
+					s, e := labels.ValueOffsets(row)
+					require.Equal(t, vec, vals.Int8Values()[s:e], "labels of %s", ids.Value(row))
+					if split {
+						require.Equal(t, splits[assign[i]].Name, splitCol.Value(row), "split of %s", ids.Value(row))
+					}
+				}
+			}
+			r.Close()
+			f.Close()
+		}
+		if split {
+			assert.Equal(t, assign, res.Plan.Assign, "the one-pass split is MakePlan's")
+		}
 	}
 }
