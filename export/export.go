@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -40,12 +41,45 @@ type Request struct {
 // Plan is what the first pass learned: the label matrix and, when
 // splitting, each input's split with its deviation report beside that of
 // a seeded random split.
+//
+// A Plan from [MakePlan] keeps the whole matrix; one from [Write] keeps
+// only what the export needs after its one read of the source: the
+// concepts and each split's counts ([Plan.SplitStats]), not every input's
+// labels ([Labels.HasRows] is false).
 type Plan struct {
 	Labels *Labels
 	Splits []Fraction
 	Assign []int8 // split index per input; nil without splits
 	Report *SplitReport
 	Random *SplitReport
+
+	stats [][]ConceptStats // per split, when Labels has no rows
+}
+
+// SplitStats returns the counts of each concept over the inputs of split
+// j (the index into Splits), or over every input when there are no
+// splits (j = 0).
+func (p *Plan) SplitStats(j int) []ConceptStats {
+	if p.stats != nil {
+		return slices.Clone(p.stats[j])
+	}
+	if p.Assign == nil {
+		return CountStats(p.Labels, nil)
+	}
+	return CountStats(p.Labels, func(i int) bool { return int(p.Assign[i]) == j })
+}
+
+// dropRows keeps each split's counts and frees the label matrix.
+func (p *Plan) dropRows() {
+	p.stats = make([][]ConceptStats, max(1, len(p.Splits)))
+	for j := range p.stats {
+		p.stats[j] = p.SplitStats(j)
+	}
+	p.Labels.stats = p.stats[0]
+	if p.Assign != nil {
+		p.Labels.stats = CountStats(p.Labels, nil)
+	}
+	p.Labels.off, p.Labels.ents = nil, nil
 }
 
 // Result describes a finished export.
@@ -228,11 +262,7 @@ func rowSplits(rec arrow.Record, plan *Plan, cache *dictCache) (func(int) int8, 
 func exportStats(ctx context.Context, sink Sink, plan *Plan, cfg *config) (*splitWriter, error) {
 	sw := newSplitWriter(sink, plan.Splits, StatsSchema(plan.Labels.Concepts), cfg)
 	for j := range max(1, len(plan.Splits)) {
-		var keep func(int) bool
-		if plan.Assign != nil {
-			keep = func(i int) bool { return int(plan.Assign[i]) == j }
-		}
-		rec := statsRecord(cfg.mem, plan.Labels, CountStats(plan.Labels, keep))
+		rec := statsRecord(cfg.mem, plan.Labels, plan.SplitStats(j))
 		err := sw.Write(ctx, rec, func(int) int8 { return int8(j) })
 		rec.Release()
 		if err != nil {

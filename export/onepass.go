@@ -283,6 +283,9 @@ func exportTrainingOnce(ctx context.Context, open Opener, sink Sink, req Request
 			return nil, nil, err
 		}
 		splitPlan(plan, req)
+		// The rows come back from the spool with their split: the
+		// matrix is not needed past its counts.
+		plan.dropRows()
 	} else {
 		plan.Labels = s.labels()
 	}
@@ -409,6 +412,7 @@ func statsPlan(ctx context.Context, open Opener, req Request) (*Plan, error) {
 			return nil, err
 		}
 		splitPlan(p, req)
+		p.dropRows()
 		return p, nil
 	}
 	r, err := open(ctx, false)

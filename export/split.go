@@ -73,9 +73,12 @@ func ValidSplitName(name string) bool {
 
 // units groups inputs into the units a split moves together: groups when
 // Labels has them, single inputs otherwise. For each unit it lists the
-// positive concepts with the number of its inputs carrying each.
+// positive concepts with the number of its inputs carrying each. Single
+// inputs are read from the label matrix itself (of, size, lab and cnt
+// nil), so a split of n inputs adds no per-input copy of their labels.
 type units struct {
 	n      int
+	l      *Labels // single inputs: their labels
 	size   []int32 // inputs per unit
 	of     []int32 // unit of each input
 	off    []int64 // unit u's labels are lab/cnt[off[u]:off[u+1]]
@@ -84,28 +87,64 @@ type units struct {
 	posTot []int64 // positives per concept over all inputs
 }
 
+// sizeOf returns the inputs of unit p.
+func (u *units) sizeOf(p int32) int32 {
+	if u.size == nil {
+		return 1
+	}
+	return u.size[p]
+}
+
+// each calls fn for every positive concept of unit p with the number of
+// its inputs carrying it.
+func (u *units) each(p int32, fn func(c, n int32)) {
+	if u.lab == nil {
+		for _, e := range u.l.ents[u.l.off[p]:u.l.off[p+1]] {
+			if cellOf(e) == cellPresent {
+				fn(conceptOf(e), 1)
+			}
+		}
+		return
+	}
+	for k := u.off[p]; k < u.off[p+1]; k++ {
+		fn(u.lab[k], u.cnt[k])
+	}
+}
+
+// splitOf maps the units' assignment to inputs.
+func (u *units) splitOf(assign []int8) []int8 {
+	if u.of == nil {
+		return assign
+	}
+	out := make([]int8, len(u.of))
+	for i, p := range u.of {
+		out[i] = assign[p]
+	}
+	return out
+}
+
+// perm32 is rand.Perm in int32s: the same permutation for the same
+// generator, in half the memory.
+func perm32(rng *rand.Rand, n int) []int32 {
+	p := make([]int32, n)
+	for i := range p {
+		p[i] = int32(i)
+	}
+	rng.Shuffle(n, func(i, j int) { p[i], p[j] = p[j], p[i] })
+	return p
+}
+
 func makeUnits(l *Labels) *units {
 	n := l.NumInputs()
 	u := &units{posTot: make([]int64, len(l.Concepts))}
-	u.of = make([]int32, n)
 	if l.Groups == nil {
-		u.n = n
-		u.size = make([]int32, n)
-		u.off = make([]int64, n+1)
-		var buf []int32
-		for i := 0; i < n; i++ {
-			u.of[i] = int32(i)
-			u.size[i] = 1
-			buf = l.positives(i, buf)
-			for _, c := range buf {
-				u.lab = append(u.lab, c)
-				u.cnt = append(u.cnt, 1)
-				u.posTot[c]++
-			}
-			u.off[i+1] = int64(len(u.lab))
+		u.n, u.l = n, l
+		for i := range n {
+			u.each(int32(i), func(c, _ int32) { u.posTot[c]++ })
 		}
 		return u
 	}
+	u.of = make([]int32, n)
 	// Renumber groups densely in first-seen order, then gather members.
 	dense := map[int32]int32{}
 	for i, g := range l.Groups {
@@ -132,6 +171,7 @@ func makeUnits(l *Labels) *units {
 		fill[d]++
 	}
 	u.off = make([]int64, u.n+1)
+	u.lab, u.cnt = []int32{}, []int32{}
 	count := map[int32]int32{}
 	var buf, keys []int32
 	for d := 0; d < u.n; d++ {
@@ -174,23 +214,28 @@ func Stratify(l *Labels, splits []Fraction, seed uint64) []int8 {
 	nC := len(l.Concepts)
 
 	// Shuffled unit order gives random tie-breaking among equal units.
-	perm := rng.Perm(u.n)
+	perm := perm32(rng, u.n)
 	// Units of each concept, in shuffled order (CSR).
 	cOff := make([]int64, nC+1)
-	for _, c := range u.lab {
-		cOff[c+1]++
+	for c, n := range u.posTot {
+		cOff[c+1] = cOff[c] + n
 	}
-	for c := 0; c < nC; c++ {
-		cOff[c+1] += cOff[c]
+	if u.lab != nil { // a group counts once per concept
+		clear(cOff)
+		for _, c := range u.lab {
+			cOff[c+1]++
+		}
+		for c := 0; c < nC; c++ {
+			cOff[c+1] += cOff[c]
+		}
 	}
-	cUnits := make([]int32, len(u.lab))
+	cUnits := make([]int32, cOff[nC])
 	fill := append([]int64(nil), cOff[:nC]...)
 	for _, p := range perm {
-		for k := u.off[p]; k < u.off[p+1]; k++ {
-			c := u.lab[k]
-			cUnits[fill[c]] = int32(p)
+		u.each(p, func(c, _ int32) {
+			cUnits[fill[c]] = p
 			fill[c]++
-		}
+		})
 	}
 
 	total := float64(l.NumInputs())
@@ -236,13 +281,12 @@ func Stratify(l *Labels, splits []Fraction, seed uint64) []int8 {
 	}
 	place := func(p int32, j int8) {
 		assign[p] = j
-		want[j] -= float64(u.size[p])
-		for k2 := u.off[p]; k2 < u.off[p+1]; k2++ {
-			c, n := u.lab[k2], u.cnt[k2]
+		want[j] -= float64(u.sizeOf(p))
+		u.each(p, func(c, n int32) {
 			wantC[int(c)*k+int(j)] -= float64(n)
 			remaining[c] -= int64(n)
 			h.fix(c)
-		}
+		})
 	}
 	for h.len() > 0 {
 		c := h.top()
@@ -261,14 +305,10 @@ func Stratify(l *Labels, splits []Fraction, seed uint64) []int8 {
 	// Units without positives fill the splits by size.
 	for _, p := range perm {
 		if assign[p] < 0 {
-			place(int32(p), pick(nil))
+			place(p, pick(nil))
 		}
 	}
-	out := make([]int8, l.NumInputs())
-	for i, p := range u.of {
-		out[i] = assign[p]
-	}
-	return out
+	return u.splitOf(assign)
 }
 
 // RandomSplit assigns units (inputs or groups) to splits in a seeded
@@ -286,20 +326,17 @@ func RandomSplit(l *Labels, splits []Fraction, seed uint64) []int8 {
 	}
 	assign := make([]int8, u.n)
 	done := 0.0
-	for _, p := range rng.Perm(u.n) {
-		mid := done + float64(u.size[p])/2
+	for _, p := range perm32(rng, u.n) {
+		size := float64(u.sizeOf(p))
+		mid := done + size/2
 		j := 0
 		for j < len(bounds)-1 && mid >= bounds[j] {
 			j++
 		}
 		assign[p] = int8(j)
-		done += float64(u.size[p])
+		done += size
 	}
-	out := make([]int8, l.NumInputs())
-	for i, p := range u.of {
-		out[i] = assign[p]
-	}
-	return out
+	return u.splitOf(assign)
 }
 
 // conceptHeap is a min-heap of concept indices by remaining positives,

@@ -242,8 +242,23 @@ func (s *Spool) end() error {
 	return nil
 }
 
-// Finish ends the last run. Call it after the last Add.
-func (s *Spool) Finish() error { return s.end() }
+// Finish ends the last run. Call it after the last Add. Once the log has
+// gone to its file, the rest of it follows and the buffer is freed: Each
+// reads the file alone.
+func (s *Spool) Finish() error {
+	if err := s.end(); err != nil {
+		return err
+	}
+	if s.log.f != nil && len(s.log.buf) > 0 {
+		if err := s.log.spill(); err != nil {
+			return err
+		}
+	}
+	if s.log.f != nil {
+		s.log.buf = nil
+	}
+	return nil
+}
 
 // NumConcepts returns the number of concepts with a counted annotation,
 // numbered in order of first sight as in every [Entry] Each hands out.

@@ -234,7 +234,7 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 func warnOneClass(ios *IOStreams, p *export.Plan) {
 	n, where := 0, ""
 	if p.Assign == nil {
-		for _, s := range export.CountStats(p.Labels, nil) {
+		for _, s := range p.SplitStats(0) {
 			if s.OneClass() {
 				n++
 			}
@@ -242,7 +242,7 @@ func warnOneClass(ios *IOStreams, p *export.Plan) {
 	} else {
 		one := make([]bool, len(p.Labels.Concepts))
 		for j := range p.Splits {
-			for c, s := range export.CountStats(p.Labels, func(i int) bool { return int(p.Assign[i]) == j }) {
+			for c, s := range p.SplitStats(j) {
 				one[c] = one[c] || s.OneClass()
 			}
 		}
