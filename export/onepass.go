@@ -31,6 +31,7 @@ type spooled struct {
 	concepts []string
 	names    []string
 	excluded int64
+	closes   bool // relations add labels
 }
 
 // spool reads the source once with its inputs table. withRow keeps each
@@ -76,7 +77,7 @@ func spool(ctx context.Context, open Opener, rules label.Rules, keep rowParts) (
 	if err := sp.Finish(); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	s := &spooled{sp: sp, excluded: int64(sp.Totals().Excluded)}
+	s := &spooled{sp: sp, excluded: int64(sp.Totals().Excluded), closes: rules.Hierarchy != nil}
 	nc := sp.NumConcepts()
 	order := make([]int32, nc)
 	for i := range order {
@@ -104,11 +105,19 @@ func (s *spooled) labels() *Labels {
 // input's group when groupField is set.
 func (s *spooled) matrix(groupField string) (*Labels, error) {
 	l := s.labels()
-	l.off = []int64{0}
+	// Sized once: grown by append, the matrix would leave as much garbage
+	// as it holds, and the split's peak memory with it.
+	inputs, entries := s.sp.Sizes()
+	if s.closes {
+		entries += entries / 4
+	}
+	l.off = make([]int64, 1, inputs+1)
+	l.ents = make([]uint32, 0, entries)
 	var groupKeys map[string]int32
 	var groups []int32
 	if groupField != "" {
 		groupKeys = map[string]int32{}
+		groups = make([]int32, 0, inputs)
 	}
 	var obj map[string]json.RawMessage
 	err := s.sp.Each(func(_, row []byte, ents []label.Entry) error {

@@ -44,6 +44,8 @@ type Spool struct {
 	merged   []uint32
 	inputs   int
 	counted  bool // t holds the counts of the last Each
+	records  int  // logged: first runs and candidates
+	entries  int  // entries in the first runs logged
 }
 
 // spoolFingerprint is the Spool's fingerprint (a test makes it collide).
@@ -235,8 +237,11 @@ func (s *Spool) end() error {
 	c.open = false
 	switch {
 	case !c.repeat:
+		s.records++
+		s.entries += len(c.ents)
 		return s.log.appendExtra(c.fp, c.id, c.ents, []byte{spoolFirst}, c.row)
 	case c.added:
+		s.records++
 		return s.log.appendExtra(c.fp, c.id, nil, []byte{spoolCandidate}, c.row)
 	}
 	return nil
@@ -269,6 +274,13 @@ func (s *Spool) ConceptID(k int) string { return s.conceptID[k] }
 
 // ConceptName returns the first name a source gave concept k ("" when none).
 func (s *Spool) ConceptName(k int) string { return s.conceptName[k] }
+
+// Sizes bounds what Each will hand out, before the relations: at most
+// inputs inputs with entries labels in all (so that a caller can size its
+// storage once).
+func (s *Spool) Sizes() (inputs, entries int) {
+	return s.records, s.entries + s.rep.NumEntries()
+}
 
 // NumInputs returns the number of distinct inputs the last [Spool.Each]
 // handed out.

@@ -281,3 +281,36 @@ func TestReadmeExportCommands(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, n, 4)
 }
+
+// TestExportTrainingFromStdin: the training and stats layouts read their
+// source once, so standard input works; an input on two lines is one row.
+// A split of the long layout needs two reads and refuses it.
+func TestExportTrainingFromStdin(t *testing.T) {
+	src := `{"id":"a","data":{"image":{"url":"https://x/a.jpg"},"concepts":[{"id":"cat","value":1}]}}
+{"id":"b","data":{"concepts":[{"id":"dog","value":0}]}}
+{"id":"a","data":{"concepts":[{"id":"dog","value":1}]}}
+`
+	for _, layout := range []string{"training", "stats"} {
+		t.Run(layout, func(t *testing.T) {
+			ios, in, _, errOut := Test()
+			in.WriteString(src)
+			out := filepath.Join(t.TempDir(), "o")
+			code := Run(context.Background(), &Factory{IO: ios, Getenv: func(string) string { return "" }}, []string{"export", "-", "--out", out, "--layout", layout, "--format", "csv"})
+			require.Equal(t, ExitOK, code, errOut.String())
+			b, err := os.ReadFile(filepath.Join(out, "part-00000.csv"))
+			require.NoError(t, err)
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			require.Len(t, lines, 3, string(b)) // a header and two inputs, or two concepts
+			if layout == "training" {
+				assert.True(t, strings.HasPrefix(lines[1], "a,https://x/a.jpg,"), lines[1])
+				assert.Contains(t, lines[1], `"[""cat"",""dog""]"`, "a's two lines merged")
+				assert.True(t, strings.HasPrefix(lines[2], "b,"), lines[2])
+			}
+		})
+	}
+	ios, in, _, errOut := Test()
+	in.WriteString(src)
+	code := Run(context.Background(), &Factory{IO: ios, Getenv: func(string) string { return "" }}, []string{"export", "-", "--out", filepath.Join(t.TempDir(), "o"), "--layout", "long", "--split", "train=0.5,test=0.5"})
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, errOut.String(), "reads SOURCE twice")
+}
