@@ -71,15 +71,13 @@ func (p *Plan) SplitStats(j int) []ConceptStats {
 
 // dropRows keeps each split's counts and frees the label matrix.
 func (p *Plan) dropRows() {
-	p.stats = make([][]ConceptStats, max(1, len(p.Splits)))
-	for j := range p.stats {
-		p.stats[j] = p.SplitStats(j)
+	stats := make([][]ConceptStats, max(1, len(p.Splits)))
+	for j := range stats {
+		stats[j] = p.SplitStats(j)
 	}
-	p.Labels.stats = p.stats[0]
-	if p.Assign != nil {
-		p.Labels.stats = CountStats(p.Labels, nil)
-	}
+	p.Labels.stats = CountStats(p.Labels, nil)
 	p.Labels.off, p.Labels.ents = nil, nil
+	p.stats = stats
 }
 
 // Result describes a finished export.

@@ -593,6 +593,41 @@ func checkTrainingExport(t *testing.T, opener export.Opener, rules label.Rules, 
 		}
 		if split {
 			assert.Equal(t, assign, res.Plan.Assign, "the one-pass split is MakePlan's")
+			for j := range splits {
+				assert.Equal(t, export.CountStats(l, func(i int) bool { return int(assign[i]) == j }), res.Plan.SplitStats(j), "split %s counts", splits[j].Name)
+			}
 		}
+	}
+
+	// The stats layout with a split, as written: each split's rows are
+	// the matrix's counts over that split's inputs.
+	out := filepath.Join(t.TempDir(), "stats")
+	sink, err := export.NewDirSink(out)
+	require.NoError(t, err)
+	res, err := export.Write(ctx, opener, sink, export.Request{Layout: export.Stats, Rules: rules, Seed: 5, Splits: splits}, export.WithFormat(export.Arrow))
+	require.NoError(t, err)
+	require.Len(t, res.Files, len(splits))
+	for j, fi := range res.Files {
+		require.Equal(t, splits[j].Name+"-00000.arrow", fi.Name)
+		want := export.CountStats(l, func(i int) bool { return int(assign[i]) == j })
+		f, err := os.Open(filepath.Join(out, fi.Name))
+		require.NoError(t, err)
+		r, err := ipc.NewFileReader(f)
+		require.NoError(t, err)
+		var got []export.ConceptStats
+		for k := range r.NumRecords() {
+			rec, err := r.Record(k)
+			require.NoError(t, err)
+			col := func(name string) *array.Int64 {
+				return rec.Column(rec.Schema().FieldIndices(name)[0]).(*array.Int64)
+			}
+			pos, neg, unk, conf := col(export.ColPositives), col(export.ColNegatives), col(export.ColUnknown), col(export.ColConflicts)
+			for row := 0; row < int(rec.NumRows()); row++ {
+				got = append(got, export.ConceptStats{Positives: pos.Value(row), Negatives: neg.Value(row), Unknown: unk.Value(row), Conflicts: conf.Value(row)})
+			}
+		}
+		r.Close()
+		f.Close()
+		assert.Equal(t, want, got, "stats of split %s", splits[j].Name)
 	}
 }
