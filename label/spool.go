@@ -40,7 +40,6 @@ type Spool struct {
 		row                         []byte
 	}
 	batchIDs map[string]int32 // the inputs record's ids, built when a run is out of step
-	scratch  []byte
 	merged   []uint32
 	inputs   int
 	counted  bool // t holds the counts of the last Each
