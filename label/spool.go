@@ -81,9 +81,9 @@ type RowFunc func(dst []byte, i int) []byte
 // Add reads one batch: the annotations and the inputs records a
 // dataset.Reader hands out together (in may be nil). Each input row
 // begins its input's run, its annotation rows (which follow it in a JSON
-// source, or come in any order in a CSV one) continue it; row gives the
-// bytes kept with an input, taken from its first input row. Neither
-// record is retained.
+// source, or come in any order in a CSV one) continue it; row (nil: none)
+// gives the bytes kept with an input, taken from its first input row.
+// Neither record is retained.
 func (s *Spool) Add(ann, in arrow.Record, row RowFunc) error {
 	var ids *array.String
 	if in != nil && in.NumRows() > 0 {
@@ -108,7 +108,7 @@ func (s *Spool) Add(ann, in arrow.Record, row RowFunc) error {
 		if err := s.begin(ids.Value(i)); err != nil {
 			return err
 		}
-		if !s.cur.hasRow && (!s.cur.repeat || s.cur.added) {
+		if row != nil && !s.cur.hasRow && (!s.cur.repeat || s.cur.added) {
 			s.cur.row = row(s.cur.row[:0], i)
 			s.cur.hasRow = true
 		}
