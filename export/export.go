@@ -198,7 +198,7 @@ func MakePlan(ctx context.Context, open Opener, req Request) (*Plan, error) {
 	return p, nil
 }
 
-func exportLong(ctx context.Context, open Opener, sink Sink, plan *Plan, cfg *config) (*splitWriter, error) {
+func exportLong(ctx context.Context, open Opener, sink Sink, plan *Plan, cfg *config) (_ *splitWriter, err error) {
 	r, err := open(ctx, false)
 	if err != nil {
 		return nil, err
@@ -209,6 +209,11 @@ func exportLong(ctx context.Context, open Opener, sink Sink, plan *Plan, cfg *co
 		splits = plan.Splits
 	}
 	sw := newSplitWriter(sink, splits, dataset.AnnotationSchema(), cfg)
+	defer func() {
+		if err != nil {
+			sw.abort()
+		}
+	}()
 	var cache dictCache
 	for r.Next() {
 		rec := r.Annotations()
@@ -257,8 +262,13 @@ func rowSplits(rec arrow.Record, plan *Plan, cache *dictCache) (func(int) int8, 
 	return func(i int) int8 { return splits[i] }, nil
 }
 
-func exportStats(ctx context.Context, sink Sink, plan *Plan, cfg *config) (*splitWriter, error) {
+func exportStats(ctx context.Context, sink Sink, plan *Plan, cfg *config) (_ *splitWriter, err error) {
 	sw := newSplitWriter(sink, plan.Splits, StatsSchema(plan.Labels.Concepts), cfg)
+	defer func() {
+		if err != nil {
+			sw.abort()
+		}
+	}()
 	for j := range max(1, len(plan.Splits)) {
 		rec := statsRecord(cfg.mem, plan.Labels, plan.SplitStats(j))
 		err := sw.Write(ctx, rec, func(int) int8 { return int8(j) })

@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -39,9 +39,15 @@ type flatWriter struct {
 	rgRows  int64
 	maxRows int64
 	cols    []*flatCol
-	workers int
 	zeros   []int16
 	footer  *footerWriter
+
+	// the columns' goroutines
+	jobs    []chan colJob
+	colErr  []error // per column, written by its goroutine
+	failed  atomic.Bool
+	pending sync.WaitGroup // batches given, not yet written
+	running sync.WaitGroup
 }
 
 // flatSchema reports whether s can go through the flat writer.
@@ -84,7 +90,6 @@ func newFlatWriter(w io.Writer, schema, dense *arrow.Schema, props *parquet.Writ
 		schema:  schema,
 		fw:      file.NewParquetWriter(w, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta)),
 		maxRows: props.MaxRowGroupLength(),
-		workers: min(runtime.GOMAXPROCS(0), schema.NumFields()),
 	}
 	for i, fld := range schema.Fields() {
 		c := &flatCol{
@@ -105,10 +110,17 @@ func newFlatWriter(w io.Writer, schema, dense *arrow.Schema, props *parquet.Writ
 	return f, nil
 }
 
-// Write appends rec, starting a new row group every maxRows rows.
+// Write appends rec, starting a new row group every maxRows rows. The
+// columns are written by one goroutine each, which run up to flatQueue
+// batches apart within a row group: a wide column (the label vector)
+// does not hold the others back at every batch. Errors surface at the
+// next row group, or at Close.
 func (f *flatWriter) Write(rec arrow.Record) error {
 	if !rec.Schema().Equal(f.schema) {
 		return fmt.Errorf("record schema does not match writer's\nrecord: %s\nwriter: %s", rec.Schema(), f.schema)
+	}
+	if f.failed.Load() {
+		return f.abortOn(f.drain())
 	}
 	n := rec.NumRows()
 	for off := int64(0); off < n; {
@@ -125,67 +137,116 @@ func (f *flatWriter) Write(rec arrow.Record) error {
 		if off > 0 || take < n {
 			part = rec.NewSlice(off, off+take)
 		}
-		err := f.writeColumns(part)
+		f.dispatch(part)
 		if part != rec {
 			part.Release()
-		}
-		if err != nil {
-			return err
 		}
 		f.rgRows += take
 		off += take
 		if f.rgRows >= f.maxRows {
 			if err := f.closeRowGroup(); err != nil {
-				return err
+				return f.abortOn(err)
 			}
 		}
 	}
 	return nil
+}
+
+// flatQueue is how many batches a column's goroutine may have waiting.
+const flatQueue = 2
+
+type colJob struct {
+	rec   arrow.Record
+	zeros []int16
+}
+
+// dispatch hands rec to every column's goroutine, starting them first.
+func (f *flatWriter) dispatch(rec arrow.Record) {
+	if f.jobs == nil {
+		f.jobs = make([]chan colJob, len(f.cols))
+		f.colErr = make([]error, len(f.cols))
+		for i := range f.cols {
+			ch := make(chan colJob, flatQueue)
+			f.jobs[i] = ch
+			f.running.Add(1)
+			go func() {
+				defer f.running.Done()
+				for j := range ch {
+					if f.colErr[i] == nil && !f.failed.Load() {
+						if err := f.writeColumn(i, j.rec.Column(i), j.zeros); err != nil {
+							f.colErr[i] = fmt.Errorf("parquet: column %s: %w", j.rec.ColumnName(i), err)
+							f.failed.Store(true)
+						}
+					}
+					j.rec.Release()
+					f.pending.Done()
+				}
+			}()
+		}
+	}
+	n := int(rec.NumRows())
+	if len(f.zeros) < n {
+		f.zeros = make([]int16, n)
+	}
+	zeros := f.zeros[:n]
+	f.pending.Add(len(f.cols))
+	for _, ch := range f.jobs {
+		rec.Retain()
+		ch <- colJob{rec, zeros}
+	}
+}
+
+// drain waits until every column has written what it was given and
+// returns the first column's error.
+func (f *flatWriter) drain() error {
+	f.pending.Wait()
+	for _, err := range f.colErr {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stop ends the columns' goroutines once they are done.
+func (f *flatWriter) stop() {
+	if f.jobs == nil {
+		return
+	}
+	for _, ch := range f.jobs {
+		close(ch)
+	}
+	f.running.Wait()
+	f.jobs = nil
+}
+
+// abortOn stops the goroutines when err is not nil and returns err.
+func (f *flatWriter) abortOn(err error) error {
+	if err != nil {
+		f.stop()
+	}
+	return err
+}
+
+// abort stops the writer without finishing the file.
+func (f *flatWriter) abort() {
+	f.drain()
+	f.stop()
 }
 
 func (f *flatWriter) closeRowGroup() error {
 	if f.rgw == nil {
 		return nil
 	}
+	if err := f.drain(); err != nil {
+		return err
+	}
 	err := f.rgw.Close()
 	f.rgw = nil
 	return err
 }
 
-// writeColumns writes every column of rec into the current row group,
-// up to GOMAXPROCS columns at a time: each column chunk has its own
-// encoder, page buffer and compressor.
-func (f *flatWriter) writeColumns(rec arrow.Record) error {
-	n := int(rec.NumRows())
-	if len(f.zeros) < n {
-		f.zeros = make([]int16, n)
-	}
-	errs := make([]error, len(f.cols))
-	next := make(chan int, len(f.cols))
-	for i := range f.cols {
-		next <- i
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range f.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = f.writeColumn(i, rec.Column(i))
-			}
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("parquet: column %s: %w", rec.ColumnName(i), err)
-		}
-	}
-	return nil
-}
-
-func (f *flatWriter) writeColumn(i int, arr arrow.Array) (err error) {
+func (f *flatWriter) writeColumn(i int, arr arrow.Array, zeros []int16) (err error) {
 	defer func() {
 		// v15's column writers panic on some internal errors.
 		if r := recover(); r != nil {
@@ -204,10 +265,15 @@ func (f *flatWriter) writeColumn(i int, arr arrow.Array) (err error) {
 			ps.Reset()
 		}
 	}
-	return f.cols[i].write(cw, arr, f.zeros[:arr.Len()])
+	return f.cols[i].write(cw, arr, zeros)
 }
 
 func (f *flatWriter) Close() error {
+	derr := f.drain()
+	f.stop()
+	if derr != nil {
+		return derr
+	}
 	for _, c := range f.cols {
 		if c.stable != nil && c.stable.arr != nil {
 			c.stable.arr.Release()

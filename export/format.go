@@ -73,6 +73,9 @@ func ParseCompression(s string) (Compression, bool) {
 type tableWriter interface {
 	Write(rec arrow.Record) error
 	Close() error
+	// abort gives up on the file (the sink discards it) and frees what
+	// the writer holds.
+	abort()
 }
 
 func newTableWriter(w io.Writer, schema *arrow.Schema, cfg *config) (tableWriter, error) {
@@ -161,6 +164,8 @@ func (p *parquetWriter) Write(rec arrow.Record) error {
 	}
 	return p.fw.WriteBuffered(rec)
 }
+func (p *parquetWriter) abort() {}
+
 func (p *parquetWriter) Close() error {
 	if err := p.fw.Close(); err != nil {
 		return err
@@ -198,6 +203,8 @@ func (p *ipcWriter) Write(rec arrow.Record) error {
 	return p.w.Write(d)
 }
 func (p *ipcWriter) Close() error { return p.w.Close() }
+
+func (p *ipcWriter) abort() {}
 
 // denseSchema replaces dictionary types by their value types.
 func denseSchema(s *arrow.Schema) *arrow.Schema {
@@ -286,6 +293,8 @@ func (c *csvWriter) Write(rec arrow.Record) error {
 	}
 	return c.w.Error()
 }
+
+func (c *csvWriter) abort() {}
 
 func (c *csvWriter) Close() error {
 	if !c.wrote {

@@ -385,10 +385,12 @@ func exportTrainingOnce(ctx context.Context, open Opener, sink Sink, req Request
 		}
 	}
 	if werr != nil {
+		sw.abort()
 		return nil, nil, werr
 	}
 	if plan.Assign == nil {
 		if err := s.stats(plan.Labels); err != nil {
+			sw.abort()
 			return nil, nil, err
 		}
 	}

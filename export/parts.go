@@ -158,6 +158,18 @@ func (p *partWriter) Write(ctx context.Context, rec arrow.Record) error {
 	return nil
 }
 
+// abort gives up on the open file, if any.
+func (p *partWriter) abort() {
+	if p.col != nil {
+		p.col.Release()
+		p.col = nil
+	}
+	if p.tw != nil {
+		p.tw.abort()
+		p.tw, p.file = nil, nil
+	}
+}
+
 // Close finishes the last file; a split without rows still gets one
 // empty file so readers see its schema.
 func (p *partWriter) Close(ctx context.Context) error {
@@ -234,10 +246,18 @@ func (s *splitWriter) Write(ctx context.Context, rec arrow.Record, splitOf func(
 func (s *splitWriter) Close(ctx context.Context) error {
 	for _, p := range s.parts {
 		if err := p.Close(ctx); err != nil {
+			s.abort()
 			return err
 		}
 	}
 	return nil
+}
+
+// abort gives up on every open file (the sink discards them).
+func (s *splitWriter) abort() {
+	for _, p := range s.parts {
+		p.abort()
+	}
 }
 
 func (s *splitWriter) Files() []FileInfo {
