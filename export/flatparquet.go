@@ -153,7 +153,7 @@ func (f *flatWriter) Write(rec arrow.Record) error {
 }
 
 // flatQueue is how many batches a column's goroutine may have waiting.
-const flatQueue = 2
+const flatQueue = 1
 
 type colJob struct {
 	rec   arrow.Record
