@@ -29,12 +29,14 @@ type ReportOptions struct {
 	// Wide keeps every column of the text table on a terminal narrower
 	// than the table.
 	Wide bool
+	// ChartScale is the HTML report's chart axis ("" for the default).
+	ChartScale balance.ChartScale
 }
 
 // NewCmdReport builds `curate report`. runF replaces reportRun in tests.
 func NewCmdReport(f *Factory, runF func(*ReportOptions) error) *cobra.Command {
 	opts := &ReportOptions{IO: f.IO}
-	var format, sortKey string
+	var format, sortKey, chartScale string
 	var jsonOut bool
 	var failOn []string
 	cmd := &cobra.Command{
@@ -71,6 +73,7 @@ the given statuses.`,
 		Example: `  curate report examples/animals.jsonl --relations examples/relations.jsonl
   curate report labels.csv more.jsonl --sort ratio --top 10
   curate report data.jsonl --format html > report.html
+  curate report data.jsonl --format html --chart-scale log > report.html
   curate report data.jsonl --json --fail-on conflicting,no-negatives`,
 		Args: requireArgs(1, "SOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -84,6 +87,16 @@ the given statuses.`,
 			var ok bool
 			if opts.Format, ok = balance.ParseFormat(format); !ok {
 				return flagErrorf("--format: unknown format %q (want text, tsv, markdown, json, csv or html)", format)
+			}
+			if cmd.Flags().Changed("chart-scale") {
+				if opts.Format != balance.FormatHTML {
+					return flagErrorf("--chart-scale draws the chart of --format html")
+				}
+				sc, err := balance.ParseChartScale(chartScale)
+				if err != nil {
+					return flagErrorf("--chart-scale: unknown scale %q (want linear, log or ratio)", chartScale)
+				}
+				opts.ChartScale = sc
 			}
 			opts.Sort = balance.SortKey(sortKey)
 			if !slices.Contains(balance.SortKeys, opts.Sort) {
@@ -118,6 +131,7 @@ the given statuses.`,
 	fs := cmd.Flags()
 	fs.StringVar(&format, "format", balance.FormatText.String(), "output `format`: text, tsv, markdown, json, csv or html")
 	fs.BoolVar(&jsonOut, "json", false, "same as --format json")
+	fs.StringVar(&chartScale, "chart-scale", string(balance.ScaleLinear), "the HTML chart's `scale`: linear, log (for a few large concepts beside many small ones) or ratio (negatives per positive)")
 	fs.BoolVar(&opts.Wide, "wide", false, "on a terminal, show every column even if the table is wider than the window")
 	fs.StringVar(&sortKey, "sort", string(balance.SortName), "order concepts by `key`: name (numbers in order: Context 4 before Context 10), positives, negatives, ratio or status")
 	fs.IntVar(&opts.Top, "top", 0, "show only the first `N` concepts after sorting (0: all)")
@@ -182,6 +196,10 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 		}
 		if len(hidden) > 0 {
 			fmt.Fprintf(opts.IO.ErrOut, "curate: %s left out to fit %d columns; --wide shows them\n", strings.Join(hidden, ", "), width)
+		}
+	} else if format == balance.FormatHTML && opts.ChartScale != "" {
+		if err := rep.WriteHTML(opts.IO.Out, balance.WithChartScale(opts.ChartScale)); err != nil {
+			return fmt.Errorf("report: %w", err)
 		}
 	} else if err := rep.Write(opts.IO.Out, format); err != nil {
 		return fmt.Errorf("report: %w", err)

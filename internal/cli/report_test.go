@@ -242,6 +242,35 @@ func TestReportStdinAndHTML(t *testing.T) {
 	assert.NotContains(t, page, "<script")
 }
 
+// TestReportChartScale: --chart-scale picks the HTML chart's axis, and
+// means nothing (a usage error) for the other formats.
+func TestReportChartScale(t *testing.T) {
+	html := func(args ...string) string {
+		f, ios, out, errOut := testFactory()
+		ios.In = strings.NewReader(reportData)
+		code := Run(context.Background(), f, append([]string{"report", "-", "--format", "html"}, args...))
+		require.Equal(t, ExitOK, code, errOut.String())
+		return out.String()
+	}
+	linear, log, ratio := html(), html("--chart-scale", "log"), html("--chart-scale", "ratio")
+	assert.Equal(t, linear, html("--chart-scale", "linear"))
+	assert.NotContains(t, linear, "(log scale)")
+	assert.Contains(t, log, "Positives and negatives per concept (log scale)")
+	assert.Contains(t, ratio, "negatives per positive")
+	assert.NotEqual(t, linear, ratio)
+	for _, args := range [][]string{
+		{"--chart-scale", "cubic", "--format", "html"},
+		{"--chart-scale", "log", "--format", "json"},
+		{"--chart-scale", "log"},
+	} {
+		f, ios, _, errOut := testFactory()
+		ios.In = strings.NewReader(reportData)
+		code := Run(context.Background(), f, append([]string{"report", "-"}, args...))
+		assert.Equal(t, ExitUsage, code, "%v", args)
+		assert.Contains(t, errOut.String(), "--chart-scale", "%v", args)
+	}
+}
+
 // Inputs without any annotation still count: every concept's five counts
 // add up to all the inputs of the file.
 func TestReportCountsUnannotatedInputs(t *testing.T) {
