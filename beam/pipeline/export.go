@@ -1,0 +1,186 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"curate.dev/dataset"
+	"curate.dev/export"
+)
+
+func init() {
+	register.DoFn3x1[context.Context, File, func(Shard), error](&longFn{})
+	register.Emitter1[Shard]()
+	register.Combiner2[[]Shard, Shard](&shardsFn{})
+	register.DoFn2x1[context.Context, []Shard, error](&manifestFn{})
+	beam.RegisterType(reflectTypeOf[Shard]())
+}
+
+// ManifestName is the file, written last in an export's folder, that
+// lists every shard: a folder without it is not a whole export.
+const ManifestName = "_manifest.json"
+
+// Shard is one written data file of an export.
+type Shard struct {
+	Name string // relative to the export's folder
+	Rows int64
+	// Source is the dataset file the shard holds the rows of.
+	Source string
+}
+
+// Manifest is the content of [ManifestName].
+type Manifest struct {
+	Layout string
+	Rows   int64
+	Shards []Shard
+}
+
+// ExportOptions are what `curate-beam export` writes.
+type ExportOptions struct {
+	Files []File
+	Load  Load
+	Out   string
+}
+
+// ExportLong adds the long layout to the pipeline: every dataset file's
+// annotations, as curate reads them, in a Parquet shard of its own written
+// through package export (a temporary name, then the final one), and the
+// manifest once every shard is whole.
+func ExportLong(s beam.Scope, opts ExportOptions) {
+	s = s.Scope("export-long")
+	fc := beam.Reshuffle(s, beam.CreateList(s, opts.Files))
+	shards := beam.ParDo(s, &longFn{Load: opts.Load, Out: opts.Out}, fc)
+	all := beam.Combine(s, &shardsFn{}, shards)
+	beam.ParDo0(s, &manifestFn{Out: opts.Out, Layout: "long"}, all)
+}
+
+// longFn writes one dataset file's annotations as one Parquet shard.
+type longFn struct {
+	Load Load
+	Out  string
+}
+
+func (f *longFn) ProcessElement(ctx context.Context, file File, emit func(Shard)) error {
+	fs, err := filesystem.New(ctx, file.Path)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	rc, err := fs.OpenRead(ctx, file.Path)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	opts, err := f.Load.options(file.Path)
+	if err != nil {
+		return err
+	}
+	r, err := dataset.NewReader(ctx, rc, append(opts, dataset.WithInputs(false), dataset.WithEmbeddingDim(-1))...)
+	if err != nil {
+		return err
+	}
+	defer r.Release()
+	var b [8]byte
+	rand.Read(b[:])
+	name := fmt.Sprintf("part-%05d-%s.parquet", file.Rank>>32, hex.EncodeToString(b[:]))
+	var rows int64
+	err = WriteWhole(ctx, joinPath(f.Out, name), func(w io.Writer) error {
+		var err error
+		rows, err = export.WriteRecords(ctx, w, r.AnnotationReader(), export.WithFormat(export.Parquet))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", file.Path, err)
+	}
+	emit(Shard{Name: name, Rows: rows, Source: file.Path})
+	return nil
+}
+
+// shardsFn gathers the shards' names: a list of one entry per file.
+type shardsFn struct{}
+
+func (shardsFn) CreateAccumulator() []Shard             { return nil }
+func (shardsFn) AddInput(a []Shard, s Shard) []Shard    { return append(a, s) }
+func (shardsFn) MergeAccumulators(a, b []Shard) []Shard { return append(a, b...) }
+
+// manifestFn writes the manifest, last and whole.
+type manifestFn struct {
+	Out    string
+	Layout string
+}
+
+func (f *manifestFn) ProcessElement(ctx context.Context, shards []Shard) error {
+	shards = slices.Clone(shards)
+	slices.SortFunc(shards, func(a, b Shard) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	m := Manifest{Layout: f.Layout, Shards: shards}
+	for _, s := range shards {
+		m.Rows += s.Rows
+	}
+	js, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteWhole(ctx, joinPath(f.Out, ManifestName), func(w io.Writer) error {
+		_, err := w.Write(append(js, '\n'))
+		return err
+	})
+}
+
+// PrepareOut checks the export folder before a job: a folder with a
+// manifest holds an export, replaced only with force; then the old
+// manifest goes first (a job killed midway leaves no manifest) and its
+// shards after it.
+func PrepareOut(ctx context.Context, dir string, force bool) error {
+	mpath := joinPath(dir, ManifestName)
+	fs, err := filesystem.New(ctx, mpath)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	rc, err := fs.OpenRead(ctx, mpath)
+	if err != nil {
+		return nil // no manifest: nothing to replace
+	}
+	js, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return err
+	}
+	if !force {
+		return fmt.Errorf("%s holds an export (%s); pass --force to replace it", dir, ManifestName)
+	}
+	var m Manifest
+	if err := json.Unmarshal(js, &m); err != nil {
+		return fmt.Errorf("%s: %w", mpath, err)
+	}
+	rm, ok := fs.(filesystem.Remover)
+	if !ok {
+		return fmt.Errorf("%s: the filesystem cannot remove the old export's files", dir)
+	}
+	if err := rm.Remove(ctx, mpath); err != nil {
+		return err
+	}
+	for _, s := range m.Shards {
+		if err := rm.Remove(ctx, joinPath(dir, s.Name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
