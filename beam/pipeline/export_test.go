@@ -1,0 +1,173 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"curate.dev/internal/testutil"
+)
+
+// parquetRows reads every Parquet file of paths back with Arrow's reader
+// and returns its rows, each as its columns' values joined by tabs,
+// sorted.
+func parquetRows(t *testing.T, paths ...string) []string {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	var rows []string
+	for _, p := range paths {
+		f, err := os.Open(p)
+		require.NoError(t, err)
+		pf, err := file.NewParquetReader(f)
+		require.NoError(t, err)
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 14}, mem)
+		require.NoError(t, err)
+		rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+		require.NoError(t, err)
+		for rr.Next() {
+			rec := rr.Record()
+			for r := range int(rec.NumRows()) {
+				var sb strings.Builder
+				for c := range int(rec.NumCols()) {
+					sb.WriteString(rec.Column(c).ValueStr(r))
+					sb.WriteByte('\t')
+				}
+				rows = append(rows, sb.String())
+			}
+		}
+		if err := rr.Err(); !errors.Is(err, io.EOF) {
+			require.NoError(t, err)
+		}
+		rr.Release()
+		require.NoError(t, pf.Close())
+	}
+	slices.Sort(rows)
+	return rows
+}
+
+func readManifest(t *testing.T, dir string) Manifest {
+	t.Helper()
+	js, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	require.NoError(t, err)
+	var m Manifest
+	require.NoError(t, json.Unmarshal(js, &m))
+	return m
+}
+
+// TestExportLongMatchesCurate writes the long layout on Prism and reads
+// every shard the manifest lists back: each holds the rows `curate export
+// --layout long` writes for its file.
+func TestExportLongMatchesCurate(t *testing.T) {
+	dir := t.TempDir()
+	files, _ := synthFiles(t, dir, 20_000)
+	fs, err := Expand(context.Background(), files)
+	require.NoError(t, err)
+	out := filepath.Join(dir, "out")
+	require.NoError(t, PrepareOut(context.Background(), out, false))
+	run(t, func(s beam.Scope) { ExportLong(s, ExportOptions{Files: fs, Load: Load{Format: "auto"}, Out: out}) })
+
+	m := readManifest(t, out)
+	require.Len(t, m.Shards, len(files))
+	curate := testutil.Curate(t)
+	var total int64
+	for _, sh := range m.Shards {
+		want := filepath.Join(dir, "curate-"+filepath.Base(sh.Source))
+		cmd := exec.Command(curate, "export", sh.Source, "--layout", "long", "--out", want)
+		outb, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", outb)
+		parts, err := filepath.Glob(filepath.Join(want, "*.parquet"))
+		require.NoError(t, err)
+		got := parquetRows(t, filepath.Join(out, sh.Name))
+		require.Equal(t, parquetRows(t, parts...), got, sh.Source)
+		assert.EqualValues(t, len(got), sh.Rows)
+		total += sh.Rows
+	}
+	assert.Equal(t, total, m.Rows)
+
+	// A second job refuses the folder, unless forced: then the old
+	// manifest and shards go and the new ones take their place.
+	err = PrepareOut(context.Background(), out, false)
+	require.ErrorContains(t, err, "pass --force")
+	require.NoError(t, PrepareOut(context.Background(), out, true))
+	left, err := os.ReadDir(out)
+	require.NoError(t, err)
+	assert.Empty(t, left)
+}
+
+// TestKilledExportLeavesNoManifest kills curate-beam as soon as its
+// first shard is whole: the folder has no manifest, so no reader takes
+// it for a whole export, and a rerun writes one that lists only its own
+// shards.
+func TestKilledExportLeavesNoManifest(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildCurateBeam(t)
+	// Many files, one shard each: the job is killed long before its last.
+	src, _ := synthFiles(t, dir, 5_000)
+	var files []string
+	for k := range 40 {
+		name := filepath.Join(dir, fmt.Sprintf("copy-%02d.jsonl", k))
+		b, err := os.ReadFile(src[k%3])
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(name, b, 0o644))
+		files = append(files, name)
+	}
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(bin, "export", "--input", filepath.Join(dir, "copy-*.jsonl"), "--layout", "long", "--out", out)
+	cmd.Stderr = nil
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		shards, _ := filepath.Glob(filepath.Join(out, "part-*.parquet"))
+		if len(shards) > 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no shard within 2 minutes")
+		time.Sleep(time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "killed, not finished")
+	assert.NoFileExists(t, filepath.Join(out, ManifestName))
+	shards, _ := filepath.Glob(filepath.Join(out, "part-*.parquet"))
+	assert.Less(t, len(shards), len(files), "killed before the last shard")
+
+	// The rerun: no manifest, so nothing to refuse; its manifest lists its
+	// own shards, one per file.
+	rerun := exec.Command(bin, "export", "--input", filepath.Join(dir, "copy-*.jsonl"), "--layout", "long", "--out", out)
+	b, err := rerun.CombinedOutput()
+	require.NoError(t, err, "%s", b)
+	m := readManifest(t, out)
+	require.Len(t, m.Shards, len(files))
+	for _, sh := range m.Shards {
+		assert.FileExists(t, filepath.Join(out, sh.Name))
+	}
+}
+
+// buildCurateBeam builds the curate-beam command into the test's folder.
+func buildCurateBeam(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "curate-beam")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/curate-beam")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return bin
+}
