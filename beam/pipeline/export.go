@@ -21,7 +21,6 @@ func init() {
 	register.DoFn3x1[context.Context, File, func(Shard), error](&longFn{})
 	register.Emitter1[Shard]()
 	register.Combiner2[[]Shard, Shard](&shardsFn{})
-	register.DoFn2x1[context.Context, []Shard, error](&manifestFn{})
 	beam.RegisterType(reflectTypeOf[Shard]())
 }
 
@@ -41,14 +40,18 @@ type Shard struct {
 type Manifest struct {
 	Layout string
 	Rows   int64
-	Shards []Shard
+	// Concepts are the training layout's concept ids in label-vector
+	// order (also in every shard's metadata); none for the long layout.
+	Concepts []string `json:",omitempty"`
+	Shards   []Shard
 }
 
 // ExportOptions are what `curate-beam export` writes.
 type ExportOptions struct {
-	Files []File
-	Load  Load
-	Out   string
+	Files  []File
+	Load   Load
+	Labels Labels // the training layout's rules
+	Out    string
 }
 
 // ExportLong adds the long layout to the pipeline: every dataset file's
@@ -60,7 +63,8 @@ func ExportLong(s beam.Scope, opts ExportOptions) {
 	fc := beam.Reshuffle(s, beam.CreateList(s, opts.Files))
 	shards := beam.ParDo(s, &longFn{Load: opts.Load, Out: opts.Out}, fc)
 	all := beam.Combine(s, &shardsFn{}, shards)
-	beam.ParDo0(s, &manifestFn{Out: opts.Out, Layout: "long"}, all)
+	none := beam.Create(s, []byte("null"))
+	beam.ParDo0(s, &manifestFn{Out: opts.Out, Layout: "long"}, all, beam.SideInput{Input: none})
 }
 
 // longFn writes one dataset file's annotations as one Parquet shard.
@@ -118,7 +122,7 @@ type manifestFn struct {
 	Layout string
 }
 
-func (f *manifestFn) ProcessElement(ctx context.Context, shards []Shard) error {
+func (f *manifestFn) ProcessElement(ctx context.Context, shards []Shard, concepts []byte) error {
 	shards = slices.Clone(shards)
 	slices.SortFunc(shards, func(a, b Shard) int {
 		if a.Name < b.Name {
@@ -130,6 +134,9 @@ func (f *manifestFn) ProcessElement(ctx context.Context, shards []Shard) error {
 		return 0
 	})
 	m := Manifest{Layout: f.Layout, Shards: shards}
+	if err := json.Unmarshal(concepts, &m.Concepts); err != nil {
+		return err
+	}
 	for _, s := range shards {
 		m.Rows += s.Rows
 	}

@@ -171,3 +171,116 @@ func buildCurateBeam(t *testing.T) string {
 	require.NoError(t, err, "%s", out)
 	return bin
 }
+
+// trainingRows reads training-layout Parquet files back with Arrow's
+// reader: per input id, its row's columns (all but the id) joined by
+// tabs, and the concept list of the files' metadata.
+func trainingRows(t *testing.T, paths ...string) (map[string]string, []string) {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	rows := map[string]string{}
+	var concepts []string
+	for _, p := range paths {
+		f, err := os.Open(p)
+		require.NoError(t, err)
+		pf, err := file.NewParquetReader(f)
+		require.NoError(t, err)
+		for _, e := range pf.MetaData().KeyValueMetadata() {
+			if e.Key == "curate.concepts" && e.Value != nil {
+				var cs []string
+				require.NoError(t, json.Unmarshal([]byte(*e.Value), &cs))
+				if concepts != nil {
+					require.Equal(t, concepts, cs, "one concept list in every file")
+				}
+				concepts = cs
+			}
+		}
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 14}, mem)
+		require.NoError(t, err)
+		rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+		require.NoError(t, err)
+		for rr.Next() {
+			rec := rr.Record()
+			for r := range int(rec.NumRows()) {
+				var sb strings.Builder
+				for c := 1; c < int(rec.NumCols()); c++ {
+					sb.WriteString(rec.Schema().Field(c).Name + "=" + rec.Column(c).ValueStr(r) + "\t")
+				}
+				id := rec.Column(0).ValueStr(r)
+				_, dup := rows[id]
+				require.False(t, dup, "input %s twice", id)
+				rows[id] = sb.String()
+			}
+		}
+		if err := rr.Err(); !errors.Is(err, io.EOF) {
+			require.NoError(t, err)
+		}
+		rr.Release()
+		require.NoError(t, pf.Close())
+	}
+	return rows, concepts
+}
+
+// TestExportTrainingMatchesCurate writes the training layout on Prism
+// over three JSONL files and three CSV files of the same annotations
+// (every input in several files) and reads the shards back: every input
+// once, with the labels, label vector and fields `curate export --layout
+// training` writes for the whole set in one file, with and without
+// relations.
+func TestExportTrainingMatchesCurate(t *testing.T) {
+	dir := t.TempDir()
+	files, relFile := synthFiles(t, dir, 20_000)
+	rel, err := os.ReadFile(relFile)
+	require.NoError(t, err)
+	var whole []byte
+	for _, f := range files[:3] {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		whole = append(whole, b...)
+	}
+	all := filepath.Join(dir, "all.jsonl")
+	require.NoError(t, os.WriteFile(all, whole, 0o644))
+	fs, err := Expand(context.Background(), files)
+	require.NoError(t, err)
+	curate := testutil.Curate(t)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		labels Labels
+	}{
+		{name: "plain"},
+		{name: "relations", args: []string{"--relations", relFile}, labels: Labels{Relations: rel, RelationsName: relFile}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, "beam-"+tc.name)
+			run(t, func(s beam.Scope) {
+				ExportTraining(s, ExportOptions{Files: fs, Load: Load{Format: "auto"}, Labels: tc.labels, Out: out})
+			})
+			m := readManifest(t, out)
+			var paths []string
+			var total int64
+			for _, sh := range m.Shards {
+				paths = append(paths, filepath.Join(out, sh.Name))
+				total += sh.Rows
+			}
+			got, concepts := trainingRows(t, paths...)
+			assert.Equal(t, total, m.Rows)
+			assert.Equal(t, concepts, m.Concepts)
+
+			wantDir := filepath.Join(dir, "curate-"+tc.name)
+			cmd := exec.Command(curate, append([]string{"export", all, "--layout", "training", "--out", wantDir}, tc.args...)...)
+			b, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s", b)
+			parts, err := filepath.Glob(filepath.Join(wantDir, "*.parquet"))
+			require.NoError(t, err)
+			want, wantConcepts := trainingRows(t, parts...)
+			require.Equal(t, wantConcepts, concepts)
+			require.Len(t, got, len(want))
+			for id, row := range want {
+				require.Equal(t, row, got[id], id)
+			}
+			assert.EqualValues(t, 20_000, len(got))
+		})
+	}
+}

@@ -19,6 +19,10 @@ import (
 	"io"
 	"reflect"
 	"sort"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
@@ -35,6 +39,7 @@ func init() {
 	register.Emitter1[[]byte]()
 	register.DoFn3x1[string, func(*[]byte) bool, func([]byte), error](&mergeFn{})
 	register.Iter1[[]byte]()
+	register.DoFn3x1[string, func(*[]byte) bool, func(string, []byte), error](&mergeKeyedFn{})
 	register.Combiner3[label.Partial, []byte, []byte](&countFn{})
 	register.Combiner3[label.RowSummary, []byte, []byte](&summaryFn{})
 	register.DoFn4x1[context.Context, []byte, []byte, func([]byte), error](&reportFn{})
@@ -158,10 +163,13 @@ const chunkInputs = 1 << 18
 
 // readFn reads one dataset file with curate's readers and emits, per
 // distinct input of each chunk, its labels as annotated (KV input id,
-// packed IDEntry row), and per chunk what its rows said (a RowSummary).
+// packed value: see [Packed]), and per chunk what its rows said (a
+// RowSummary). With Fields, the packed value also holds the input's url,
+// text and metadata, for the training layout.
 type readFn struct {
 	Load   Load
 	Labels Labels
+	Fields bool
 	rules  label.Rules
 }
 
@@ -187,7 +195,7 @@ func (f *readFn) ProcessElement(ctx context.Context, file File, emit func(string
 		return err
 	}
 	// The Set copies every string it keeps, so buffers may be reused.
-	opts = append(opts, dataset.WithInputs(false), dataset.WithEmbeddingDim(-1), dataset.WithReuseBuffers(true))
+	opts = append(opts, dataset.WithInputs(f.Fields), dataset.WithEmbeddingDim(-1), dataset.WithReuseBuffers(!f.Fields))
 	r, err := dataset.NewReader(ctx, rc, opts...)
 	if err != nil {
 		return err
@@ -195,13 +203,17 @@ func (f *readFn) ProcessElement(ctx context.Context, file File, emit func(string
 	defer r.Release()
 	rank := file.Rank
 	set := label.NewSet(f.rules)
-	var row []label.IDEntry
+	fields := map[string]Fields{}
+	var p Packed
 	var buf []byte
 	flush := func() error {
 		for i := range set.NumInputs() {
-			row = set.IDRow(i, row[:0])
-			buf = PackRow(buf[:0], row)
-			emit(set.InputID(i), append([]byte(nil), buf...))
+			id := set.InputID(i)
+			p.Row = set.IDRow(i, p.Row[:0])
+			p.Fields, p.HasFields = fields[id], f.Fields
+			p.Fields.Rank = rank
+			buf = p.Append(buf[:0])
+			emit(id, append([]byte(nil), buf...))
 		}
 		sum, err := gobEncode(set.RowSummary(rank))
 		if err != nil {
@@ -210,9 +222,15 @@ func (f *readFn) ProcessElement(ctx context.Context, file File, emit func(string
 		emitSummary(sum)
 		rank++
 		set = label.NewSet(f.rules)
+		clear(fields)
 		return nil
 	}
 	for r.Next() {
+		if f.Fields {
+			if err := addFields(set, fields, r.Inputs()); err != nil {
+				return fmt.Errorf("%s: %w", file.Path, err)
+			}
+		}
 		if err := set.AddAnnotations(r.Annotations()); err != nil {
 			return fmt.Errorf("%s: %w", file.Path, err)
 		}
@@ -228,6 +246,100 @@ func (f *readFn) ProcessElement(ctx context.Context, file File, emit func(string
 	}
 	set.AddIDs(r.UnannotatedIDs())
 	return flush()
+}
+
+// addFields registers the inputs of an inputs record in set and keeps
+// the first url, text and metadata each has.
+func addFields(set *label.Set, fields map[string]Fields, rec arrow.Record) error {
+	if rec == nil {
+		return nil
+	}
+	col := func(name string) (*array.String, error) {
+		idx := rec.Schema().FieldIndices(name)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("inputs record lacks %s", name)
+		}
+		c, ok := rec.Column(idx[0]).(*array.String)
+		if !ok {
+			return nil, fmt.Errorf("inputs column %s is %s, want utf8", name, rec.Column(idx[0]).DataType())
+		}
+		return c, nil
+	}
+	var cols [4]*array.String
+	for k, name := range []string{dataset.ColInputID, dataset.ColURL, dataset.ColText, dataset.ColMetadata} {
+		c, err := col(name)
+		if err != nil {
+			return err
+		}
+		cols[k] = c
+	}
+	for i := range int(rec.NumRows()) {
+		id := cols[0].Value(i)
+		set.Input(id)
+		if _, ok := fields[id]; ok {
+			continue
+		}
+		fields[strings.Clone(id)] = Fields{URL: strings.Clone(cols[1].Value(i)), Text: strings.Clone(cols[2].Value(i)), Metadata: strings.Clone(cols[3].Value(i))}
+	}
+	return nil
+}
+
+// Fields are an input's url, text and metadata ("": none) from the file
+// and chunk of Rank.
+type Fields struct {
+	Rank                int64
+	URL, Text, Metadata string
+}
+
+// Packed is what travels per input and file chunk to the group-by: the
+// input's labels as annotated and, for the training layout, its fields.
+type Packed struct {
+	Row       []label.IDEntry
+	HasFields bool
+	Fields    Fields
+}
+
+// Append appends p's packed form to dst: a byte saying whether fields
+// follow, the fields (rank as a uvarint, three length-prefixed strings),
+// then the row ([PackRow]).
+func (p *Packed) Append(dst []byte) []byte {
+	if !p.HasFields {
+		return PackRow(append(dst, 0), p.Row)
+	}
+	dst = append(dst, 1)
+	dst = appendUvarint(dst, uint64(p.Fields.Rank))
+	for _, s := range []string{p.Fields.URL, p.Fields.Text, p.Fields.Metadata} {
+		dst = appendUvarint(dst, uint64(len(s)))
+		dst = append(dst, s...)
+	}
+	return PackRow(dst, p.Row)
+}
+
+// Unpack reads a packed value into p, reusing its row.
+func (p *Packed) Unpack(b []byte) error {
+	short := fmt.Errorf("pipeline: packed value is cut short")
+	if len(b) == 0 {
+		return short
+	}
+	p.HasFields, b = b[0] == 1, b[1:]
+	p.Fields = Fields{}
+	if p.HasFields {
+		r, w := uvarint(b)
+		if w <= 0 {
+			return short
+		}
+		p.Fields.Rank, b = int64(r), b[w:]
+		for _, s := range []*string{&p.Fields.URL, &p.Fields.Text, &p.Fields.Metadata} {
+			n, w := uvarint(b)
+			if w <= 0 || uint64(len(b)-w) < n {
+				return short
+			}
+			*s, b = string(b[w:w+int(n)]), b[w+int(n):]
+		}
+	}
+	var err error
+	p.Row, err = UnpackRow(p.Row[:0], b)
+	return err
 }
 
 // PackRow appends the packed form of an input's labels to dst: per entry
@@ -278,26 +390,56 @@ func uvarint(p []byte) (uint64, int) {
 }
 
 // mergeFn merges the rows an input has in every chunk and file into one
-// (label.MergeIDRows) and emits it packed.
+// (label.MergeIDRows), keeping the fields of the earliest file that has
+// any, and emits it packed.
 type mergeFn struct{}
 
 func (mergeFn) ProcessElement(id string, parts func(*[]byte) bool, emit func([]byte)) error {
+	out, err := mergeParts(id, parts)
+	if err != nil {
+		return err
+	}
+	emit(out.Append(nil))
+	return nil
+}
+
+// mergeKeyedFn is mergeFn keeping the input id as the key.
+type mergeKeyedFn struct{}
+
+func (mergeKeyedFn) ProcessElement(id string, parts func(*[]byte) bool, emit func(string, []byte)) error {
+	out, err := mergeParts(id, parts)
+	if err != nil {
+		return err
+	}
+	emit(id, out.Append(nil))
+	return nil
+}
+
+func mergeParts(id string, parts func(*[]byte) bool) (Packed, error) {
 	var all [][]label.IDEntry
-	var p []byte
-	for parts(&p) {
-		row, err := UnpackRow(nil, p)
-		if err != nil {
-			return fmt.Errorf("input %q: %w", id, err)
+	var out Packed
+	var b []byte
+	for parts(&b) {
+		var p Packed
+		if err := p.Unpack(b); err != nil {
+			return out, fmt.Errorf("input %q: %w", id, err)
 		}
-		all = append(all, row)
+		all = append(all, p.Row)
+		if p.HasFields {
+			f := p.Fields
+			empty := f.URL == "" && f.Text == "" && f.Metadata == ""
+			have := out.Fields.URL != "" || out.Fields.Text != "" || out.Fields.Metadata != ""
+			if !out.HasFields || (!empty && (!have || f.Rank < out.Fields.Rank)) {
+				out.HasFields, out.Fields = true, f
+			}
+		}
 	}
 	if len(all) == 1 {
-		// One part: already one entry per concept.
-		emit(PackRow(nil, all[0]))
-		return nil
+		out.Row = all[0] // one part: already one entry per concept
+	} else {
+		out.Row = label.MergeIDRows(all...)
 	}
-	emit(PackRow(nil, label.MergeIDRows(all...)))
-	return nil
+	return out, nil
 }
 
 // countFn counts distinct inputs' merged rows into a label.Partial: its
@@ -306,7 +448,7 @@ func (mergeFn) ProcessElement(id string, parts func(*[]byte) bool, emit func([]b
 type countFn struct {
 	Labels Labels
 	closer *label.Closer
-	row    []label.IDEntry
+	in     Packed
 }
 
 func (f *countFn) Setup(ctx context.Context) error {
@@ -321,11 +463,10 @@ func (f *countFn) Setup(ctx context.Context) error {
 func (f *countFn) CreateAccumulator() label.Partial { return label.Partial{} }
 
 func (f *countFn) AddInput(p label.Partial, packed []byte) (label.Partial, error) {
-	var err error
-	if f.row, err = UnpackRow(f.row[:0], packed); err != nil {
+	if err := f.in.Unpack(packed); err != nil {
 		return p, err
 	}
-	f.closer.Count(&p, f.row)
+	f.closer.Count(&p, f.in.Row)
 	return p, nil
 }
 
@@ -373,6 +514,14 @@ func Grouped(s beam.Scope, files []File, load Load, labels Labels) (rows, summar
 	fc := beam.Reshuffle(s, beam.CreateList(s, files))
 	kv, sums := beam.ParDo2(s, &readFn{Load: load, Labels: labels}, fc)
 	return beam.ParDo(s, mergeFn{}, beam.GroupByKey(s, kv)), sums
+}
+
+// GroupedInputs is Grouped keyed by input id, each packed value with the
+// input's fields (url, text, metadata), for the training layout.
+func GroupedInputs(s beam.Scope, files []File, load Load, labels Labels) (rows, summaries beam.PCollection) {
+	fc := beam.Reshuffle(s, beam.CreateList(s, files))
+	kv, sums := beam.ParDo2(s, &readFn{Load: load, Labels: labels, Fields: true}, fc)
+	return beam.ParDo(s, mergeKeyedFn{}, beam.GroupByKey(s, kv)), sums
 }
 
 // Report adds the balance report to the pipeline: it writes opts.Output

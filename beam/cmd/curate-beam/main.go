@@ -41,7 +41,7 @@ var (
 	minPositives   = flag.Int("min-positives", balance.DefaultMinPositives, "fewest positives a concept needs (`N`); below it few-positives")
 	output         = flag.String("output", "", "report: the JSON report's `FILE` (local or object storage)")
 	outDir         = flag.String("out", "", "export: the output `DIR` (local or object storage)")
-	layout         = flag.String("layout", "long", "export: layout (long)")
+	layout         = flag.String("layout", "training", "export: layout, long or training")
 	force          = flag.Bool("force", false, "replace an existing --output file or --out folder")
 )
 
@@ -53,7 +53,7 @@ const usage = `usage: curate-beam COMMAND [flags]
 
 Commands:
   report   the balance report as JSON (what curate report --format json writes)
-  export   Parquet shards and a manifest (--layout long)
+  export   Parquet shards and a manifest (--layout long or training)
 
 Runners: Prism in this process by default; --runner dataflow with --project,
 --region and --staging_location; --runner universal --endpoint HOST:PORT for
@@ -135,16 +135,24 @@ func run(ctx context.Context, cmd string) error {
 		if *outDir == "" {
 			return fmt.Errorf("export: want --out DIR")
 		}
-		if *layout != "long" {
-			return fmt.Errorf("export: --layout %s: only long runs on Beam so far; use curate export for training and stats", *layout)
+		eo := pipeline.ExportOptions{Files: files, Load: load, Labels: labels, Out: *outDir}
+		switch *layout {
+		case "long":
+			if len(labels.Relations) > 0 {
+				return fmt.Errorf("export: relations apply to the training and stats layouts; the long layout writes annotations as they are")
+			}
+			if err := pipeline.PrepareOut(ctx, *outDir, *force); err != nil {
+				return err
+			}
+			pipeline.ExportLong(s, eo)
+		case "training":
+			if err := pipeline.PrepareOut(ctx, *outDir, *force); err != nil {
+				return err
+			}
+			pipeline.ExportTraining(s, eo)
+		default:
+			return fmt.Errorf("export: --layout %s: want long or training (stats and --split run on one machine: curate export)", *layout)
 		}
-		if len(labels.Relations) > 0 {
-			return fmt.Errorf("export: relations apply to the training and stats layouts; the long layout writes annotations as they are")
-		}
-		if err := pipeline.PrepareOut(ctx, *outDir, *force); err != nil {
-			return err
-		}
-		pipeline.ExportLong(s, pipeline.ExportOptions{Files: files, Load: load, Out: *outDir})
 	}
 	return beamx.Run(ctx, p)
 }

@@ -1,0 +1,179 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"curate.dev/dataset"
+	"curate.dev/export"
+	"curate.dev/label"
+)
+
+func init() {
+	register.DoFn2x1[[]byte, func([]byte), error](&conceptsFn{})
+	register.DoFn5x1[context.Context, string, []byte, []byte, func(Shard), error](&trainingFn{})
+	register.DoFn3x1[context.Context, []Shard, []byte, error](&manifestFn{})
+}
+
+// shardRows is how many inputs a training shard holds at most: a bundle
+// of more inputs writes several shards.
+const shardRows = 1 << 18
+
+// ExportTraining adds the training layout to the pipeline: a first stage
+// counts the dataset's concept list (the concepts with a counted
+// annotation, sorted: the label-vector order of `curate export`), passed
+// on as a side input; every bundle of grouped inputs writes its own
+// Parquet shards through package export (a temporary name, then the final
+// one); the manifest, with the concept list, comes last.
+func ExportTraining(s beam.Scope, opts ExportOptions) {
+	s = s.Scope("export-training")
+	rows, sums := GroupedInputs(s, opts.Files, opts.Load, opts.Labels)
+	concepts := beam.ParDo(s, conceptsFn{}, beam.Combine(s, summaryFn{}, sums))
+	shards := beam.ParDo(s, &trainingFn{Labels: opts.Labels, Out: opts.Out}, rows, beam.SideInput{Input: concepts})
+	all := beam.Combine(s, &shardsFn{}, shards)
+	beam.ParDo0(s, &manifestFn{Out: opts.Out, Layout: "training"}, all, beam.SideInput{Input: concepts})
+}
+
+// conceptsFn turns the merged row summary into the concept list, as JSON.
+type conceptsFn struct{}
+
+func (conceptsFn) ProcessElement(summary []byte, emit func([]byte)) error {
+	rs, err := decodeSummary(summary)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(rs.Concepts))
+	for id := range rs.Concepts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	emit(jsonOf(ids))
+	return nil
+}
+
+func jsonOf(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only slices of strings and plain structs come here
+	}
+	return b
+}
+
+// trainingFn gathers a bundle's inputs and writes them as training
+// shards: their labels go through an export.LabelCollector (the label
+// core's closure, the export's label vector), their fields into the rows.
+type trainingFn struct {
+	Labels Labels
+	Out    string
+
+	rules    label.Rules
+	concepts []string
+	ids      []string
+	in       []Packed
+}
+
+func (f *trainingFn) Setup(ctx context.Context) error {
+	var err error
+	f.rules, err = f.Labels.Rules(ctx)
+	return err
+}
+
+func (f *trainingFn) ProcessElement(ctx context.Context, id string, packed []byte, concepts []byte, emit func(Shard)) error {
+	if f.concepts == nil {
+		if err := json.Unmarshal(concepts, &f.concepts); err != nil {
+			return err
+		}
+		if f.concepts == nil {
+			f.concepts = []string{}
+		}
+	}
+	var p Packed
+	if err := p.Unpack(packed); err != nil {
+		return fmt.Errorf("input %q: %w", id, err)
+	}
+	f.ids, f.in = append(f.ids, id), append(f.in, p)
+	if len(f.ids) >= shardRows {
+		return f.flush(ctx, emit)
+	}
+	return nil
+}
+
+func (f *trainingFn) FinishBundle(ctx context.Context, _ []byte, emit func(Shard)) error {
+	if len(f.ids) == 0 {
+		return nil
+	}
+	return f.flush(ctx, emit)
+}
+
+// flush writes the gathered inputs as one shard.
+func (f *trainingFn) flush(ctx context.Context, emit func(Shard)) error {
+	defer func() { f.ids, f.in = f.ids[:0], f.in[:0] }()
+	// The rules apply to the merged rows as they stand: model scores were
+	// read into labels (or left out) when the files were read, so only
+	// the relations remain to close.
+	col := export.NewLabelCollector(export.WithRules(label.Rules{Hierarchy: f.rules.Hierarchy}))
+	ab := dataset.NewAnnotationBuilder(nil)
+	defer ab.Release()
+	ib := dataset.NewInputBuilder(nil, 0)
+	defer ib.Release()
+	for i, id := range f.ids {
+		p := &f.in[i]
+		for _, e := range p.Row {
+			if e.Flags&label.Positive != 0 {
+				ab.Append(&dataset.Annotation{InputID: id, ConceptID: e.Concept, Value: 1})
+			}
+			if e.Flags&label.Negative != 0 {
+				ab.Append(&dataset.Annotation{InputID: id, ConceptID: e.Concept, Value: 0})
+			}
+		}
+		in := dataset.Input{ID: id, URL: p.Fields.URL, Text: p.Fields.Text}
+		if p.Fields.Metadata != "" {
+			in.Metadata = json.RawMessage(p.Fields.Metadata)
+		}
+		if err := ib.Append(&in); err != nil {
+			return fmt.Errorf("input %q: %w", id, err)
+		}
+	}
+	anns := ab.NewRecord()
+	defer anns.Release()
+	inputs := ib.NewRecord()
+	defer inputs.Release()
+	if err := col.AddInputs(inputs); err != nil {
+		return err
+	}
+	if err := col.AddAnnotations(anns); err != nil {
+		return err
+	}
+	l, err := col.LabelsOver(f.concepts)
+	if err != nil {
+		return err
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	name := fmt.Sprintf("part-%s.parquet", hex.EncodeToString(b[:]))
+	var rows int64
+	err = WriteWhole(ctx, joinPath(f.Out, name), func(w io.Writer) error {
+		rr, err := array.NewRecordReader(inputs.Schema(), []arrow.Record{inputs})
+		if err != nil {
+			return err
+		}
+		defer rr.Release()
+		rows, err = export.WriteTraining(ctx, w, l, rr, export.WithFormat(export.Parquet))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	emit(Shard{Name: name, Rows: rows})
+	return nil
+}

@@ -1,0 +1,89 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow/go/v15/arrow/array"
+)
+
+// This file writes one shard of a training export whose inputs are spread
+// over many writers (a distributed job): each writer collects the labels
+// of its own inputs, and every shard carries the label vector over the
+// dataset's whole concept list, counted beforehand.
+
+// LabelsOver returns the collector's label matrix with the label vector
+// over concepts: the concept list of the whole dataset (sorted, as
+// [Labels.Concepts] is), of which the collector's concepts are a part.
+// A concept of the collector that concepts lacks is an error. The
+// collector should not be used after.
+func (c *LabelCollector) LabelsOver(concepts []string) (*Labels, error) {
+	l := c.Labels()
+	at := make(map[string]int32, len(concepts))
+	for k, id := range concepts {
+		if k > 0 && concepts[k-1] >= id {
+			return nil, fmt.Errorf("export: concept list not sorted at %q", id)
+		}
+		at[id] = int32(k)
+	}
+	remap := make([]int32, len(l.Concepts))
+	names := make([]string, len(concepts))
+	for k, id := range l.Concepts {
+		g, ok := at[id]
+		if !ok {
+			return nil, fmt.Errorf("export: concept %q is not in the concept list", id)
+		}
+		remap[k] = g
+		names[g] = l.Names[k]
+	}
+	// Both lists are sorted, so each row stays in concept order.
+	for i, k := range l.conc {
+		l.conc[i] = remap[k]
+	}
+	l.Concepts, l.Names = concepts, names
+	return l, nil
+}
+
+// WriteTraining writes the training layout of every input of inputs
+// (records with the input_id, url, text and metadata columns of
+// dataset.InputSchema) to one file on w in the configured format, with
+// their labels from l (the caller closes w). It returns the rows written.
+func WriteTraining(ctx context.Context, w io.Writer, l *Labels, inputs array.RecordReader, opts ...Option) (int64, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	b := newTrainingBuilder(l, nil, &cfg)
+	tw, err := newTableWriter(w, b.schema, &cfg)
+	if err != nil {
+		return 0, err
+	}
+	var rows int64
+	for inputs.Next() {
+		if err := ctx.Err(); err != nil {
+			tw.Close()
+			return rows, err
+		}
+		rec, _, err := b.build(inputs.Record(), nil)
+		if err != nil {
+			tw.Close()
+			return rows, err
+		}
+		err = tw.Write(rec)
+		rows += rec.NumRows()
+		rec.Release()
+		if err != nil {
+			tw.Close()
+			return rows, fmt.Errorf("export: %w", err)
+		}
+	}
+	if err := inputs.Err(); err != nil {
+		tw.Close()
+		return rows, err
+	}
+	if err := tw.Close(); err != nil {
+		return rows, fmt.Errorf("export: %w", err)
+	}
+	return rows, nil
+}
