@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"curate.dev/label"
 )
 
 // This file writes one shard of a training export whose inputs are spread
@@ -86,4 +88,46 @@ func WriteTraining(ctx context.Context, w io.Writer, l *Labels, inputs array.Rec
 		return rows, fmt.Errorf("export: %w", err)
 	}
 	return rows, nil
+}
+
+// WriteStatsResult writes the stats layout of a count the label core made
+// elsewhere (label.Assemble over partial counts: every concept of res, in
+// its order, sorted by id as [Labels.Concepts] is) to one file on w (the
+// caller closes w).
+func WriteStatsResult(ctx context.Context, w io.Writer, res label.Result, opts ...Option) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	l := &Labels{Concepts: make([]string, len(res.Concepts)), Names: make([]string, len(res.Concepts))}
+	st := make([]ConceptStats, len(res.Concepts))
+	for k, c := range res.Concepts {
+		l.Concepts[k], l.Names[k], st[k] = c.ID, c.Name, StatsOf(c.Counts)
+	}
+	rec := statsRecord(cfg.mem, l, st)
+	defer rec.Release()
+	tw, err := newTableWriter(w, rec.Schema(), &cfg)
+	if err != nil {
+		return err
+	}
+	if err := tw.Write(rec); err != nil {
+		tw.Close()
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// StatsOf returns the stats of one concept's label counts: unknown holds
+// the implied negatives and the unknown together.
+func StatsOf(k label.Counts) ConceptStats {
+	return ConceptStats{
+		Positives: int64(k.Positives), Negatives: int64(k.Negatives), Conflicts: int64(k.Conflicts),
+		Unknown: int64(k.ImpliedNegatives + k.Unknown),
+	}
 }

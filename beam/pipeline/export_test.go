@@ -284,3 +284,54 @@ func TestExportTrainingMatchesCurate(t *testing.T) {
 		})
 	}
 }
+
+// TestExportStatsMatchesCurate writes the stats layout on Prism over the
+// six files and compares it, row for row, with `curate export --layout
+// stats` of the whole set in one file, with and without relations.
+func TestExportStatsMatchesCurate(t *testing.T) {
+	dir := t.TempDir()
+	files, relFile := synthFiles(t, dir, 20_000)
+	rel, err := os.ReadFile(relFile)
+	require.NoError(t, err)
+	var whole []byte
+	for _, f := range files[:3] {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		whole = append(whole, b...)
+	}
+	all := filepath.Join(dir, "all.jsonl")
+	require.NoError(t, os.WriteFile(all, whole, 0o644))
+	fs, err := Expand(context.Background(), files)
+	require.NoError(t, err)
+	curate := testutil.Curate(t)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		labels Labels
+	}{
+		{name: "plain"},
+		{name: "relations", args: []string{"--relations", relFile}, labels: Labels{Relations: rel, RelationsName: relFile}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, "beam-"+tc.name)
+			run(t, func(s beam.Scope) {
+				ExportStats(s, ExportOptions{Files: fs, Load: Load{Format: "auto"}, Labels: tc.labels, Out: out})
+			})
+			m := readManifest(t, out)
+			require.Len(t, m.Shards, 1)
+			got, concepts := trainingRows(t, filepath.Join(out, m.Shards[0].Name))
+
+			wantDir := filepath.Join(dir, "curate-"+tc.name)
+			cmd := exec.Command(curate, append([]string{"export", all, "--layout", "stats", "--out", wantDir}, tc.args...)...)
+			b, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s", b)
+			parts, err := filepath.Glob(filepath.Join(wantDir, "*.parquet"))
+			require.NoError(t, err)
+			want, wantConcepts := trainingRows(t, parts...)
+			assert.Equal(t, wantConcepts, concepts)
+			assert.Equal(t, m.Concepts, concepts)
+			assert.Equal(t, want, got)
+			assert.Len(t, got, len(concepts))
+		})
+	}
+}

@@ -41,7 +41,7 @@ var (
 	minPositives   = flag.Int("min-positives", balance.DefaultMinPositives, "fewest positives a concept needs (`N`); below it few-positives")
 	output         = flag.String("output", "", "report: the JSON report's `FILE` (local or object storage)")
 	outDir         = flag.String("out", "", "export: the output `DIR` (local or object storage)")
-	layout         = flag.String("layout", "training", "export: layout, long or training")
+	layout         = flag.String("layout", "training", "export: layout, long, training or stats")
 	force          = flag.Bool("force", false, "replace an existing --output file or --out folder")
 )
 
@@ -53,7 +53,7 @@ const usage = `usage: curate-beam COMMAND [flags]
 
 Commands:
   report   the balance report as JSON (what curate report --format json writes)
-  export   Parquet shards and a manifest (--layout long or training)
+  export   Parquet shards and a manifest (--layout long, training or stats)
 
 Runners: Prism in this process by default; --runner dataflow with --project,
 --region and --staging_location; --runner universal --endpoint HOST:PORT for
@@ -150,8 +150,13 @@ func run(ctx context.Context, cmd string) error {
 				return err
 			}
 			pipeline.ExportTraining(s, eo)
+		case "stats":
+			if err := pipeline.PrepareOut(ctx, *outDir, *force); err != nil {
+				return err
+			}
+			pipeline.ExportStats(s, eo)
 		default:
-			return fmt.Errorf("export: --layout %s: want long or training (stats and --split run on one machine: curate export)", *layout)
+			return fmt.Errorf("export: --layout %s: want long, training or stats", *layout)
 		}
 	}
 	return beamx.Run(ctx, p)
