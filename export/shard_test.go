@@ -1,0 +1,172 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"curate.dev/label"
+)
+
+// tableRows returns a table's rows keyed by their first column, each the
+// other columns' values joined by tabs.
+func tableRows(t *testing.T, tbl arrow.Table) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	for tr.Next() {
+		rec := tr.Record()
+		for r := range int(rec.NumRows()) {
+			var sb strings.Builder
+			for c := 1; c < int(rec.NumCols()); c++ {
+				sb.WriteString(rec.Column(c).ValueStr(r) + "\t")
+			}
+			out[rec.Column(0).ValueStr(r)] = sb.String()
+		}
+	}
+	return out
+}
+
+func readParquetBytes(t *testing.T, mem memory.Allocator, b []byte) (arrow.Table, map[string]string) {
+	t.Helper()
+	pf, err := file.NewParquetReader(bytes.NewReader(b))
+	require.NoError(t, err)
+	defer pf.Close()
+	kv := map[string]string{}
+	for _, e := range pf.MetaData().KeyValueMetadata() {
+		if e.Value != nil {
+			kv[e.Key] = *e.Value
+		}
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 14}, mem)
+	require.NoError(t, err)
+	tbl, err := fr.ReadTable(context.Background())
+	require.NoError(t, err)
+	return tbl, kv
+}
+
+// TestTrainingShards deals a dataset's batches to three collectors (as
+// workers of a distributed job hold disjoint inputs), writes each one's
+// shard over the whole concept list and checks that the shards together
+// hold, input for input, the rows of one training export.
+
+func TestTrainingShards(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	w := world{inputs: 3000, concepts: 30, positives: 3, negatives: 2, conflictEvery: 40, modelEvery: 7, seed: 3}
+	dir := filepath.Join(t.TempDir(), "whole")
+	_, err := Write(context.Background(), w.opener(mem), newSink(t, dir), Request{Layout: Training}, WithAllocator(mem))
+	require.NoError(t, err)
+	var want map[string]string
+	var concepts []string
+	for _, name := range dataFiles(t, dir) {
+		tbl, kv := readParquet(t, mem, filepath.Join(dir, name))
+		want = tableRows(t, tbl)
+		concepts = conceptList(t, kv)
+		tbl.Release()
+	}
+	require.Len(t, want, w.inputs)
+
+	ctx := context.Background()
+	r, err := w.opener(mem)(ctx, true)
+	require.NoError(t, err)
+	cols := []*LabelCollector{NewLabelCollector(), NewLabelCollector(), NewLabelCollector()}
+	inputs := make([][]arrow.Record, len(cols))
+	for k := 0; r.Next(); k = (k + 1) % len(cols) {
+		in := r.Inputs()
+		in.Retain()
+		inputs[k] = append(inputs[k], in)
+		require.NoError(t, cols[k].AddInputs(in))
+		require.NoError(t, cols[k].AddAnnotations(r.Annotations()))
+	}
+	require.NoError(t, r.Err())
+	r.Release()
+	got := map[string]string{}
+	for k, c := range cols {
+		l, err := c.LabelsOver(concepts)
+		require.NoError(t, err)
+		rr, err := array.NewRecordReader(inputs[k][0].Schema(), inputs[k])
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		rows, err := WriteTraining(ctx, &buf, l, rr, WithAllocator(mem))
+		require.NoError(t, err)
+		rr.Release()
+		for _, rec := range inputs[k] {
+			rec.Release()
+		}
+		tbl, kv := readParquetBytes(t, mem, buf.Bytes())
+		assert.Equal(t, concepts, conceptList(t, kv), "the whole concept list in every shard")
+		shard := tableRows(t, tbl)
+		tbl.Release()
+		assert.EqualValues(t, len(shard), rows)
+		for id, row := range shard {
+			got[id] = row
+		}
+	}
+	assert.Equal(t, want, got)
+
+	// A concept list without one of a collector's concepts is an error.
+	c := NewLabelCollector()
+	r, err = w.opener(mem)(ctx, false)
+	require.NoError(t, err)
+	require.True(t, r.Next())
+	require.NoError(t, c.AddAnnotations(r.Annotations()))
+	r.Release()
+	_, err = c.LabelsOver(slices.Clone(concepts[1:]))
+	assert.ErrorContains(t, err, "not in the concept list")
+}
+
+// conceptList reads the concept list from a file's metadata.
+func conceptList(t *testing.T, kv map[string]string) []string {
+	t.Helper()
+	var cs []string
+	require.NoError(t, json.Unmarshal([]byte(kv[MetaConcepts]), &cs))
+	return cs
+}
+
+// TestWriteStatsResult writes the stats of the label core's count of a
+// dataset and compares them with the stats export of the same data.
+func TestWriteStatsResult(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	w := world{inputs: 2000, concepts: 20, positives: 3, negatives: 2, conflictEvery: 30, seed: 8}
+	dir := filepath.Join(t.TempDir(), "stats")
+	_, err := Write(context.Background(), w.opener(mem), newSink(t, dir), Request{Layout: Stats}, WithAllocator(mem))
+	require.NoError(t, err)
+	files := dataFiles(t, dir)
+	require.Len(t, files, 1)
+	tbl, _ := readParquet(t, mem, filepath.Join(dir, files[0]))
+	want := tableRows(t, tbl)
+	tbl.Release()
+
+	set := label.NewSet(label.Rules{})
+	r, err := w.opener(mem)(context.Background(), false)
+	require.NoError(t, err)
+	for r.Next() {
+		require.NoError(t, set.AddAnnotations(r.Annotations()))
+		set.AddIDs(r.UnannotatedIDs())
+	}
+	require.NoError(t, r.Err())
+	set.AddIDs(r.UnannotatedIDs())
+	r.Release()
+	var buf bytes.Buffer
+	require.NoError(t, WriteStatsResult(context.Background(), &buf, set.Result(), WithAllocator(mem)))
+	tbl, _ = readParquetBytes(t, mem, buf.Bytes())
+	got := tableRows(t, tbl)
+	tbl.Release()
+	assert.Equal(t, want, got)
+	assert.Len(t, got, w.concepts)
+}
