@@ -50,14 +50,27 @@ func (c *LabelCollector) LabelsOver(concepts []string) (*Labels, error) {
 // WriteTraining writes the training layout of every input of inputs
 // (records with the input_id, url, text and metadata columns of
 // dataset.InputSchema) to one file on w in the configured format, with
-// their labels from l (the caller closes w). It returns the rows written.
-func WriteTraining(ctx context.Context, w io.Writer, l *Labels, inputs array.RecordReader, opts ...Option) (int64, error) {
+// their labels from l (the caller closes w). With split ("": none) every
+// row ends with the [ColSplit] column holding it, as in a split export.
+// It returns the rows written.
+func WriteTraining(ctx context.Context, w io.Writer, l *Labels, inputs array.RecordReader, split string, opts ...Option) (int64, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
 	b := newTrainingBuilder(l, nil, &cfg)
-	tw, err := newTableWriter(w, b.schema, &cfg)
+	schema := b.schema
+	var pw *partWriter
+	if split != "" {
+		pw = newPartWriter(nil, split, b.schema, &cfg)
+		schema = pw.schema
+		defer func() {
+			if pw.col != nil {
+				pw.col.Release()
+			}
+		}()
+	}
+	tw, err := newTableWriter(w, schema, &cfg)
 	if err != nil {
 		return 0, err
 	}
@@ -71,6 +84,11 @@ func WriteTraining(ctx context.Context, w io.Writer, l *Labels, inputs array.Rec
 		if err != nil {
 			tw.Close()
 			return rows, err
+		}
+		if pw != nil {
+			withSplit := pw.withSplit(rec)
+			rec.Release()
+			rec = withSplit
 		}
 		err = tw.Write(rec)
 		rows += rec.NumRows()

@@ -101,7 +101,7 @@ func TestTrainingShards(t *testing.T) {
 		rr, err := array.NewRecordReader(inputs[k][0].Schema(), inputs[k])
 		require.NoError(t, err)
 		var buf bytes.Buffer
-		rows, err := WriteTraining(ctx, &buf, l, rr, WithAllocator(mem))
+		rows, err := WriteTraining(ctx, &buf, l, rr, "", WithAllocator(mem))
 		require.NoError(t, err)
 		rr.Release()
 		for _, rec := range inputs[k] {

@@ -111,16 +111,7 @@ func NewCloser(rules Rules) *Closer {
 
 // Count adds one distinct input, whose merged labels are ents, to p.
 func (c *Closer) Count(p *Partial, ents []IDEntry) {
-	c.ents = c.ents[:0]
-	for _, e := range ents {
-		k := uint32(c.concept(e.Concept))
-		if i := slices.IndexFunc(c.ents, func(x uint32) bool { return x>>2 == k }); i >= 0 {
-			c.ents[i] |= uint32(e.Flags & (Positive | Negative))
-			continue
-		}
-		c.ents = append(c.ents, k<<2|uint32(e.Flags&(Positive|Negative)))
-	}
-	row := c.walker.close(c.ents)
+	row := c.closeRow(ents)
 	c.t.add(row, 1)
 	p.Inputs += c.t.inputs
 	p.WithPositive += c.t.withPos
@@ -217,4 +208,28 @@ func Assemble(rules Rules, p *Partial, rs *RowSummary) Result {
 			viaPos: pc.ViaPositives, viaNeg: pc.ViaNegatives, annInPos: pc.InPositive})
 	}
 	return b.result(t.inputs, t.counts(len(ids)))
+}
+
+// Close appends the closed labels of one input whose merged labels are
+// ents to dst, by concept id (flags that came through relations carry
+// ViaPositive or ViaNegative), as [Closer.Count] counts them.
+func (c *Closer) Close(dst, ents []IDEntry) []IDEntry {
+	for _, e := range c.closeRow(ents) {
+		dst = append(dst, IDEntry{Concept: c.conceptID[e.Concept], Flags: e.Flags})
+	}
+	return dst
+}
+
+// closeRow returns the closed entries of ents, valid until the next call.
+func (c *Closer) closeRow(ents []IDEntry) []Entry {
+	c.ents = c.ents[:0]
+	for _, e := range ents {
+		k := uint32(c.concept(e.Concept))
+		if i := slices.IndexFunc(c.ents, func(x uint32) bool { return x>>2 == k }); i >= 0 {
+			c.ents[i] |= uint32(e.Flags & (Positive | Negative))
+			continue
+		}
+		c.ents = append(c.ents, k<<2|uint32(e.Flags&(Positive|Negative)))
+	}
+	return c.walker.close(c.ents)
 }

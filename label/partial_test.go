@@ -3,6 +3,8 @@ package label
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -139,4 +141,25 @@ func TestMergeIDRows(t *testing.T) {
 	)
 	assert.Equal(t, []IDEntry{{"a", Negative}, {"b", Positive | Negative}, {"c", Positive}}, got)
 	assert.Empty(t, MergeIDRows())
+}
+
+// TestCloserClose checks the closed labels by id against a Set's Walker
+// over the same rows: a positive reaches the hypernyms, a negative the
+// hyponyms, and a husky positive beside "not a dog" conflicts.
+func TestCloserClose(t *testing.T) {
+	h, err := NewHierarchy([]dataset.Relation{
+		{Subject: "husky", Object: "dog", Predicate: dataset.Hyponym},
+		{Subject: "dog", Object: "animal", Predicate: dataset.Hyponym},
+	})
+	require.NoError(t, err)
+	rules := Rules{Hierarchy: h}
+	c := NewCloser(rules)
+	got := c.Close(nil, []IDEntry{{"husky", Positive}, {"dog", Negative}})
+	slices.SortFunc(got, func(a, b IDEntry) int { return strings.Compare(a.Concept, b.Concept) })
+	assert.Equal(t, []IDEntry{
+		{"animal", Positive | ViaPositive},
+		{"dog", Positive | Negative | ViaPositive},
+		{"husky", Positive | Negative | ViaNegative},
+	}, got)
+	assert.Equal(t, []IDEntry{{"cat", Negative}}, c.Close(nil, []IDEntry{{"cat", Negative}}))
 }

@@ -32,8 +32,10 @@ const ManifestName = "_manifest.json"
 type Shard struct {
 	Name string // relative to the export's folder
 	Rows int64
-	// Source is the dataset file the shard holds the rows of.
-	Source string
+	// Source is the dataset file the shard holds the rows of (long layout).
+	Source string `json:",omitempty"`
+	// Split is the split the shard's rows are in ("": no split).
+	Split string `json:",omitempty"`
 }
 
 // Manifest is the content of [ManifestName].
@@ -52,6 +54,10 @@ type ExportOptions struct {
 	Load   Load
 	Labels Labels // the training layout's rules
 	Out    string
+	// Splits divide the training layout's inputs (see [Split]); none:
+	// one unsplit set.
+	Splits []export.Fraction
+	Seed   uint64
 }
 
 // ExportLong adds the long layout to the pipeline: every dataset file's

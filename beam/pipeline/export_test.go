@@ -22,6 +22,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	datasetpkg "curate.dev/dataset"
+	exportpkg "curate.dev/export"
 	"curate.dev/internal/testutil"
 )
 
@@ -334,4 +336,76 @@ func TestExportStatsMatchesCurate(t *testing.T) {
 			assert.Len(t, got, len(concepts))
 		})
 	}
+}
+
+// TestSplitAtScale splits the training layout on Prism by rarest-label
+// buckets and measures the split as `curate export --split` measures its
+// own (export.NewSplitReport: each concept's share of positives per split
+// against the target), beside iterative stratification and a seeded
+// random split of the same inputs, one machine's. Every input is in one
+// split, the splits' sizes are the shares to within one input per bucket,
+// and the deviation is far below a random split's.
+func TestSplitAtScale(t *testing.T) {
+	dir := t.TempDir()
+	files, _ := synthFiles(t, dir, 20_000)
+	fs, err := Expand(context.Background(), files[:3])
+	require.NoError(t, err)
+	splits, err := exportpkg.ParseSplit("train=0.8,val=0.1,test=0.1")
+	require.NoError(t, err)
+	out := filepath.Join(dir, "split")
+	run(t, func(s beam.Scope) {
+		ExportTraining(s, ExportOptions{Files: fs, Load: Load{Format: "auto"}, Out: out, Splits: splits, Seed: 7})
+	})
+	m := readManifest(t, out)
+	var paths []string
+	for _, sh := range m.Shards {
+		require.True(t, strings.HasPrefix(sh.Name, sh.Split+"-"), sh.Name)
+		paths = append(paths, filepath.Join(out, sh.Name))
+	}
+	rows, _ := trainingRows(t, paths...)
+	splitOf := map[string]int8{}
+	for id, row := range rows {
+		i := strings.LastIndex(row, "split=")
+		require.GreaterOrEqual(t, i, 0, "a split column")
+		name := strings.TrimSuffix(row[i+len("split="):], "\t")
+		j := slices.IndexFunc(splits, func(f exportpkg.Fraction) bool { return f.Name == name })
+		require.GreaterOrEqual(t, j, 0, name)
+		splitOf[id] = int8(j)
+	}
+
+	// The label matrix of the same inputs, on one machine.
+	col := exportpkg.NewLabelCollector()
+	for _, f := range files[:3] {
+		fh, err := os.Open(f)
+		require.NoError(t, err)
+		r, err := datasetpkg.NewReader(context.Background(), fh, datasetpkg.WithInputs(true))
+		require.NoError(t, err)
+		for r.Next() {
+			require.NoError(t, col.AddInputs(r.Inputs()))
+			require.NoError(t, col.AddAnnotations(r.Annotations()))
+			col.AddIDs(r.UnannotatedIDs())
+		}
+		require.NoError(t, r.Err())
+		r.Release()
+		fh.Close()
+	}
+	l := col.Labels()
+	require.Equal(t, l.NumInputs(), len(splitOf), "every input in one split")
+	assign := make([]int8, l.NumInputs())
+	for i := range assign {
+		j, ok := splitOf[l.InputID(i)]
+		require.True(t, ok, l.InputID(i))
+		assign[i] = j
+	}
+	beamRep := exportpkg.NewSplitReport(l, splits, assign)
+	strat := exportpkg.NewSplitReport(l, splits, exportpkg.Stratify(l, splits, 7))
+	random := exportpkg.NewSplitReport(l, splits, exportpkg.RandomSplit(l, splits, 7))
+	t.Logf("mean |deviation|: buckets %.4f, iterative stratification %.4f, random %.4f", beamRep.MeanAbsDeviation(), strat.MeanAbsDeviation(), random.MeanAbsDeviation())
+	t.Logf("max |deviation|: buckets %.4f, iterative stratification %.4f, random %.4f", beamRep.MaxAbsDeviation(), strat.MaxAbsDeviation(), random.MaxAbsDeviation())
+	t.Logf("inputs per split: buckets %v, iterative stratification %v", beamRep.Inputs, strat.Inputs)
+	buckets := len(l.Concepts) + 1
+	for j, f := range splits {
+		assert.InDelta(t, f.Share*float64(l.NumInputs()), float64(beamRep.Inputs[j]), float64(buckets), f.Name)
+	}
+	assert.Less(t, beamRep.MeanAbsDeviation(), random.MeanAbsDeviation()/2)
 }

@@ -292,25 +292,42 @@ type Fields struct {
 }
 
 // Packed is what travels per input and file chunk to the group-by: the
-// input's labels as annotated and, for the training layout, its fields.
+// input's labels as annotated and, for the training layout, its fields
+// and, once assigned, its split.
 type Packed struct {
 	Row       []label.IDEntry
 	HasFields bool
 	Fields    Fields
+	HasSplit  bool
+	Split     int8 // index into the export's splits
 }
 
-// Append appends p's packed form to dst: a byte saying whether fields
-// follow, the fields (rank as a uvarint, three length-prefixed strings),
-// then the row ([PackRow]).
+const (
+	packedFields = 1 << iota
+	packedSplit
+)
+
+// Append appends p's packed form to dst: a byte saying what follows, the
+// split's index (a byte), the fields (rank as a uvarint, three
+// length-prefixed strings), then the row ([PackRow]).
 func (p *Packed) Append(dst []byte) []byte {
-	if !p.HasFields {
-		return PackRow(append(dst, 0), p.Row)
+	var head byte
+	if p.HasFields {
+		head |= packedFields
 	}
-	dst = append(dst, 1)
-	dst = appendUvarint(dst, uint64(p.Fields.Rank))
-	for _, s := range []string{p.Fields.URL, p.Fields.Text, p.Fields.Metadata} {
-		dst = appendUvarint(dst, uint64(len(s)))
-		dst = append(dst, s...)
+	if p.HasSplit {
+		head |= packedSplit
+	}
+	dst = append(dst, head)
+	if p.HasSplit {
+		dst = append(dst, byte(p.Split))
+	}
+	if p.HasFields {
+		dst = appendUvarint(dst, uint64(p.Fields.Rank))
+		for _, s := range []string{p.Fields.URL, p.Fields.Text, p.Fields.Metadata} {
+			dst = appendUvarint(dst, uint64(len(s)))
+			dst = append(dst, s...)
+		}
 	}
 	return PackRow(dst, p.Row)
 }
@@ -321,8 +338,16 @@ func (p *Packed) Unpack(b []byte) error {
 	if len(b) == 0 {
 		return short
 	}
-	p.HasFields, b = b[0] == 1, b[1:]
-	p.Fields = Fields{}
+	head := b[0]
+	b = b[1:]
+	p.HasFields, p.HasSplit = head&packedFields != 0, head&packedSplit != 0
+	p.Fields, p.Split = Fields{}, 0
+	if p.HasSplit {
+		if len(b) == 0 {
+			return short
+		}
+		p.Split, b = int8(b[0]), b[1:]
+	}
 	if p.HasFields {
 		r, w := uvarint(b)
 		if w <= 0 {

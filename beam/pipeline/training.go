@@ -39,7 +39,14 @@ func ExportTraining(s beam.Scope, opts ExportOptions) {
 	s = s.Scope("export-training")
 	rows, sums := GroupedInputs(s, opts.Files, opts.Load, opts.Labels)
 	concepts := beam.ParDo(s, conceptsFn{}, beam.Combine(s, summaryFn{}, sums))
-	shards := beam.ParDo(s, &trainingFn{Labels: opts.Labels, Out: opts.Out}, rows, beam.SideInput{Input: concepts})
+	var names []string
+	if len(opts.Splits) > 0 {
+		rows = Split(s, rows, opts.Labels, opts.Splits, opts.Seed)
+		for _, f := range opts.Splits {
+			names = append(names, f.Name)
+		}
+	}
+	shards := beam.ParDo(s, &trainingFn{Labels: opts.Labels, Out: opts.Out, Splits: names}, rows, beam.SideInput{Input: concepts})
 	all := beam.Combine(s, &shardsFn{}, shards)
 	beam.ParDo0(s, &manifestFn{Out: opts.Out, Layout: "training"}, all, beam.SideInput{Input: concepts})
 }
@@ -75,16 +82,23 @@ func jsonOf(v any) []byte {
 type trainingFn struct {
 	Labels Labels
 	Out    string
+	Splits []string // split names; none: one unsplit set
 
 	rules    label.Rules
 	concepts []string
-	ids      []string
-	in       []Packed
+	batches  map[int8]*batch // per split (0 without splits)
+}
+
+// batch is the inputs of one split a bundle has gathered.
+type batch struct {
+	ids []string
+	in  []Packed
 }
 
 func (f *trainingFn) Setup(ctx context.Context) error {
 	var err error
 	f.rules, err = f.Labels.Rules(ctx)
+	f.batches = map[int8]*batch{}
 	return err
 }
 
@@ -101,23 +115,39 @@ func (f *trainingFn) ProcessElement(ctx context.Context, id string, packed []byt
 	if err := p.Unpack(packed); err != nil {
 		return fmt.Errorf("input %q: %w", id, err)
 	}
-	f.ids, f.in = append(f.ids, id), append(f.in, p)
-	if len(f.ids) >= shardRows {
-		return f.flush(ctx, emit)
+	if len(f.Splits) > 0 && (!p.HasSplit || int(p.Split) >= len(f.Splits)) {
+		return fmt.Errorf("input %q: no split assigned", id)
+	}
+	b := f.batches[p.Split]
+	if b == nil {
+		b = &batch{}
+		f.batches[p.Split] = b
+	}
+	b.ids, b.in = append(b.ids, id), append(b.in, p)
+	if len(b.ids) >= shardRows {
+		return f.flush(ctx, p.Split, b, emit)
 	}
 	return nil
 }
 
 func (f *trainingFn) FinishBundle(ctx context.Context, _ []byte, emit func(Shard)) error {
-	if len(f.ids) == 0 {
-		return nil
+	for j, b := range f.batches {
+		if len(b.ids) > 0 {
+			if err := f.flush(ctx, j, b, emit); err != nil {
+				return err
+			}
+		}
 	}
-	return f.flush(ctx, emit)
+	return nil
 }
 
 // flush writes the gathered inputs as one shard.
-func (f *trainingFn) flush(ctx context.Context, emit func(Shard)) error {
-	defer func() { f.ids, f.in = f.ids[:0], f.in[:0] }()
+func (f *trainingFn) flush(ctx context.Context, j int8, b *batch, emit func(Shard)) error {
+	defer func() { b.ids, b.in = b.ids[:0], b.in[:0] }()
+	split, base := "", "part"
+	if len(f.Splits) > 0 {
+		split, base = f.Splits[j], f.Splits[j]
+	}
 	// The rules apply to the merged rows as they stand: model scores were
 	// read into labels (or left out) when the files were read, so only
 	// the relations remain to close.
@@ -126,8 +156,8 @@ func (f *trainingFn) flush(ctx context.Context, emit func(Shard)) error {
 	defer ab.Release()
 	ib := dataset.NewInputBuilder(nil, 0)
 	defer ib.Release()
-	for i, id := range f.ids {
-		p := &f.in[i]
+	for i, id := range b.ids {
+		p := &b.in[i]
 		for _, e := range p.Row {
 			if e.Flags&label.Positive != 0 {
 				ab.Append(&dataset.Annotation{InputID: id, ConceptID: e.Concept, Value: 1})
@@ -158,9 +188,9 @@ func (f *trainingFn) flush(ctx context.Context, emit func(Shard)) error {
 	if err != nil {
 		return err
 	}
-	var b [8]byte
-	rand.Read(b[:])
-	name := fmt.Sprintf("part-%s.parquet", hex.EncodeToString(b[:]))
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	name := fmt.Sprintf("%s-%s.parquet", base, hex.EncodeToString(rnd[:]))
 	var rows int64
 	err = WriteWhole(ctx, joinPath(f.Out, name), func(w io.Writer) error {
 		rr, err := array.NewRecordReader(inputs.Schema(), []arrow.Record{inputs})
@@ -168,12 +198,12 @@ func (f *trainingFn) flush(ctx context.Context, emit func(Shard)) error {
 			return err
 		}
 		defer rr.Release()
-		rows, err = export.WriteTraining(ctx, w, l, rr, export.WithFormat(export.Parquet))
+		rows, err = export.WriteTraining(ctx, w, l, rr, split, export.WithFormat(export.Parquet))
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	emit(Shard{Name: name, Rows: rows})
+	emit(Shard{Name: name, Rows: rows, Split: split})
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"curate.dev/balance"
 	"curate.dev/beam/pipeline"
+	"curate.dev/export"
 )
 
 // globs is a repeatable --input flag.
@@ -43,6 +44,9 @@ var (
 	outDir         = flag.String("out", "", "export: the output `DIR` (local or object storage)")
 	layout         = flag.String("layout", "training", "export: layout, long, training or stats")
 	force          = flag.Bool("force", false, "replace an existing --output file or --out folder")
+	splitSpec      = flag.String("split", "", "export --layout training: split `shares`, e.g. train=0.8,val=0.1,test=0.1 (rarest-label buckets; see the README)")
+	seed           = flag.Uint64("seed", 1, "seed for the split")
+	groupBy        = flag.String("group-by", "", "not in curate-beam yet: keeping groups in one split runs on one machine (curate export --group-by)")
 )
 
 func init() {
@@ -135,7 +139,18 @@ func run(ctx context.Context, cmd string) error {
 		if *outDir == "" {
 			return fmt.Errorf("export: want --out DIR")
 		}
-		eo := pipeline.ExportOptions{Files: files, Load: load, Labels: labels, Out: *outDir}
+		eo := pipeline.ExportOptions{Files: files, Load: load, Labels: labels, Out: *outDir, Seed: *seed}
+		if *groupBy != "" {
+			return fmt.Errorf("export: --group-by runs on one machine for now: curate export --split ... --group-by %s", *groupBy)
+		}
+		if *splitSpec != "" {
+			if *layout != "training" {
+				return fmt.Errorf("export: --split applies to --layout training in curate-beam")
+			}
+			if eo.Splits, err = export.ParseSplit(*splitSpec); err != nil {
+				return fmt.Errorf("--split: %w", err)
+			}
+		}
 		switch *layout {
 		case "long":
 			if len(labels.Relations) > 0 {
