@@ -158,8 +158,9 @@ func Expand(ctx context.Context, globs []string) ([]File, error) {
 
 // chunkInputs bounds a reading worker's memory: a file's inputs are held
 // in a label.Set this many at a time, then sent on. An input that spans
-// chunks or files is merged after the group-by.
-const chunkInputs = 1 << 18
+// chunks or files is merged after the group-by. (A variable so that the
+// tests can make chunks small.)
+var chunkInputs = 1 << 18
 
 // readFn reads one dataset file with curate's readers and emits, per
 // distinct input of each chunk, its labels as annotated (KV input id,
