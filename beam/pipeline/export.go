@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
@@ -156,10 +158,18 @@ func (f *manifestFn) ProcessElement(ctx context.Context, shards []Shard, concept
 	})
 }
 
-// PrepareOut checks the export folder before a job: a folder with a
-// manifest holds an export, replaced only with force; then the old
-// manifest goes first (a job killed midway leaves no manifest) and its
-// shards after it.
+// shardName matches the files a job writes into an export folder: its
+// shards (SPLIT-HEX.parquet and part-HEX.parquet for the training layout,
+// part-NNNNN-HEX.parquet for the long one, part-00000.parquet for the
+// stats) and their temporary names (.NAME.tmp-HEX).
+var shardName = regexp.MustCompile(`^([a-z][a-z0-9_]*-([0-9]{5}-)?[0-9a-f]{16}\.parquet|part-00000\.parquet|\..+\.tmp-[0-9a-f]{12})$`)
+
+// PrepareOut checks the export folder before a job. A folder with a
+// manifest holds an export, and one with files but no manifest a job that
+// did not finish or someone else's files: both are refused unless force.
+// With force the old manifest goes first (so that a job killed from then
+// on leaves no manifest), then every file a job writes by name. A folder
+// that holds any other file is refused, force or not.
 func PrepareOut(ctx context.Context, dir string, force bool) error {
 	mpath := joinPath(dir, ManifestName)
 	fs, err := filesystem.New(ctx, mpath)
@@ -167,32 +177,49 @@ func PrepareOut(ctx context.Context, dir string, force bool) error {
 		return err
 	}
 	defer fs.Close()
-	rc, err := fs.OpenRead(ctx, mpath)
+	names, err := fs.List(ctx, joinPath(dir, "*"))
 	if err != nil {
-		return nil // no manifest: nothing to replace
+		return fmt.Errorf("%s: %w", dir, err)
 	}
-	js, err := io.ReadAll(rc)
-	rc.Close()
+	hidden, err := fs.List(ctx, joinPath(dir, ".*"))
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", dir, err)
 	}
-	if !force {
+	names = append(names, hidden...)
+	if len(names) == 0 {
+		return nil
+	}
+	_, err = fs.Size(ctx, mpath)
+	hasManifest := err == nil
+	if hasManifest && !force {
 		return fmt.Errorf("%s holds an export (%s); pass --force to replace it", dir, ManifestName)
 	}
-	var m Manifest
-	if err := json.Unmarshal(js, &m); err != nil {
-		return fmt.Errorf("%s: %w", mpath, err)
+	var foreign []string
+	for _, n := range names {
+		if _, base := splitPath(n); !shardName.MatchString(base) && base != ManifestName {
+			foreign = append(foreign, base)
+		}
+	}
+	if len(foreign) > 0 {
+		return fmt.Errorf("%s holds files a curate-beam export does not write (%s); choose another --out", dir, strings.Join(foreign[:min(len(foreign), 3)], ", "))
+	}
+	if !force {
+		return fmt.Errorf("%s holds the shards of an export without a manifest (a job that did not finish); pass --force to replace them", dir)
 	}
 	rm, ok := fs.(filesystem.Remover)
 	if !ok {
 		return fmt.Errorf("%s: the filesystem cannot remove the old export's files", dir)
 	}
-	if err := rm.Remove(ctx, mpath); err != nil {
-		return err
-	}
-	for _, s := range m.Shards {
-		if err := rm.Remove(ctx, joinPath(dir, s.Name)); err != nil {
+	if hasManifest {
+		if err := rm.Remove(ctx, mpath); err != nil {
 			return err
+		}
+	}
+	for _, n := range names {
+		if _, base := splitPath(n); base != ManifestName {
+			if err := rm.Remove(ctx, n); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -112,12 +112,21 @@ func TestExportLongMatchesCurate(t *testing.T) {
 	left, err := os.ReadDir(out)
 	require.NoError(t, err)
 	assert.Empty(t, left)
+
+	// Someone else's file in the folder: refused, even with force, and
+	// left as it was.
+	notes := filepath.Join(out, "notes.txt")
+	require.NoError(t, os.WriteFile(notes, []byte("mine"), 0o644))
+	for _, force := range []bool{false, true} {
+		err = PrepareOut(context.Background(), out, force)
+		require.ErrorContains(t, err, "does not write (notes.txt)")
+	}
+	assert.FileExists(t, notes)
 }
 
 // TestKilledExportLeavesNoManifest kills curate-beam as soon as its
 // first shard is whole: the folder has no manifest, so no reader takes
-// it for a whole export, and a rerun writes one that lists only its own
-// shards.
+// it for a whole export, and a forced rerun replaces what it left.
 func TestKilledExportLeavesNoManifest(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildCurateBeam(t)
@@ -152,16 +161,28 @@ func TestKilledExportLeavesNoManifest(t *testing.T) {
 	shards, _ := filepath.Glob(filepath.Join(out, "part-*.parquet"))
 	assert.Less(t, len(shards), len(files), "killed before the last shard")
 
-	// The rerun: no manifest, so nothing to refuse; its manifest lists its
-	// own shards, one per file.
-	rerun := exec.Command(bin, "export", "--input", filepath.Join(dir, "copy-*.jsonl"), "--layout", "long", "--out", out)
-	b, err := rerun.CombinedOutput()
+	// A rerun is refused (the folder holds shards without a manifest)
+	// unless forced; forced, it clears them, and its manifest lists its
+	// own shards, one per file, and nothing else is left.
+	args := []string{"export", "--input", filepath.Join(dir, "copy-*.jsonl"), "--layout", "long", "--out", out}
+	b, err := exec.Command(bin, args...).CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(b), "without a manifest (a job that did not finish); pass --force")
+	b, err = exec.Command(bin, append(args, "--force")...).CombinedOutput()
 	require.NoError(t, err, "%s", b)
 	m := readManifest(t, out)
 	require.Len(t, m.Shards, len(files))
+	want := []string{ManifestName}
 	for _, sh := range m.Shards {
-		assert.FileExists(t, filepath.Join(out, sh.Name))
+		want = append(want, sh.Name)
 	}
+	ents, err := os.ReadDir(out)
+	require.NoError(t, err)
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	assert.ElementsMatch(t, want, got)
 }
 
 // buildCurateBeam builds the curate-beam command into the test's folder.
