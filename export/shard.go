@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -148,4 +149,26 @@ func StatsOf(k label.Counts) ConceptStats {
 		Positives: int64(k.Positives), Negatives: int64(k.Negatives), Conflicts: int64(k.Conflicts),
 		Unknown: int64(k.ImpliedNegatives + k.Unknown),
 	}
+}
+
+// GroupKey returns the group an input's metadata puts it in for a split
+// that keeps groups together (--group-by metadata.FIELD): the JSON text of
+// the metadata object's top-level field, when it has one that is not
+// null. Metadata that is not a JSON object has no group.
+func GroupKey(metadata, field string) (string, bool) {
+	var obj map[string]json.RawMessage
+	return groupKey(&obj, metadata, field)
+}
+
+// groupKey is [GroupKey] parsing into *obj, a map kept from call to call.
+func groupKey(obj *map[string]json.RawMessage, metadata, field string) (string, bool) {
+	clear(*obj)
+	if json.Unmarshal([]byte(metadata), obj) != nil {
+		return "", false
+	}
+	v, ok := (*obj)[field]
+	if !ok || string(v) == "null" {
+		return "", false
+	}
+	return string(v), true // a copy
 }

@@ -170,3 +170,25 @@ func TestWriteStatsResult(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.Len(t, got, w.concepts)
 }
+
+// TestGroupKey checks the group a metadata object gives: the field's JSON
+// text; none without the field, for null, or for metadata that is not an
+// object.
+func TestGroupKey(t *testing.T) {
+	for _, tc := range []struct {
+		meta, want string
+		ok         bool
+	}{
+		{`{"album":"a1","x":2}`, `"a1"`, true},
+		{`{"album":7}`, `7`, true},
+		{`{"album":{"id":1}}`, `{"id":1}`, true},
+		{`{"album":null}`, "", false},
+		{`{"other":"a1"}`, "", false},
+		{`[1,2]`, "", false},
+		{``, "", false},
+	} {
+		got, ok := GroupKey(tc.meta, "album")
+		assert.Equal(t, tc.ok, ok, tc.meta)
+		assert.Equal(t, tc.want, got, tc.meta)
+	}
+}

@@ -60,6 +60,9 @@ type ExportOptions struct {
 	// one unsplit set.
 	Splits []export.Fraction
 	Seed   uint64
+	// GroupField keeps the inputs whose metadata field has one value in
+	// one split ("": none).
+	GroupField string
 }
 
 // ExportLong adds the long layout to the pipeline: every dataset file's

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet/file"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
@@ -363,9 +364,11 @@ func TestExportStatsMatchesCurate(t *testing.T) {
 // buckets and measures the split as `curate export --split` measures its
 // own (export.NewSplitReport: each concept's share of positives per split
 // against the target), beside iterative stratification and a seeded
-// random split of the same inputs, one machine's. Every input is in one
-// split, the splits' sizes are the shares to within one input per bucket,
-// and the deviation is far below a random split's.
+// random split of the same inputs, one machine's; by inputs and keeping
+// the groups of metadata.group_key (synth's near-duplicate scenes)
+// together. Every input is in one split, every group in one, the splits'
+// sizes are the shares to within a unit per bucket, and the deviation is
+// far below a random split's.
 func TestSplitAtScale(t *testing.T) {
 	dir := t.TempDir()
 	files, _ := synthFiles(t, dir, 20_000)
@@ -373,60 +376,88 @@ func TestSplitAtScale(t *testing.T) {
 	require.NoError(t, err)
 	splits, err := exportpkg.ParseSplit("train=0.8,val=0.1,test=0.1")
 	require.NoError(t, err)
-	out := filepath.Join(dir, "split")
-	run(t, func(s beam.Scope) {
-		ExportTraining(s, ExportOptions{Files: fs, Load: Load{Format: "auto"}, Out: out, Splits: splits, Seed: 7})
-	})
-	m := readManifest(t, out)
-	var paths []string
-	for _, sh := range m.Shards {
-		require.True(t, strings.HasPrefix(sh.Name, sh.Split+"-"), sh.Name)
-		paths = append(paths, filepath.Join(out, sh.Name))
-	}
-	rows, _ := trainingRows(t, paths...)
-	splitOf := map[string]int8{}
-	for id, row := range rows {
-		i := strings.LastIndex(row, "split=")
-		require.GreaterOrEqual(t, i, 0, "a split column")
-		name := strings.TrimSuffix(row[i+len("split="):], "\t")
-		j := slices.IndexFunc(splits, func(f exportpkg.Fraction) bool { return f.Name == name })
-		require.GreaterOrEqual(t, j, 0, name)
-		splitOf[id] = int8(j)
-	}
+	for _, group := range []string{"", "group_key"} {
+		t.Run("group="+group, func(t *testing.T) {
+			out := filepath.Join(dir, "split-"+group)
+			run(t, func(s beam.Scope) {
+				ExportTraining(s, ExportOptions{Files: fs, Load: Load{Format: "auto"}, Out: out, Splits: splits, Seed: 7, GroupField: group})
+			})
+			m := readManifest(t, out)
+			var paths []string
+			for _, sh := range m.Shards {
+				require.True(t, strings.HasPrefix(sh.Name, sh.Split+"-"), sh.Name)
+				paths = append(paths, filepath.Join(out, sh.Name))
+			}
+			rows, _ := trainingRows(t, paths...)
+			splitOf := map[string]int8{}
+			for id, row := range rows {
+				i := strings.LastIndex(row, "split=")
+				require.GreaterOrEqual(t, i, 0, "a split column")
+				name := strings.TrimSuffix(row[i+len("split="):], "\t")
+				j := slices.IndexFunc(splits, func(f exportpkg.Fraction) bool { return f.Name == name })
+				require.GreaterOrEqual(t, j, 0, name)
+				splitOf[id] = int8(j)
+			}
 
-	// The label matrix of the same inputs, on one machine.
-	col := exportpkg.NewLabelCollector()
-	for _, f := range files[:3] {
-		fh, err := os.Open(f)
-		require.NoError(t, err)
-		r, err := datasetpkg.NewReader(context.Background(), fh, datasetpkg.WithInputs(true))
-		require.NoError(t, err)
-		for r.Next() {
-			require.NoError(t, col.AddInputs(r.Inputs()))
-			require.NoError(t, col.AddAnnotations(r.Annotations()))
-			col.AddIDs(r.UnannotatedIDs())
-		}
-		require.NoError(t, r.Err())
-		r.Release()
-		fh.Close()
+			// The label matrix of the same inputs, on one machine.
+			var copts []exportpkg.CollectOption
+			if group != "" {
+				copts = append(copts, exportpkg.WithGroupField(group))
+			}
+			col := exportpkg.NewLabelCollector(copts...)
+			groupOf := map[string]string{}
+			for _, f := range files[:3] {
+				fh, err := os.Open(f)
+				require.NoError(t, err)
+				r, err := datasetpkg.NewReader(context.Background(), fh, datasetpkg.WithInputs(true))
+				require.NoError(t, err)
+				for r.Next() {
+					in := r.Inputs()
+					require.NoError(t, col.AddInputs(in))
+					require.NoError(t, col.AddAnnotations(r.Annotations()))
+					col.AddIDs(r.UnannotatedIDs())
+					ids := in.Column(in.Schema().FieldIndices(datasetpkg.ColInputID)[0]).(*array.String)
+					meta := in.Column(in.Schema().FieldIndices(datasetpkg.ColMetadata)[0]).(*array.String)
+					for k := range ids.Len() {
+						if g, ok := exportpkg.GroupKey(meta.Value(k), "group_key"); ok {
+							groupOf[ids.Value(k)] = g
+						}
+					}
+				}
+				require.NoError(t, r.Err())
+				r.Release()
+				fh.Close()
+			}
+			l := col.Labels()
+			require.Equal(t, l.NumInputs(), len(splitOf), "every input in one split")
+			assign := make([]int8, l.NumInputs())
+			for i := range assign {
+				j, ok := splitOf[l.InputID(i)]
+				require.True(t, ok, l.InputID(i))
+				assign[i] = j
+			}
+			if group != "" {
+				splitOfGroup := map[string]int8{}
+				for id, g := range groupOf {
+					if j, ok := splitOfGroup[g]; ok {
+						require.Equal(t, j, splitOf[id], "group %s in one split", g)
+					}
+					splitOfGroup[g] = splitOf[id]
+				}
+				require.Less(t, len(splitOfGroup), len(groupOf), "some groups of several inputs")
+			}
+			beamRep := exportpkg.NewSplitReport(l, splits, assign)
+			strat := exportpkg.NewSplitReport(l, splits, exportpkg.Stratify(l, splits, 7))
+			random := exportpkg.NewSplitReport(l, splits, exportpkg.RandomSplit(l, splits, 7))
+			t.Logf("mean |deviation|: buckets %.4f, iterative stratification %.4f, random %.4f", beamRep.MeanAbsDeviation(), strat.MeanAbsDeviation(), random.MeanAbsDeviation())
+			t.Logf("max |deviation|: buckets %.4f, iterative stratification %.4f, random %.4f", beamRep.MaxAbsDeviation(), strat.MaxAbsDeviation(), random.MaxAbsDeviation())
+			t.Logf("inputs per split: buckets %v, iterative stratification %v, random %v", beamRep.Inputs, strat.Inputs, random.Inputs)
+			// A bucket's shares are off by at most its largest unit per split.
+			slack := float64(len(l.Concepts)+1) * 8
+			for j, f := range splits {
+				assert.InDelta(t, f.Share*float64(l.NumInputs()), float64(beamRep.Inputs[j]), slack, f.Name)
+			}
+			assert.Less(t, beamRep.MeanAbsDeviation(), random.MeanAbsDeviation()/2)
+		})
 	}
-	l := col.Labels()
-	require.Equal(t, l.NumInputs(), len(splitOf), "every input in one split")
-	assign := make([]int8, l.NumInputs())
-	for i := range assign {
-		j, ok := splitOf[l.InputID(i)]
-		require.True(t, ok, l.InputID(i))
-		assign[i] = j
-	}
-	beamRep := exportpkg.NewSplitReport(l, splits, assign)
-	strat := exportpkg.NewSplitReport(l, splits, exportpkg.Stratify(l, splits, 7))
-	random := exportpkg.NewSplitReport(l, splits, exportpkg.RandomSplit(l, splits, 7))
-	t.Logf("mean |deviation|: buckets %.4f, iterative stratification %.4f, random %.4f", beamRep.MeanAbsDeviation(), strat.MeanAbsDeviation(), random.MeanAbsDeviation())
-	t.Logf("max |deviation|: buckets %.4f, iterative stratification %.4f, random %.4f", beamRep.MaxAbsDeviation(), strat.MaxAbsDeviation(), random.MaxAbsDeviation())
-	t.Logf("inputs per split: buckets %v, iterative stratification %v", beamRep.Inputs, strat.Inputs)
-	buckets := len(l.Concepts) + 1
-	for j, f := range splits {
-		assert.InDelta(t, f.Share*float64(l.NumInputs()), float64(beamRep.Inputs[j]), float64(buckets), f.Name)
-	}
-	assert.Less(t, beamRep.MeanAbsDeviation(), random.MeanAbsDeviation()/2)
 }

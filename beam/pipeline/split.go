@@ -16,37 +16,50 @@ import (
 )
 
 func init() {
+	register.DoFn3x1[string, []byte, func(string, []byte), error](&singleUnitFn{})
+	register.DoFn3x1[string, []byte, func(string, []byte), error](&groupKeyFn{})
+	register.DoFn3x1[string, func(*[]byte) bool, func(string, []byte), error](&groupUnitFn{})
 	register.DoFn5x1[context.Context, string, []byte, []byte, func(string, []byte), error](&bucketFn{})
 	register.DoFn3x1[string, func(*[]byte) bool, func(string, []byte), error](&assignFn{})
 }
 
-// maxBucket bounds the inputs one assignment worker sorts: a bucket of
-// more is cut into sub-buckets by a hash of the input id.
+// maxBucket bounds the units one assignment worker sorts: a bucket of
+// more is cut into sub-buckets by a hash of the unit's key.
 const maxBucket = 1 << 20
 
 // Split assigns every grouped input (KV input id, packed value) to one
-// of splits, stratified at scale by rarest-label buckets:
+// of splits, stratified at scale by rarest-label buckets. The units it
+// moves are inputs or, with groupField, the groups of inputs whose
+// metadata field has one value (export.GroupKey; an input without it is a
+// group of its own), which stay in one split:
 //
 //  1. Count the closed positives per concept over the whole dataset (the
 //     report's combiner), passed on as a side input.
-//  2. Put each input in the bucket of its rarest positive concept (the
-//     fewest positives; ties by id; inputs without a positive share one
-//     bucket), cut into sub-buckets of at most maxBucket inputs by a hash
-//     of the id.
-//  3. In each bucket, order the inputs by a seeded hash of their id and
-//     deal them out: input i goes to the split furthest below its share of
-//     i+1 inputs (largest deficit first, ties to the earlier split).
+//  2. Put each unit in the bucket of its rarest positive concept (the
+//     fewest positives over the dataset; ties by id; units without a
+//     positive share one bucket), cut into sub-buckets of at most
+//     maxBucket units by a hash of the unit's key.
+//  3. In each bucket, order the units by a seeded hash of their key and
+//     deal them out: a unit of n inputs goes to the split furthest below
+//     its share of the inputs dealt so far plus n (largest deficit first,
+//     ties to the earlier split).
 //
 // Every bucket's splits thus hold its inputs in the requested shares to
-// within one input per split and sub-bucket, so every concept's rarest
+// within a unit per split and sub-bucket, so every concept's rarest
 // holders (what iterative stratification places first) are spread as
-// asked; concepts are stratified only through the inputs whose rarest
+// asked; concepts are stratified only through the units whose rarest
 // label they are, and more common concepts ride along. It returns the
 // inputs keyed by id with their split in the packed value.
-func Split(s beam.Scope, rows beam.PCollection, labels Labels, splits []export.Fraction, seed uint64) beam.PCollection {
+func Split(s beam.Scope, rows beam.PCollection, labels Labels, splits []export.Fraction, seed uint64, groupField string) beam.PCollection {
 	s = s.Scope("split")
 	partial := beam.Combine(s, &countFn{Labels: labels}, beam.DropKey(s, rows))
-	buckets := beam.ParDo(s, &bucketFn{Labels: labels, Seed: seed}, rows, beam.SideInput{Input: partial})
+	var units beam.PCollection
+	if groupField == "" {
+		units = beam.ParDo(s, &singleUnitFn{}, rows)
+	} else {
+		units = beam.ParDo(s, &groupUnitFn{}, beam.GroupByKey(s, beam.ParDo(s, &groupKeyFn{Field: groupField}, rows)))
+	}
+	buckets := beam.ParDo(s, &bucketFn{Labels: labels, Seed: seed}, units, beam.SideInput{Input: partial})
 	shares := make([]float64, len(splits))
 	for j, f := range splits {
 		shares[j] = f.Share
@@ -54,17 +67,85 @@ func Split(s beam.Scope, rows beam.PCollection, labels Labels, splits []export.F
 	return beam.ParDo(s, &assignFn{Shares: shares, Seed: seed}, beam.GroupByKey(s, buckets))
 }
 
-// idHash is the seeded hash that orders a bucket's inputs.
-func idHash(seed uint64, id string) uint64 {
+// A unit is the inputs a split keeps together, packed: per member the
+// input id and its packed value, each length-prefixed.
+
+func appendMember(dst []byte, id string, packed []byte) []byte {
+	dst = appendUvarint(dst, uint64(len(id)))
+	dst = append(dst, id...)
+	dst = appendUvarint(dst, uint64(len(packed)))
+	return append(dst, packed...)
+}
+
+// members calls fn for each member of a packed unit.
+func members(unit []byte, fn func(id string, packed []byte) error) error {
+	for len(unit) > 0 {
+		var parts [2][]byte
+		for k := range parts {
+			n, w := uvarint(unit)
+			if w <= 0 || uint64(len(unit)-w) < n {
+				return fmt.Errorf("pipeline: packed unit is cut short")
+			}
+			parts[k], unit = unit[w:w+int(n)], unit[w+int(n):]
+		}
+		if err := fn(string(parts[0]), parts[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// singleUnitFn makes every input a unit of its own, keyed by its id.
+type singleUnitFn struct{}
+
+func (singleUnitFn) ProcessElement(id string, packed []byte, emit func(string, []byte)) error {
+	emit("i"+id, appendMember(nil, id, packed))
+	return nil
+}
+
+// groupKeyFn keys every input by its group: the metadata field's value,
+// or its own id when it has none.
+type groupKeyFn struct {
+	Field string
+	in    Packed
+}
+
+func (f *groupKeyFn) ProcessElement(id string, packed []byte, emit func(string, []byte)) error {
+	if err := f.in.Unpack(packed); err != nil {
+		return fmt.Errorf("input %q: %w", id, err)
+	}
+	key := "i" + id
+	if g, ok := export.GroupKey(f.in.Fields.Metadata, f.Field); ok {
+		key = "g" + g
+	}
+	emit(key, appendMember(nil, id, packed))
+	return nil
+}
+
+// groupUnitFn packs a group's inputs into one unit.
+type groupUnitFn struct{}
+
+func (groupUnitFn) ProcessElement(key string, vals func(*[]byte) bool, emit func(string, []byte)) error {
+	var unit, v []byte
+	for vals(&v) {
+		unit = append(unit, v...)
+	}
+	emit(key, unit)
+	return nil
+}
+
+// idHash is the seeded hash that orders a bucket's units.
+func idHash(seed uint64, key string) uint64 {
 	h := fnv.New64a()
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], seed)
 	h.Write(b[:])
-	h.Write([]byte(id))
+	h.Write([]byte(key))
 	return h.Sum64()
 }
 
-// bucketFn keys each input by its bucket, carrying the id in the value.
+// bucketFn keys each unit by its bucket, carrying the unit's key in the
+// value.
 type bucketFn struct {
 	Labels Labels
 	Seed   uint64
@@ -85,7 +166,7 @@ func (f *bucketFn) Setup(ctx context.Context) error {
 	return nil
 }
 
-func (f *bucketFn) ProcessElement(ctx context.Context, id string, packed []byte, partial []byte, emit func(string, []byte)) error {
+func (f *bucketFn) ProcessElement(ctx context.Context, key string, unit []byte, partial []byte, emit func(string, []byte)) error {
 	if f.positives == nil {
 		p, err := decodePartial(partial)
 		if err != nil {
@@ -97,65 +178,83 @@ func (f *bucketFn) ProcessElement(ctx context.Context, id string, packed []byte,
 		}
 		f.none = p.Inputs - p.WithPositive
 	}
-	if err := f.in.Unpack(packed); err != nil {
-		return fmt.Errorf("input %q: %w", id, err)
-	}
-	f.closed = f.closer.Close(f.closed[:0], f.in.Row)
 	rarest, n := "", f.none
-	for _, e := range f.closed {
-		if !e.Flags.IsPositive() {
-			continue
+	err := members(unit, func(id string, packed []byte) error {
+		if err := f.in.Unpack(packed); err != nil {
+			return fmt.Errorf("input %q: %w", id, err)
 		}
-		if c := f.positives[e.Concept]; rarest == "" || c < n || (c == n && e.Concept < rarest) {
-			rarest, n = e.Concept, c
+		f.closed = f.closer.Close(f.closed[:0], f.in.Row)
+		for _, e := range f.closed {
+			if !e.Flags.IsPositive() {
+				continue
+			}
+			if c := f.positives[e.Concept]; rarest == "" || c < n || (c == n && e.Concept < rarest) {
+				rarest, n = e.Concept, c
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	sub := idHash(f.Seed, id) % uint64(n/maxBucket+1)
-	key := fmt.Sprintf("%d/%s", sub, rarest)
-	v := appendUvarint(nil, uint64(len(id)))
-	v = append(v, id...)
-	emit(key, append(v, packed...))
+	sub := idHash(f.Seed, key) % uint64(n/maxBucket+1)
+	v := appendUvarint(nil, uint64(len(key)))
+	v = append(v, key...)
+	emit(fmt.Sprintf("%d/%s", sub, rarest), append(v, unit...))
 	return nil
 }
 
-// assignFn deals a bucket's inputs out to the splits.
+// assignFn deals a bucket's units out to the splits.
 type assignFn struct {
 	Shares []float64
 	Seed   uint64
 }
 
 func (f *assignFn) ProcessElement(bucket string, vals func(*[]byte) bool, emit func(string, []byte)) error {
-	type member struct {
-		h      uint64
-		id     string
-		packed []byte
+	type unit struct {
+		h    uint64
+		key  string
+		body []byte
+		n    int
 	}
-	var ms []member
+	var us []unit
 	var v []byte
 	for vals(&v) {
 		n, w := uvarint(v)
 		if w <= 0 || uint64(len(v)-w) < n {
 			return fmt.Errorf("bucket %q: a value is cut short", bucket)
 		}
-		id := string(v[w : w+int(n)])
-		ms = append(ms, member{idHash(f.Seed, id), id, append([]byte(nil), v[w+int(n):]...)})
+		key := string(v[w : w+int(n)])
+		u := unit{h: idHash(f.Seed, key), key: key, body: append([]byte(nil), v[w+int(n):]...)}
+		if err := members(u.body, func(string, []byte) error { u.n++; return nil }); err != nil {
+			return err
+		}
+		us = append(us, u)
 	}
-	slices.SortFunc(ms, func(a, b member) int { return cmp.Or(cmp.Compare(a.h, b.h), cmp.Compare(a.id, b.id)) })
+	slices.SortFunc(us, func(a, b unit) int { return cmp.Or(cmp.Compare(a.h, b.h), cmp.Compare(a.key, b.key)) })
 	got := make([]int, len(f.Shares))
+	dealt := 0
 	var p Packed
-	for i, m := range ms {
+	for _, u := range us {
 		best, bestDef := 0, 0.0
 		for j, sh := range f.Shares {
-			if d := sh*float64(i+1) - float64(got[j]); j == 0 || d > bestDef {
+			if d := sh*float64(dealt+u.n) - float64(got[j]); j == 0 || d > bestDef {
 				best, bestDef = j, d
 			}
 		}
-		got[best]++
-		if err := p.Unpack(m.packed); err != nil {
-			return fmt.Errorf("input %q: %w", m.id, err)
+		got[best] += u.n
+		dealt += u.n
+		err := members(u.body, func(id string, packed []byte) error {
+			if err := p.Unpack(packed); err != nil {
+				return fmt.Errorf("input %q: %w", id, err)
+			}
+			p.HasSplit, p.Split = true, int8(best)
+			emit(id, p.Append(nil))
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		p.HasSplit, p.Split = true, int8(best)
-		emit(m.id, p.Append(nil))
 	}
 	return nil
 }

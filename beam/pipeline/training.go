@@ -41,7 +41,7 @@ func ExportTraining(s beam.Scope, opts ExportOptions) {
 	concepts := beam.ParDo(s, conceptsFn{}, beam.Combine(s, summaryFn{}, sums))
 	var names []string
 	if len(opts.Splits) > 0 {
-		rows = Split(s, rows, opts.Labels, opts.Splits, opts.Seed)
+		rows = Split(s, rows, opts.Labels, opts.Splits, opts.Seed, opts.GroupField)
 		for _, f := range opts.Splits {
 			names = append(names, f.Name)
 		}

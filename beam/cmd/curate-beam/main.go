@@ -46,7 +46,7 @@ var (
 	force          = flag.Bool("force", false, "replace an existing --output file or --out folder")
 	splitSpec      = flag.String("split", "", "export --layout training: split `shares`, e.g. train=0.8,val=0.1,test=0.1 (rarest-label buckets; see the README)")
 	seed           = flag.Uint64("seed", 1, "seed for the split")
-	groupBy        = flag.String("group-by", "", "not in curate-beam yet: keeping groups in one split runs on one machine (curate export --group-by)")
+	groupBy        = flag.String("group-by", "", "with --split: keep inputs with the same `metadata.FIELD` value in one split")
 )
 
 func init() {
@@ -141,7 +141,14 @@ func run(ctx context.Context, cmd string) error {
 		}
 		eo := pipeline.ExportOptions{Files: files, Load: load, Labels: labels, Out: *outDir, Seed: *seed}
 		if *groupBy != "" {
-			return fmt.Errorf("export: --group-by runs on one machine for now: curate export --split ... --group-by %s", *groupBy)
+			field, ok := strings.CutPrefix(*groupBy, "metadata.")
+			if !ok || field == "" {
+				return fmt.Errorf("--group-by: want metadata.FIELD, got %q", *groupBy)
+			}
+			if *splitSpec == "" {
+				return fmt.Errorf("export: --group-by needs --split")
+			}
+			eo.GroupField = field
 		}
 		if *splitSpec != "" {
 			if *layout != "training" {
