@@ -188,7 +188,10 @@ func PrepareOut(ctx context.Context, dir string, force bool) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", dir, err)
 	}
+	// Some filesystems' * matches names that start with a dot, some not.
 	names = append(names, hidden...)
+	slices.Sort(names)
+	names = slices.Compact(names)
 	if len(names) == 0 {
 		return nil
 	}
