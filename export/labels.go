@@ -238,7 +238,7 @@ func (c *LabelCollector) AddInputs(rec arrow.Record) error {
 		if meta == nil || metaCol.IsNull(i) || c.groups[k] >= 0 {
 			continue
 		}
-		if key, ok := groupKey(&obj, meta(i), c.groupField); ok {
+		if key, ok := groupKey([]byte(meta(i)), c.groupField, &obj); ok {
 			g, ok := c.groupKeys[key]
 			if !ok {
 				g = int32(len(c.groupKeys))

@@ -2,64 +2,50 @@ package export
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 
-	"github.com/apache/arrow/go/v15/arrow/array"
-
 	"curate.dev/label"
 )
 
-// This file writes one shard of a training export whose inputs are spread
-// over many writers (a distributed job): each writer collects the labels
-// of its own inputs, and every shard carries the label vector over the
-// dataset's whole concept list, counted beforehand.
+// This file writes the shards of an export whose inputs are spread over
+// many writers (a distributed job): each writer holds its own inputs'
+// labels, closed by the label core elsewhere, and every shard carries the
+// label vector over the dataset's whole concept list, counted beforehand.
 
-// LabelsOver returns the collector's label matrix with the label vector
-// over concepts: the concept list of the whole dataset (sorted, as
-// [Labels.Concepts] is), of which the collector's concepts are a part.
-// A concept of the collector that concepts lacks is an error. The
-// collector should not be used after.
-func (c *LabelCollector) LabelsOver(concepts []string) (*Labels, error) {
-	l := c.Labels()
-	at := make(map[string]int32, len(concepts))
-	for k, id := range concepts {
-		if k > 0 && concepts[k-1] >= id {
-			return nil, fmt.Errorf("export: concept list not sorted at %q", id)
-		}
-		at[id] = int32(k)
-	}
-	remap := make([]int32, len(l.Concepts))
-	names := make([]string, len(concepts))
-	for k, id := range l.Concepts {
-		g, ok := at[id]
-		if !ok {
-			return nil, fmt.Errorf("export: concept %q is not in the concept list", id)
-		}
-		remap[k] = g
-		names[g] = l.Names[k]
-	}
-	// Both lists are sorted, so each row stays in concept order.
-	for i, k := range l.conc {
-		l.conc[i] = remap[k]
-	}
-	l.Concepts, l.Names = concepts, names
-	return l, nil
+// TrainingInput is one input's row of a training shard.
+type TrainingInput struct {
+	ID                  string
+	URL, Text, Metadata string // "" for none (null)
+	// Labels are the input's labels after the closure, by concept id
+	// (label.Closer.Close); concepts not in the shard's concept list are
+	// left out.
+	Labels []label.IDEntry
 }
 
-// WriteTraining writes the training layout of every input of inputs
-// (records with the input_id, url, text and metadata columns of
-// dataset.InputSchema) to one file on w in the configured format, with
-// their labels from l (the caller closes w). With split ("": none) every
-// row ends with the [ColSplit] column holding it, as in a split export.
-// It returns the rows written.
-func WriteTraining(ctx context.Context, w io.Writer, l *Labels, inputs array.RecordReader, split string, opts ...Option) (int64, error) {
+// WriteTraining writes the training layout of inputs to one file on w in
+// the configured format (the caller closes w), with the label vector over
+// concepts: the concept list of the whole dataset, sorted, as
+// [Labels.Concepts] is. With split ("": none) every row ends with the
+// [ColSplit] column holding it, as in a split export. It returns the rows
+// written.
+func WriteTraining(ctx context.Context, w io.Writer, concepts []string, inputs []TrainingInput, split string, opts ...Option) (int64, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b := newTrainingBuilder(l, nil, &cfg)
+	at := make(map[string]int32, len(concepts))
+	renum := make([]int32, len(concepts))
+	for k, id := range concepts {
+		if k > 0 && concepts[k-1] >= id {
+			return 0, fmt.Errorf("export: concept list not sorted at %q", id)
+		}
+		at[id] = int32(k)
+		renum[k] = int32(k)
+	}
+	b := newTrainingBuilder(&Labels{Concepts: concepts, Names: make([]string, len(concepts))}, nil, &cfg)
 	schema := b.schema
 	var pw *partWriter
 	if split != "" {
@@ -75,33 +61,62 @@ func WriteTraining(ctx context.Context, w io.Writer, l *Labels, inputs array.Rec
 	if err != nil {
 		return 0, err
 	}
+	rb := b.rows(renum)
+	defer rb.release()
 	var rows int64
-	for inputs.Next() {
-		if err := ctx.Err(); err != nil {
-			tw.Close()
-			return rows, err
-		}
-		rec, _, err := b.build(inputs.Record(), nil)
-		if err != nil {
-			tw.Close()
-			return rows, err
-		}
+	flush := func() error {
+		rec, _ := rb.finish()
 		if pw != nil {
 			withSplit := pw.withSplit(rec)
 			rec.Release()
 			rec = withSplit
 		}
-		err = tw.Write(rec)
+		defer rec.Release()
 		rows += rec.NumRows()
-		rec.Release()
-		if err != nil {
+		if err := tw.Write(rec); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		return nil
+	}
+	var ents []label.Entry
+	var row []byte
+	for _, in := range inputs {
+		if err := ctx.Err(); err != nil {
 			tw.Close()
-			return rows, fmt.Errorf("export: %w", err)
+			return rows, err
+		}
+		ents = ents[:0]
+		for _, e := range in.Labels {
+			if k, ok := at[e.Concept]; ok {
+				ents = append(ents, label.Entry{Concept: k, Flags: e.Flags})
+			}
+		}
+		row = row[:0]
+		for _, f := range [3]string{in.URL, in.Text, in.Metadata} {
+			// The spooled row's form (rowEncoder): length+1, 0 for null.
+			if f == "" {
+				row = append(row, 0)
+				continue
+			}
+			row = binary.AppendUvarint(row, uint64(len(f))+1)
+			row = append(row, f...)
+		}
+		if err := rb.add([]byte(in.ID), row, ents, 0); err != nil {
+			tw.Close()
+			return rows, err
+		}
+		if rb.n >= 1<<14 {
+			if err := flush(); err != nil {
+				tw.Close()
+				return rows, err
+			}
 		}
 	}
-	if err := inputs.Err(); err != nil {
-		tw.Close()
-		return rows, err
+	if rb.n > 0 {
+		if err := flush(); err != nil {
+			tw.Close()
+			return rows, err
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return rows, fmt.Errorf("export: %w", err)
@@ -122,11 +137,10 @@ func WriteStatsResult(ctx context.Context, w io.Writer, res label.Result, opts .
 		o(&cfg)
 	}
 	l := &Labels{Concepts: make([]string, len(res.Concepts)), Names: make([]string, len(res.Concepts))}
-	st := make([]ConceptStats, len(res.Concepts))
 	for k, c := range res.Concepts {
-		l.Concepts[k], l.Names[k], st[k] = c.ID, c.Name, StatsOf(c.Counts)
+		l.Concepts[k], l.Names[k] = c.ID, c.Name
 	}
-	rec := statsRecord(cfg.mem, l, st)
+	rec := statsRecord(cfg.mem, l, resultStats(res, l.Concepts))
 	defer rec.Release()
 	tw, err := newTableWriter(w, rec.Schema(), &cfg)
 	if err != nil {
@@ -157,18 +171,5 @@ func StatsOf(k label.Counts) ConceptStats {
 // null. Metadata that is not a JSON object has no group.
 func GroupKey(metadata, field string) (string, bool) {
 	var obj map[string]json.RawMessage
-	return groupKey(&obj, metadata, field)
-}
-
-// groupKey is [GroupKey] parsing into *obj, a map kept from call to call.
-func groupKey(obj *map[string]json.RawMessage, metadata, field string) (string, bool) {
-	clear(*obj)
-	if json.Unmarshal([]byte(metadata), obj) != nil {
-		return "", false
-	}
-	v, ok := (*obj)[field]
-	if !ok || string(v) == "null" {
-		return "", false
-	}
-	return string(v), true // a copy
+	return groupKey([]byte(metadata), field, &obj)
 }

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"curate.dev/dataset"
 	"curate.dev/label"
 )
 
@@ -58,75 +59,100 @@ func readParquetBytes(t *testing.T, mem memory.Allocator, b []byte) (arrow.Table
 	return tbl, kv
 }
 
-// TestTrainingShards deals a dataset's batches to three collectors (as
-// workers of a distributed job hold disjoint inputs), writes each one's
-// shard over the whole concept list and checks that the shards together
-// hold, input for input, the rows of one training export.
-
+// TestTrainingShards closes every input's labels through the label core
+// (a Set's merged rows by id, a label.Closer), deals the inputs to three
+// shards (as workers of a distributed job hold disjoint inputs), writes
+// each over the whole concept list, one with a split column, and checks
+// that the shards together hold, input for input, the rows of one
+// training export, with and without relations.
 func TestTrainingShards(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	w := world{inputs: 3000, concepts: 30, positives: 3, negatives: 2, conflictEvery: 40, modelEvery: 7, seed: 3}
-	dir := filepath.Join(t.TempDir(), "whole")
-	_, err := Write(context.Background(), w.opener(mem), newSink(t, dir), Request{Layout: Training}, WithAllocator(mem))
-	require.NoError(t, err)
-	var want map[string]string
-	var concepts []string
-	for _, name := range dataFiles(t, dir) {
-		tbl, kv := readParquet(t, mem, filepath.Join(dir, name))
-		want = tableRows(t, tbl)
-		concepts = conceptList(t, kv)
-		tbl.Release()
-	}
-	require.Len(t, want, w.inputs)
+	for _, hier := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "relations"}[hier], func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			w := world{inputs: 3000, concepts: 30, positives: 3, negatives: 2, conflictEvery: 40, modelEvery: 7, seed: 3}
+			var rules label.Rules
+			if hier {
+				var rels []dataset.Relation
+				for c := 1; c < 12; c++ {
+					rels = append(rels, dataset.Relation{Subject: w.conceptID(c), Object: w.conceptID(c / 3), Predicate: dataset.Hyponym})
+				}
+				h, err := label.NewHierarchy(rels)
+				require.NoError(t, err)
+				rules.Hierarchy = h
+			}
+			dir := filepath.Join(t.TempDir(), "whole")
+			_, err := Write(context.Background(), w.opener(mem), newSink(t, dir), Request{Layout: Training, Rules: rules}, WithAllocator(mem))
+			require.NoError(t, err)
+			var want map[string]string
+			var concepts []string
+			for _, name := range dataFiles(t, dir) {
+				tbl, kv := readParquet(t, mem, filepath.Join(dir, name))
+				want = tableRows(t, tbl)
+				concepts = conceptList(t, kv)
+				tbl.Release()
+			}
+			require.Len(t, want, w.inputs)
 
-	ctx := context.Background()
-	r, err := w.opener(mem)(ctx, true)
-	require.NoError(t, err)
-	cols := []*LabelCollector{NewLabelCollector(), NewLabelCollector(), NewLabelCollector()}
-	inputs := make([][]arrow.Record, len(cols))
-	for k := 0; r.Next(); k = (k + 1) % len(cols) {
-		in := r.Inputs()
-		in.Retain()
-		inputs[k] = append(inputs[k], in)
-		require.NoError(t, cols[k].AddInputs(in))
-		require.NoError(t, cols[k].AddAnnotations(r.Annotations()))
-	}
-	require.NoError(t, r.Err())
-	r.Release()
-	got := map[string]string{}
-	for k, c := range cols {
-		l, err := c.LabelsOver(concepts)
-		require.NoError(t, err)
-		rr, err := array.NewRecordReader(inputs[k][0].Schema(), inputs[k])
-		require.NoError(t, err)
-		var buf bytes.Buffer
-		rows, err := WriteTraining(ctx, &buf, l, rr, "", WithAllocator(mem))
-		require.NoError(t, err)
-		rr.Release()
-		for _, rec := range inputs[k] {
-			rec.Release()
-		}
-		tbl, kv := readParquetBytes(t, mem, buf.Bytes())
-		assert.Equal(t, concepts, conceptList(t, kv), "the whole concept list in every shard")
-		shard := tableRows(t, tbl)
-		tbl.Release()
-		assert.EqualValues(t, len(shard), rows)
-		for id, row := range shard {
-			got[id] = row
-		}
-	}
-	assert.Equal(t, want, got)
+			// Every input's fields and merged rows, read once.
+			ctx := context.Background()
+			r, err := w.opener(mem)(ctx, true)
+			require.NoError(t, err)
+			set := label.NewSet(rules)
+			fields := map[string][3]string{}
+			for r.Next() {
+				in := r.Inputs()
+				require.NoError(t, set.AddInputs(in))
+				require.NoError(t, set.AddAnnotations(r.Annotations()))
+				set.AddIDs(r.UnannotatedIDs())
+				col := func(name string) *array.String {
+					return in.Column(in.Schema().FieldIndices(name)[0]).(*array.String)
+				}
+				ids, url, text, meta := col(dataset.ColInputID), col(dataset.ColURL), col(dataset.ColText), col(dataset.ColMetadata)
+				for k := range ids.Len() {
+					fields[ids.Value(k)] = [3]string{url.Value(k), text.Value(k), meta.Value(k)}
+				}
+			}
+			require.NoError(t, r.Err())
+			r.Release()
+			closer := label.NewCloser(rules)
+			shards := make([][]TrainingInput, 3)
+			for i := range set.NumInputs() {
+				id := set.InputID(i)
+				f := fields[id]
+				in := TrainingInput{ID: id, URL: f[0], Text: f[1], Metadata: f[2], Labels: closer.Close(nil, set.IDRow(i, nil))}
+				shards[i%3] = append(shards[i%3], in)
+			}
 
-	// A concept list without one of a collector's concepts is an error.
-	c := NewLabelCollector()
-	r, err = w.opener(mem)(ctx, false)
-	require.NoError(t, err)
-	require.True(t, r.Next())
-	require.NoError(t, c.AddAnnotations(r.Annotations()))
-	r.Release()
-	_, err = c.LabelsOver(slices.Clone(concepts[1:]))
-	assert.ErrorContains(t, err, "not in the concept list")
+			got := map[string]string{}
+			for k, shard := range shards {
+				split := ""
+				if k == 2 {
+					split = "val"
+				}
+				var buf bytes.Buffer
+				rows, err := WriteTraining(ctx, &buf, concepts, shard, split, WithAllocator(mem))
+				require.NoError(t, err)
+				tbl, kv := readParquetBytes(t, mem, buf.Bytes())
+				assert.Equal(t, concepts, conceptList(t, kv), "the whole concept list in every shard")
+				rowsOf := tableRows(t, tbl)
+				tbl.Release()
+				assert.EqualValues(t, len(shard), rows)
+				for id, row := range rowsOf {
+					if split != "" {
+						cut, ok := strings.CutSuffix(row, split+"\t")
+						require.True(t, ok, "a split column: %s", row)
+						row = cut
+					}
+					got[id] = row
+				}
+			}
+			assert.Equal(t, want, got)
+
+			_, err = WriteTraining(ctx, io.Discard, []string{"b", "a"}, nil, "")
+			assert.ErrorContains(t, err, "not sorted")
+		})
+	}
 }
 
 // conceptList reads the concept list from a file's metadata.

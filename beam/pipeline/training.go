@@ -9,12 +9,9 @@ import (
 	"io"
 	"slices"
 
-	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"curate.dev/dataset"
 	"curate.dev/export"
 	"curate.dev/label"
 )
@@ -77,14 +74,15 @@ func jsonOf(v any) []byte {
 }
 
 // trainingFn gathers a bundle's inputs and writes them as training
-// shards: their labels go through an export.LabelCollector (the label
-// core's closure, the export's label vector), their fields into the rows.
+// shards: their labels closed by a label.Closer, the rows built by
+// package export over the whole concept list.
 type trainingFn struct {
 	Labels Labels
 	Out    string
 	Splits []string // split names; none: one unsplit set
 
 	rules    label.Rules
+	closer   *label.Closer
 	concepts []string
 	batches  map[int8]*batch // per split (0 without splits)
 }
@@ -148,57 +146,24 @@ func (f *trainingFn) flush(ctx context.Context, j int8, b *batch, emit func(Shar
 	if len(f.Splits) > 0 {
 		split, base = f.Splits[j], f.Splits[j]
 	}
-	// The rules apply to the merged rows as they stand: model scores were
-	// read into labels (or left out) when the files were read, so only
-	// the relations remain to close.
-	col := export.NewLabelCollector(export.WithRules(label.Rules{Hierarchy: f.rules.Hierarchy}))
-	ab := dataset.NewAnnotationBuilder(nil)
-	defer ab.Release()
-	ib := dataset.NewInputBuilder(nil, 0)
-	defer ib.Release()
+	// The merged rows are closed by the label core; model scores were
+	// read into labels (or left out) when the files were read.
+	if f.closer == nil {
+		f.closer = label.NewCloser(f.rules)
+	}
+	inputs := make([]export.TrainingInput, len(b.ids))
 	for i, id := range b.ids {
 		p := &b.in[i]
-		for _, e := range p.Row {
-			if e.Flags&label.Positive != 0 {
-				ab.Append(&dataset.Annotation{InputID: id, ConceptID: e.Concept, Value: 1})
-			}
-			if e.Flags&label.Negative != 0 {
-				ab.Append(&dataset.Annotation{InputID: id, ConceptID: e.Concept, Value: 0})
-			}
-		}
-		in := dataset.Input{ID: id, URL: p.Fields.URL, Text: p.Fields.Text}
-		if p.Fields.Metadata != "" {
-			in.Metadata = json.RawMessage(p.Fields.Metadata)
-		}
-		if err := ib.Append(&in); err != nil {
-			return fmt.Errorf("input %q: %w", id, err)
-		}
-	}
-	anns := ab.NewRecord()
-	defer anns.Release()
-	inputs := ib.NewRecord()
-	defer inputs.Release()
-	if err := col.AddInputs(inputs); err != nil {
-		return err
-	}
-	if err := col.AddAnnotations(anns); err != nil {
-		return err
-	}
-	l, err := col.LabelsOver(f.concepts)
-	if err != nil {
-		return err
+		inputs[i] = export.TrainingInput{ID: id, URL: p.Fields.URL, Text: p.Fields.Text, Metadata: p.Fields.Metadata,
+			Labels: f.closer.Close(nil, p.Row)}
 	}
 	var rnd [8]byte
 	rand.Read(rnd[:])
 	name := fmt.Sprintf("%s-%s.parquet", base, hex.EncodeToString(rnd[:]))
 	var rows int64
-	err = WriteWhole(ctx, joinPath(f.Out, name), func(w io.Writer) error {
-		rr, err := array.NewRecordReader(inputs.Schema(), []arrow.Record{inputs})
-		if err != nil {
-			return err
-		}
-		defer rr.Release()
-		rows, err = export.WriteTraining(ctx, w, l, rr, split, export.WithFormat(export.Parquet))
+	err := WriteWhole(ctx, joinPath(f.Out, name), func(w io.Writer) error {
+		var err error
+		rows, err = export.WriteTraining(ctx, w, f.concepts, inputs, split, export.WithFormat(export.Parquet))
 		return err
 	})
 	if err != nil {
