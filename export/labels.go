@@ -238,12 +238,7 @@ func (c *LabelCollector) AddInputs(rec arrow.Record) error {
 		if meta == nil || metaCol.IsNull(i) || c.groups[k] >= 0 {
 			continue
 		}
-		clear(obj)
-		if json.Unmarshal([]byte(meta(i)), &obj) != nil {
-			continue
-		}
-		if v, ok := obj[c.groupField]; ok && string(v) != "null" {
-			key := string(v) // a copy
+		if key, ok := groupKey([]byte(meta(i)), c.groupField, &obj); ok {
 			g, ok := c.groupKeys[key]
 			if !ok {
 				g = int32(len(c.groupKeys))

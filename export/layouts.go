@@ -219,10 +219,7 @@ func CountStats(l *Labels, keep func(i int) bool) []ConceptStats {
 	_, counts := l.counts(keep)
 	out := make([]ConceptStats, len(counts))
 	for c, k := range counts {
-		out[c] = ConceptStats{
-			Positives: int64(k.Positives), Negatives: int64(k.Negatives), Conflicts: int64(k.Conflicts),
-			Unknown: int64(k.ImpliedNegatives + k.Unknown),
-		}
+		out[c] = StatsOf(k)
 	}
 	return out
 }

@@ -191,10 +191,7 @@ func resultStats(res label.Result, concepts []string) []ConceptStats {
 		if !ok {
 			continue
 		}
-		st[c] = ConceptStats{
-			Positives: int64(cc.Positives), Negatives: int64(cc.Negatives), Conflicts: int64(cc.Conflicts),
-			Unknown: int64(cc.ImpliedNegatives + cc.Unknown),
-		}
+		st[c] = StatsOf(cc.Counts)
 	}
 	return st
 }

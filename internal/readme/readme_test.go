@@ -39,6 +39,9 @@ type block struct {
 	// block (an HTML comment naming it), as the review workflow, whose
 	// page only a browser can drive.
 	runElsewhere bool
+	// beam: the block's commands run curate-beam, which the beam module
+	// builds and its TestREADMEBeam runs (beam/cmd/curate-beam).
+	beam bool
 }
 
 func readBlocks(t *testing.T, path string) []block {
@@ -53,7 +56,8 @@ func readBlocks(t *testing.T, path string) []block {
 		l := sc.Text()
 		switch {
 		case cur == nil && strings.HasPrefix(l, "```sh"):
-			cur = &block{line: n, runElsewhere: strings.HasPrefix(prev, "<!-- review-workflow: TestBrowserReview runs")}
+			cur = &block{line: n, runElsewhere: strings.HasPrefix(prev, "<!-- review-workflow: TestBrowserReview runs"),
+				beam: strings.HasPrefix(prev, "<!-- beam-workflow: TestREADMEBeam")}
 		case cur != nil && strings.HasPrefix(l, "```"):
 			out = append(out, *cur)
 			cur = nil
@@ -125,6 +129,10 @@ func TestREADMECommands(t *testing.T) {
 	for _, b := range readBlocks(t, filepath.Join(root, "README.md")) {
 		if b.runElsewhere {
 			skipped["the review workflow: review.TestBrowserReview runs it, driving the page in headless Chromium"] += len(b.lines)
+			continue
+		}
+		if b.beam {
+			skipped["curate-beam's blocks: the beam module (its own Go module) builds curate-beam and TestREADMEBeam runs them"] += len(b.lines)
 			continue
 		}
 		sc := script(b, skipped)
