@@ -16,10 +16,12 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	"curate.dev/balance"
 	"curate.dev/beam/pipeline"
+	"curate.dev/beam/third_party/prism"
 	"curate.dev/export"
 )
 
@@ -180,6 +182,19 @@ func run(ctx context.Context, cmd string) error {
 		default:
 			return fmt.Errorf("export: --layout %s: want long, training or stats", *layout)
 		}
+	}
+	return runPipeline(ctx, p)
+}
+
+// runPipeline runs p on the runner --runner names: Prism by default, in this
+// process and on loopback only (third_party/prism); any other runner as
+// Beam runs it. "direct" is Beam's deprecated name for Prism and gets the
+// same loopback Prism.
+func runPipeline(ctx context.Context, p *beam.Pipeline) error {
+	switch *runners.Runner {
+	case "", "prism", "PrismRunner", "direct", "DirectRunner":
+		_, err := prism.Execute(ctx, p)
+		return err
 	}
 	return beamx.Run(ctx, p)
 }

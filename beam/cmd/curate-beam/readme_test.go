@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"curate.dev/beam/third_party/prism"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -146,7 +146,8 @@ func startJobServer(t *testing.T, ctx context.Context) string {
 	require.NoError(t, err)
 	port := lis.Addr().(*net.TCPAddr).Port
 	require.NoError(t, lis.Close())
-	_, err = prism.CreateJobServer(ctx, prism.Options{Port: port})
+	addr, stop, err := prism.StartJobServer(port)
 	require.NoError(t, err)
-	return "localhost:" + strconv.Itoa(port)
+	t.Cleanup(stop)
+	return addr
 }
