@@ -91,6 +91,9 @@ func (s *Stream) AddAnnotations(rec arrow.Record) error {
 	if err := s.batch(rec); err != nil {
 		return err
 	}
+	if s.n == 0 {
+		return nil
+	}
 	// An input that comes back within the batch (rows not adjacent) is a
 	// repeat known by its dictionary index: no fingerprint or id lookup.
 	s.inMap = resetMap(s.inMap, s.inVals.Len())

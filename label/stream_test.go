@@ -151,3 +151,34 @@ func TestStreamFingerprintCollision(t *testing.T) {
 	assert.Equal(t, 3, got.Inputs)
 	assert.Equal(t, 1, got.Concepts[0].Conflicts)
 }
+
+// TestStreamEmptyRecords: an empty record, before any other and between
+// others, counts nothing and does not fail (a reader may hand one over
+// for a source or a block without annotations).
+func TestStreamEmptyRecords(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	st := NewStream(Rules{}, &StreamOptions{TempDir: t.TempDir()})
+	defer func() { assert.NoError(t, st.Close()) }()
+	set := NewSet(Rules{})
+	b := dataset.NewAnnotationBuilder(mem)
+	defer b.Release()
+	add := func(rows ...dataset.Annotation) {
+		for _, a := range rows {
+			b.Append(&a)
+		}
+		rec := b.NewRecord()
+		defer rec.Release()
+		require.NoError(t, st.AddAnnotations(rec))
+		require.NoError(t, set.AddAnnotations(rec))
+	}
+	add()
+	add(dataset.Annotation{InputID: "a", ConceptID: "dog", Value: 1}, dataset.Annotation{InputID: "b", ConceptID: "dog", Value: 0})
+	add()
+	add(dataset.Annotation{InputID: "a", ConceptID: "cat", Value: 1})
+	got, err := st.Result()
+	require.NoError(t, err)
+	assert.Equal(t, 2, got.Inputs)
+	assert.Equal(t, 3, got.Totals.Annotations)
+	assert.Equal(t, set.Result(), got)
+}
