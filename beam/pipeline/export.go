@@ -85,21 +85,16 @@ type longFn struct {
 }
 
 func (f *longFn) ProcessElement(ctx context.Context, file File, emit func(Shard)) error {
-	fs, err := filesystem.New(ctx, file.Path)
+	src, done, err := openSource(ctx, file.Path)
 	if err != nil {
 		return err
 	}
-	defer fs.Close()
-	rc, err := fs.OpenRead(ctx, file.Path)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
+	defer done()
 	opts, err := f.Load.options(file.Path)
 	if err != nil {
 		return err
 	}
-	r, err := dataset.NewReader(ctx, rc, append(opts, dataset.WithInputs(false), dataset.WithEmbeddingDim(-1))...)
+	r, err := dataset.NewReader(ctx, src, append(opts, dataset.WithInputs(false), dataset.WithEmbeddingDim(-1))...)
 	if err != nil {
 		return err
 	}

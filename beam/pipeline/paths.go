@@ -1,11 +1,17 @@
 package pipeline
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"path"
 	"reflect"
 	"strings"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+
+	"curate.dev/internal/decompress"
 )
 
 // tempName returns a hidden name beside p for writing p whole: the same
@@ -33,3 +39,31 @@ func joinPath(dir, name string) string {
 }
 
 func reflectTypeOf[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }
+
+// openSource opens a dataset file on any filesystem Beam registers and
+// reads it as curate does: gzip and zstd recognised by their magic bytes
+// and decompressed on the fly. done closes everything it opened.
+func openSource(ctx context.Context, path string) (src io.Reader, done func(), err error) {
+	fs, err := filesystem.New(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	rc, err := fs.OpenRead(ctx, path)
+	if err != nil {
+		fs.Close()
+		return nil, nil, err
+	}
+	src, z, err := decompress.Reader(rc, path)
+	if err != nil {
+		rc.Close()
+		fs.Close()
+		return nil, nil, err
+	}
+	return src, func() {
+		if z != nil {
+			z.Close()
+		}
+		rc.Close()
+		fs.Close()
+	}, nil
+}

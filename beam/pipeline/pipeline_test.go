@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -15,6 +16,7 @@ import (
 	"curate.dev/beam/third_party/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -136,4 +138,49 @@ func TestReportMatchesCurate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReportCompressed: gzip and zstd files (recognised by their magic
+// bytes, as curate reads them) give the report of the plain files.
+func TestReportCompressed(t *testing.T) {
+	dir := t.TempDir()
+	files, _ := synthFiles(t, dir, 5_000)
+	curate := testutil.Curate(t)
+	want, err := exec.Command(curate, append([]string{"report", "--format", "json"}, files...)...).Output()
+	require.NoError(t, err)
+
+	zdir := filepath.Join(dir, "z")
+	require.NoError(t, os.Mkdir(zdir, 0o755))
+	var fs []File
+	for k, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		name := filepath.Join(zdir, fmt.Sprintf("%d-%s", k, filepath.Base(f)))
+		if k%2 == 0 {
+			w := gzip.NewWriter(&buf)
+			_, err = w.Write(b)
+			require.NoError(t, err)
+			require.NoError(t, w.Close())
+			name += ".gz"
+		} else {
+			w, err := zstd.NewWriter(&buf)
+			require.NoError(t, err)
+			_, err = w.Write(b)
+			require.NoError(t, err)
+			require.NoError(t, w.Close())
+			name += ".zst"
+		}
+		require.NoError(t, os.WriteFile(name, buf.Bytes(), 0o644))
+		got, err := Expand(context.Background(), []string{name})
+		require.NoError(t, err)
+		fs = append(fs, got...)
+	}
+	out := filepath.Join(dir, "report.json")
+	run(t, func(s beam.Scope) {
+		Report(s, ReportOptions{Files: fs, Load: Load{Format: "auto", MaxErrors: 1}, Output: out, Thresholds: balance.DefaultThresholds()})
+	})
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
 }

@@ -182,23 +182,18 @@ func (f *readFn) Setup(ctx context.Context) error {
 }
 
 func (f *readFn) ProcessElement(ctx context.Context, file File, emit func(string, []byte), emitSummary func([]byte)) error {
-	fs, err := filesystem.New(ctx, file.Path)
+	src, done, err := openSource(ctx, file.Path)
 	if err != nil {
 		return err
 	}
-	defer fs.Close()
-	rc, err := fs.OpenRead(ctx, file.Path)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
+	defer done()
 	opts, err := f.Load.options(file.Path)
 	if err != nil {
 		return err
 	}
 	// The Set copies every string it keeps, so buffers may be reused.
 	opts = append(opts, dataset.WithInputs(f.Fields), dataset.WithEmbeddingDim(-1), dataset.WithReuseBuffers(!f.Fields))
-	r, err := dataset.NewReader(ctx, rc, opts...)
+	r, err := dataset.NewReader(ctx, src, opts...)
 	if err != nil {
 		return err
 	}

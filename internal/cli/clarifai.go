@@ -304,3 +304,7 @@ func pullBar(ios *IOStreams, what string) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100_000_000),
 	)
 }
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }

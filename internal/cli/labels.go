@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"curate.dev/dataset"
+	"curate.dev/internal/decompress"
 	"curate.dev/label"
 )
 
@@ -52,7 +53,7 @@ func (o *LabelFlags) rules(ctx context.Context) (label.Rules, error) {
 		return r, fmt.Errorf("--relations: %w", err)
 	}
 	defer f.Close()
-	in, z, err := decompress(f, o.Relations)
+	in, z, err := decompress.Reader(f, o.Relations)
 	if err != nil {
 		return r, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"curate.dev/clarifai"
 	"curate.dev/dataset"
+	"curate.dev/internal/decompress"
 )
 
 // LoadOptions are the flags every command that reads a dataset shares.
@@ -123,7 +124,7 @@ func openSource(ctx context.Context, ios *IOStreams, path string, o *LoadOptions
 			}
 		}
 	}
-	r, z, err := decompress(r, name)
+	r, z, err := decompress.Reader(r, name)
 	if err != nil {
 		closeAll(closers)
 		return nil, err

@@ -1,4 +1,8 @@
-package cli
+// Package decompress reads gzip and zstd sources transparently: the
+// formats are recognised by their magic bytes, whatever a file is called.
+// curate's commands and curate-beam's readers open every source through
+// it.
+package decompress
 
 import (
 	"bufio"
@@ -18,13 +22,13 @@ var (
 	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 )
 
-// decompress returns r as it is, or, when its first bytes are gzip's or
+// Reader returns r as it is, or, when its first bytes are gzip's or
 // zstd's magic, a reader of its decompressed contents, whatever the file
 // is called. name is the source as the user gave it, for errors. Both
 // decoders work ahead of the reader on other cores: pgzip inflates
 // blocks ahead while the loader parses, zstd decodes blocks concurrently.
 // The returned closer (nil for plain input) frees the decoder.
-func decompress(r io.Reader, name string) (io.Reader, io.Closer, error) {
+func Reader(r io.Reader, name string) (io.Reader, io.Closer, error) {
 	br := bufio.NewReader(r)
 	head, err := br.Peek(4)
 	if err != nil && len(head) < 2 {
@@ -42,7 +46,7 @@ func decompress(r io.Reader, name string) (io.Reader, io.Closer, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: starts like a zstd file but is not one (%s)", name, strings.TrimPrefix(err.Error(), "zstd: "))
 		}
-		return &decompressed{r: z, name: name, format: "zstd"}, closerFunc(func() error { z.Close(); return nil }), nil
+		return &decompressed{r: z, name: name, format: "zstd"}, zstdCloser{z}, nil
 	}
 	return br, nil, nil
 }
@@ -67,6 +71,6 @@ func (d *decompressed) Read(p []byte) (int, error) {
 	return n, err
 }
 
-type closerFunc func() error
+type zstdCloser struct{ d *zstd.Decoder }
 
-func (f closerFunc) Close() error { return f() }
+func (c zstdCloser) Close() error { c.d.Close(); return nil }

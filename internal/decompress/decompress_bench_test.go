@@ -1,4 +1,4 @@
-package cli
+package decompress
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ func BenchmarkDecompress(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(plain.Len()))
 			for b.Loop() {
-				r, z, err := decompress(bytes.NewReader(c.data), c.name)
+				r, z, err := Reader(bytes.NewReader(c.data), c.name)
 				if err != nil {
 					b.Fatal(err)
 				}
