@@ -52,6 +52,11 @@ type Plan struct {
 	Assign []int8 // split index per input; nil without splits
 	Report *SplitReport
 	Random *SplitReport
+	// RowConflicts counts the inputs of a training export that came back
+	// on a later line with a url, text or metadata other than the one an
+	// earlier line gave: the earlier is kept (a field an earlier line left
+	// empty is taken from the later one).
+	RowConflicts int64
 
 	stats [][]ConceptStats // per split, when Labels has no rows
 }

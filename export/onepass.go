@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -32,6 +33,7 @@ type spooled struct {
 	names    []string
 	excluded int64
 	closes   bool // relations add labels
+	merger   *rowMerger
 }
 
 // spool reads the source once with its inputs table. withRow keeps each
@@ -49,6 +51,11 @@ func spool(ctx context.Context, open Opener, rules label.Rules, keep rowParts) (
 		}
 	}()
 	sp := label.NewSpool(rules, nil)
+	var merger *rowMerger
+	if keep != rowNone {
+		merger = &rowMerger{}
+		sp.MergeRows(merger.merge)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -77,7 +84,7 @@ func spool(ctx context.Context, open Opener, rules label.Rules, keep rowParts) (
 	if err := sp.Finish(); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	s := &spooled{sp: sp, excluded: int64(sp.Totals().Excluded), closes: rules.Hierarchy != nil}
+	s := &spooled{sp: sp, excluded: int64(sp.Totals().Excluded), closes: rules.Hierarchy != nil, merger: merger}
 	nc := sp.NumConcepts()
 	order := make([]int32, nc)
 	for i := range order {
@@ -254,6 +261,44 @@ func (e *rowEncoder) row(dst []byte, i int) []byte {
 
 var errRow = errors.New("export: temporary file of spooled inputs is corrupt")
 
+// rowMerger merges the rows of an input that comes back on a later line:
+// each field (url, text, metadata) the earlier lines left null or empty
+// is taken from the later one; a field both give, with different values,
+// keeps the earlier value and counts as a conflict.
+type rowMerger struct{ conflicts int64 }
+
+func (m *rowMerger) merge(dst, first, later []byte) []byte {
+	a, errA := decodeRow(first)
+	b, errB := decodeRow(later)
+	if errA != nil || errB != nil || len(later) == 0 {
+		return append(dst, first...) // Each reports a corrupt row
+	}
+	if len(first) == 0 {
+		return append(dst, later...)
+	}
+	conflict := false
+	for k := range a {
+		switch {
+		case len(a[k]) == 0 && b[k] != nil:
+			a[k] = b[k]
+		case len(a[k]) > 0 && len(b[k]) > 0 && !bytes.Equal(a[k], b[k]):
+			conflict = true
+		}
+	}
+	if conflict {
+		m.conflicts++
+	}
+	for _, f := range a {
+		if f == nil {
+			dst = append(dst, 0)
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(f))+1)
+		dst = append(dst, f...)
+	}
+	return dst
+}
+
 // decodeRow splits a row into url, text and metadata (nil: null; every
 // field null for an input that came without an input row).
 func decodeRow(row []byte) ([3][]byte, error) {
@@ -330,6 +375,9 @@ func exportTrainingOnce(ctx context.Context, open Opener, sink Sink, req Request
 				return false
 			}
 		}
+		if s.merger != nil {
+			s.merger.conflicts = 0
+		}
 		err := s.sp.Each(func(id, row []byte, ents []label.Entry) error {
 			split := int8(0)
 			if plan.Assign != nil {
@@ -384,6 +432,9 @@ func exportTrainingOnce(ctx context.Context, open Opener, sink Sink, req Request
 	if werr != nil {
 		sw.abort()
 		return nil, nil, werr
+	}
+	if s.merger != nil {
+		plan.RowConflicts = s.merger.conflicts
 	}
 	if plan.Assign == nil {
 		if err := s.stats(plan.Labels); err != nil {

@@ -41,6 +41,11 @@ type Spool struct {
 	}
 	batchIDs map[string]int32 // the inputs record's ids, built when a run is out of step
 	merged   []uint32
+	// mergeRow, when set, merges the row of an input's later run into
+	// what its earlier runs gave; repRows holds that, per repeated input.
+	mergeRow func(dst, first, later []byte) []byte
+	repRows  map[int32][]byte
+	rowBuf   []byte
 	inputs   int
 	counted  bool // t holds the counts of the last Each
 	records  int  // logged: first runs and candidates
@@ -108,7 +113,7 @@ func (s *Spool) Add(ann, in arrow.Record, row RowFunc) error {
 		if err := s.begin(ids.Value(i)); err != nil {
 			return err
 		}
-		if row != nil && !s.cur.hasRow && (!s.cur.repeat || s.cur.added) {
+		if row != nil && !s.cur.hasRow && (!s.cur.repeat || s.cur.added || s.mergeRow != nil) {
 			s.cur.row = row(s.cur.row[:0], i)
 			s.cur.hasRow = true
 		}
@@ -241,10 +246,34 @@ func (s *Spool) end() error {
 		return s.log.appendExtra(c.fp, c.id, c.ents, []byte{spoolFirst}, c.row)
 	case c.added:
 		s.records++
+		s.keepRow()
 		return s.log.appendExtra(c.fp, c.id, nil, []byte{spoolCandidate}, c.row)
 	}
+	s.keepRow()
 	return nil
 }
+
+// keepRow keeps the row of a run of an input whose fingerprint was seen
+// before, when rows merge: the input's first run, logged earlier, gets
+// what this one adds when Each reads it (in memory for repeated inputs
+// only; for a new input whose fingerprint matched another's, its own row).
+func (s *Spool) keepRow() {
+	c := &s.cur
+	if s.mergeRow == nil || len(c.row) == 0 {
+		return
+	}
+	if s.repRows == nil {
+		s.repRows = map[int32][]byte{}
+	}
+	s.repRows[c.g] = s.mergeRow(nil, s.repRows[c.g], c.row)
+}
+
+// MergeRows makes the Spool keep the rows of an input's later runs, not
+// only of its first: fn(dst, first, later) appends to dst the row that
+// results when later follows first (either may be empty), and Each hands
+// out each input's rows merged in order of the runs. Without it an input
+// that comes back keeps the row of its first run. Call it before Add.
+func (s *Spool) MergeRows(fn func(dst, first, later []byte) []byte) { s.mergeRow = fn }
 
 // Finish ends the last run. Call it after the last Add. Once the log has
 // gone to its file, the rest of it follows and the buffer is freed: Each
@@ -337,6 +366,10 @@ func (s *Spool) Each(fn func(id, row []byte, labels []Entry) error) error {
 			done[g] = true
 			sp := s.rep.spans[g]
 			ents = s.merge(ents, s.rep.arena[sp.off:sp.off+sp.n])
+			if later, ok := s.repRows[g]; ok {
+				s.rowBuf = s.mergeRow(s.rowBuf[:0], row, later)
+				row = s.rowBuf
+			}
 		}
 		closed := w.close(ents)
 		s.t.add(closed, 1)

@@ -220,6 +220,9 @@ func exportRun(ctx context.Context, o *ExportOptions) error {
 	if req.Layout != export.Long {
 		warnOneClass(o.IO, res.Plan)
 	}
+	if res.Plan != nil && res.Plan.RowConflicts > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "warning: %d input(s) came back on a later line with a different url, text or metadata; the first line's is kept\n", res.Plan.RowConflicts)
+	}
 	if res.Plan != nil && res.Plan.Labels.Excluded > 0 {
 		fmt.Fprintf(o.IO.ErrOut, "left out %d model and workflow score(s); --include-models counts them\n", res.Plan.Labels.Excluded)
 	}

@@ -314,3 +314,42 @@ func TestExportTrainingFromStdin(t *testing.T) {
 	assert.Equal(t, ExitUsage, code)
 	assert.Contains(t, errOut.String(), "reads SOURCE twice")
 }
+
+// TestExportTrainingMergesRows: an input that comes back on a later line
+// gets the url and metadata its first line left out, and a url that
+// differs between lines keeps the first and is warned about; both come
+// back 3,000 lines later, after their first lines were logged. With and
+// without a split.
+func TestExportTrainingMergesRows(t *testing.T) {
+	var src strings.Builder
+	src.WriteString(`{"id":"a","data":{"concepts":[{"id":"dog","value":1}]}}` + "\n")
+	src.WriteString(`{"id":"b","data":{"image":{"url":"https://x/b1.jpg"},"concepts":[{"id":"dog","value":1}]}}` + "\n")
+	for i := range 3000 { // other inputs between the lines
+		fmt.Fprintf(&src, `{"id":"f%d","data":{"image":{"url":"https://x/f%d.jpg"},"concepts":[{"id":"cat","value":%d}]}}`+"\n", i, i, i%2)
+	}
+	src.WriteString(`{"id":"a","data":{"image":{"url":"https://x/a.jpg"},"metadata":{"k":1},"concepts":[{"id":"cat","value":0}]}}` + "\n")
+	src.WriteString(`{"id":"b","data":{"image":{"url":"https://x/b2.jpg"},"metadata":{"k":2},"concepts":[{"id":"cat","value":1}]}}` + "\n")
+	dir := writeFiles(t, map[string]string{"data.jsonl": src.String()})
+	for _, split := range [][]string{nil, {"--split", "train=0.5,test=0.5"}} {
+		out := filepath.Join(t.TempDir(), "o")
+		code, stderr := runExport(t, append([]string{filepath.Join(dir, "data.jsonl"), "--out", out, "--layout", "training", "--format", "csv"}, split...)...)
+		require.Equal(t, ExitOK, code, stderr)
+		assert.Contains(t, stderr, "warning: 1 input(s) came back on a later line with a different url, text or metadata")
+		rows := map[string]string{}
+		ents, err := os.ReadDir(out)
+		require.NoError(t, err)
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(out, e.Name()))
+			require.NoError(t, err)
+			for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+				id, _, _ := strings.Cut(l, ",")
+				_, dup := rows[id]
+				assert.False(t, dup, "input %s written twice", id)
+				rows[id] = l
+			}
+		}
+		assert.Len(t, rows, 3002)
+		assert.True(t, strings.HasPrefix(rows["a"], `a,https://x/a.jpg,,"{""k"":1}","[""dog""]","[""cat""]"`), rows["a"])
+		assert.True(t, strings.HasPrefix(rows["b"], `b,https://x/b1.jpg,,"{""k"":2}","[""cat"",""dog""]"`), rows["b"])
+	}
+}
