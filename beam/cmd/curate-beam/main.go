@@ -16,6 +16,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/options/jobopts"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
@@ -183,20 +184,43 @@ func run(ctx context.Context, cmd string) error {
 			return fmt.Errorf("export: --layout %s: want long, training or stats", *layout)
 		}
 	}
-	return runPipeline(ctx, p)
-}
-
-// runPipeline runs p on the runner --runner names: Prism by default, in this
-// process and on loopback only (third_party/prism); any other runner as
-// Beam runs it. "direct" is Beam's deprecated name for Prism and gets the
-// same loopback Prism.
-func runPipeline(ctx context.Context, p *beam.Pipeline) error {
-	switch *runners.Runner {
-	case "", "prism", "PrismRunner", "direct", "DirectRunner":
-		_, err := prism.Execute(ctx, p)
+	local, err := runPipeline(ctx, p)
+	if err != nil || !local {
 		return err
 	}
-	return beamx.Run(ctx, p)
+	// On Prism in this process the job is over: a job whose files hold
+	// no records ends without writing anything; say so rather than exit
+	// as if it had written a report or an export.
+	want := *output
+	if cmd == "export" {
+		want = *outDir + "/" + pipeline.ManifestName
+	}
+	fs, err := filesystem.New(ctx, want)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	if _, err := fs.Size(ctx, want); err != nil {
+		return fmt.Errorf("%s: the files hold no records, so there is nothing to write (%s not written)", cmd, want)
+	}
+	return nil
+}
+
+// runPipeline runs p on the runner --runner names: Prism by default, in
+// this process and on loopback only (third_party/prism); any other runner
+// as Beam runs it ("direct", Beam's deprecated name for Prism, gets the
+// same loopback Prism). local says the job ran to its end here.
+func runPipeline(ctx context.Context, p *beam.Pipeline) (local bool, err error) {
+	switch *runners.Runner {
+	case "", "prism", "PrismRunner", "direct", "DirectRunner":
+		if *jobopts.Endpoint != "" {
+			_, err := prism.Execute(ctx, p) // a job server elsewhere
+			return false, err
+		}
+		_, err := prism.Execute(ctx, p)
+		return true, err
+	}
+	return false, beamx.Run(ctx, p)
 }
 
 // readLabels reads the relations file in the launching process: workers
