@@ -52,8 +52,8 @@ func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
 With --split the inputs are divided by iterative stratification so every
 concept keeps its share in each split; --group-by metadata.FIELD keeps inputs
 sharing that metadata value in one split. Files go to DIR/NAME-NNNNN.* (one
-name per split, DIR/part-NNNNN.* without --split) and every row carries a
-split column. The training and stats layouts also write the concept order to
+name per split, DIR/part-NNNNN.* without --split); with --split every row
+carries a split column. The training and stats layouts also write the concept order to
 DIR_concepts.json beside the folder (it is in each file's metadata too).
 
 DIR's parent folder must exist; DIR is created. The export is written to a
