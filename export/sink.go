@@ -111,11 +111,14 @@ func NewDirSink(dir string, opts ...DirOption) (*DirSink, error) {
 			return nil, fmt.Errorf("export: --out %s: %w", dir, err)
 		}
 		if len(ents) > 0 {
-			if !s.replace {
-				return nil, fmt.Errorf("export: --out %s is not empty (use --force to replace the earlier export)", dir)
-			}
+			// A folder with anything an export does not write is refused
+			// with or without --force, so the hint names --force only for
+			// an earlier export.
 			if name, ok := foreignEntry(target, ents); !ok {
 				return nil, fmt.Errorf("export: --out %s holds %s, which no export writes; --force replaces only an earlier export (move it or pick another folder)", dir, name)
+			}
+			if !s.replace {
+				return nil, fmt.Errorf("export: --out %s is not empty (use --force to replace the earlier export)", dir)
 			}
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {

@@ -211,6 +211,9 @@ func TestExportChecksOutFirst(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(foreign, "todo.txt"), []byte("mine"), 0o644))
 	file := filepath.Join(base, "file")
 	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	earlier := filepath.Join(base, "earlier")
+	require.NoError(t, os.MkdirAll(earlier, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(earlier, "part-00000.parquet"), []byte("PAR1"), 0o644))
 	for _, tc := range []struct {
 		name, out string
 		force     bool
@@ -218,7 +221,8 @@ func TestExportChecksOutFirst(t *testing.T) {
 	}{
 		{"missing parent", filepath.Join(base, "missing", "dir", "out"), false, "folder " + filepath.Join(base, "missing", "dir") + " does not exist"},
 		{"out is a file", file, true, file + " is a file"},
-		{"not empty", foreign, false, foreign + " is not empty"},
+		{"an earlier export", earlier, false, earlier + " is not empty (use --force to replace the earlier export)"},
+		{"foreign file", foreign, false, filepath.Join(foreign, "todo.txt") + ", which no export writes; --force replaces only an earlier export"},
 		{"foreign file under --force", foreign, true, filepath.Join(foreign, "todo.txt") + ", which no export writes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -237,7 +241,7 @@ func TestExportChecksOutFirst(t *testing.T) {
 			assert.Equal(t, "mine", string(b))
 			ents, err := os.ReadDir(base)
 			require.NoError(t, err)
-			assert.Len(t, ents, 2, "nothing created beside")
+			assert.Len(t, ents, 3, "nothing created beside")
 		})
 	}
 	if os.Geteuid() == 0 {
