@@ -39,3 +39,30 @@ func TestPackedRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestMergePartsFields: an input's fields are taken per field from the
+// earliest chunk that gives them, whatever order the parts arrive in, as
+// curate export takes them from the earliest line.
+func TestMergePartsFields(t *testing.T) {
+	parts := []Packed{
+		{HasFields: true, Fields: Fields{Rank: 3, URL: "https://x/late.jpg", Metadata: `{"k":3}`}},
+		{HasFields: true, Fields: Fields{Rank: 1}},
+		{HasFields: true, Fields: Fields{Rank: 2, URL: "https://x/mid.jpg", Text: "t"}},
+	}
+	var enc [][]byte
+	for _, p := range parts {
+		enc = append(enc, p.Append(nil))
+	}
+	i := 0
+	out, err := mergeParts("a", func(b *[]byte) bool {
+		if i == len(enc) {
+			return false
+		}
+		*b = enc[i]
+		i++
+		return true
+	})
+	require.NoError(t, err)
+	assert.True(t, out.HasFields)
+	assert.Equal(t, Fields{Rank: 1, URL: "https://x/mid.jpg", Text: "t", Metadata: `{"k":3}`}, out.Fields)
+}

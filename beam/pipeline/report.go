@@ -273,7 +273,11 @@ func addFields(set *label.Set, fields map[string]Fields, rec arrow.Record) error
 	for i := range int(rec.NumRows()) {
 		id := cols[0].Value(i)
 		set.Input(id)
-		if _, ok := fields[id]; ok {
+		// As curate export does: each field is the first line's, filled
+		// from a later line where the earlier left it empty.
+		if f, ok := fields[id]; ok {
+			fillFields(&f, Fields{URL: cols[1].Value(i), Text: cols[2].Value(i), Metadata: cols[3].Value(i)})
+			fields[id] = f
 			continue
 		}
 		fields[strings.Clone(id)] = Fields{URL: strings.Clone(cols[1].Value(i)), Text: strings.Clone(cols[2].Value(i)), Metadata: strings.Clone(cols[3].Value(i))}
@@ -311,6 +315,7 @@ func mergeParts(id string, parts func(*[]byte) bool) (Packed, error) {
 	var all [][]label.IDEntry
 	var out Packed
 	var b []byte
+	var fs []Fields
 	for parts(&b) {
 		var p Packed
 		if err := p.Unpack(b); err != nil {
@@ -318,13 +323,19 @@ func mergeParts(id string, parts func(*[]byte) bool) (Packed, error) {
 		}
 		all = append(all, p.Row)
 		if p.HasFields {
-			f := p.Fields
-			empty := f.URL == "" && f.Text == "" && f.Metadata == ""
-			have := out.Fields.URL != "" || out.Fields.Text != "" || out.Fields.Metadata != ""
-			if !out.HasFields || (!empty && (!have || f.Rank < out.Fields.Rank)) {
-				out.HasFields, out.Fields = true, f
-			}
+			out.HasFields = true
+			fs = append(fs, p.Fields)
 		}
+	}
+	// Each field from the earliest chunk that gives it (curate export's
+	// rule: the first line's, filled from later lines where it is empty).
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Rank < fs[j].Rank })
+	for i, f := range fs {
+		if i == 0 {
+			out.Fields = f
+			continue
+		}
+		fillFields(&out.Fields, f)
 	}
 	if len(all) == 1 {
 		out.Row = all[0] // one part: already one entry per concept
@@ -509,5 +520,18 @@ func WriteWhole(ctx context.Context, path string, write func(io.Writer) error) e
 func removeQuietly(ctx context.Context, fs filesystem.Interface, path string) {
 	if rm, ok := fs.(filesystem.Remover); ok {
 		rm.Remove(ctx, path)
+	}
+}
+
+// fillFields sets each of dst's empty fields to src's, copied.
+func fillFields(dst *Fields, src Fields) {
+	if dst.URL == "" && src.URL != "" {
+		dst.URL = strings.Clone(src.URL)
+	}
+	if dst.Text == "" && src.Text != "" {
+		dst.Text = strings.Clone(src.Text)
+	}
+	if dst.Metadata == "" && src.Metadata != "" {
+		dst.Metadata = strings.Clone(src.Metadata)
 	}
 }
