@@ -223,13 +223,7 @@ func (s *Spool) add(k, f uint32) {
 		s.rep.add(s.cur.g, k, f)
 		return
 	}
-	for i, e := range s.cur.ents {
-		if e>>2 == k {
-			s.cur.ents[i] = e | f
-			return
-		}
-	}
-	s.cur.ents = append(s.cur.ents, k<<2|f)
+	s.cur.ents = addFlag(s.cur.ents, k, f)
 }
 
 // end logs the current run when it is an id's first.

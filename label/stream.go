@@ -178,13 +178,7 @@ func (s *Stream) add(k, f uint32) {
 		s.rep.add(s.cur.g, k, f)
 		return
 	}
-	for i, e := range s.cur.ents {
-		if e>>2 == k {
-			s.cur.ents[i] = e | f
-			return
-		}
-	}
-	s.cur.ents = append(s.cur.ents, k<<2|f)
+	s.cur.ents = addFlag(s.cur.ents, k, f)
 }
 
 // end counts the current run when its input is new.
@@ -294,4 +288,16 @@ func (t *fpSet) grow() {
 		}
 		t.slots[i] = fp
 	}
+}
+
+// addFlag ORs flag f into concept k's entry of a run's entries (k<<2 |
+// flags), appending one when the run has none for k yet.
+func addFlag(ents []uint32, k, f uint32) []uint32 {
+	for i, e := range ents {
+		if e>>2 == k {
+			ents[i] = e | f
+			return ents
+		}
+	}
+	return append(ents, k<<2|f)
 }

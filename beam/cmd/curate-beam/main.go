@@ -213,12 +213,9 @@ func run(ctx context.Context, cmd string) error {
 func runPipeline(ctx context.Context, p *beam.Pipeline) (local bool, err error) {
 	switch *runners.Runner {
 	case "", "prism", "PrismRunner", "direct", "DirectRunner":
-		if *jobopts.Endpoint != "" {
-			_, err := prism.Execute(ctx, p) // a job server elsewhere
-			return false, err
-		}
+		local := *jobopts.Endpoint == "" // else a job server elsewhere
 		_, err := prism.Execute(ctx, p)
-		return true, err
+		return local, err
 	}
 	return false, beamx.Run(ctx, p)
 }
