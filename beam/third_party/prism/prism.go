@@ -29,6 +29,7 @@ import (
 var (
 	serverOnce sync.Once
 	endpoint   string
+	serverErr  error
 )
 
 // Execute runs p on an in-process Prism whose job server listens on
@@ -37,11 +38,10 @@ var (
 // that job server instead, as upstream's prism.Execute does.
 func Execute(ctx context.Context, p *beam.Pipeline) (beam.PipelineResult, error) {
 	if *jobopts.Endpoint == "" {
-		serverOnce.Do(func() {
-			s := jobservices.NewServer(0, internal.RunPipeline)
-			endpoint = s.Endpoint()
-			go s.Serve()
-		})
+		serverOnce.Do(func() { endpoint, _, serverErr = StartJobServer(0) })
+		if serverErr != nil {
+			return nil, serverErr
+		}
 		*jobopts.Endpoint = endpoint
 		if *jobopts.EnvironmentType == "" {
 			*jobopts.EnvironmentType = "loopback"
