@@ -22,6 +22,44 @@ var children = map[string]func(args []string) error{
 	"curate-load":      curateLoad,
 	"read":             readFloor,
 	"duck-query":       duckQuery,
+	"duck-print":       duckPrint,
+}
+
+// duckPrint runs one SQL statement and prints its rows, tab-separated:
+// for looking at a file's values or metadata with a reader curate did
+// not write.
+func duckPrint(args []string) error {
+	db, err := openDuck()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.Query(args[0])
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	fmt.Println(strings.Join(cols, "\t"))
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		out := make([]string, len(vals))
+		for i, v := range vals {
+			out[i] = fmt.Sprint(v)
+		}
+		fmt.Println(strings.Join(out, "\t"))
+	}
+	return rows.Err()
 }
 
 // duckQuery runs one SQL statement and prints the number of result rows:

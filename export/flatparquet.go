@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 
@@ -42,6 +41,10 @@ type flatWriter struct {
 	zeros   []int16
 	footer  *footerWriter
 
+	// label-vector columns written by vecWriters and spliced in
+	tmpl    []byte       // footer of a one-row file of the full schema
+	spliced [][]vecChunk // per row group closed
+
 	// the columns' goroutines
 	jobs    []chan colJob
 	colErr  []error // per column, written by its goroutine
@@ -69,8 +72,8 @@ func flatSchema(s *arrow.Schema) bool {
 	return true
 }
 
-func newFlatWriter(w io.Writer, schema, dense *arrow.Schema, props *parquet.WriterProperties, aprops pqarrow.ArrowWriterProperties) (*flatWriter, error) {
-	pqschema, err := pqarrow.ToParquet(dense, props, aprops)
+func newFlatWriter(w *footerWriter, schema, dense *arrow.Schema, props *parquet.WriterProperties, aprops pqarrow.ArrowWriterProperties) (*flatWriter, error) {
+	full, err := pqarrow.ToParquet(dense, props, aprops)
 	if err != nil {
 		return nil, err
 	}
@@ -86,17 +89,49 @@ func newFlatWriter(w io.Writer, schema, dense *arrow.Schema, props *parquet.Writ
 	if v, ok := schema.Metadata().GetValue(MetaConcepts); ok {
 		json.Unmarshal([]byte(v), &concepts)
 	}
-	f := &flatWriter{
-		schema:  schema,
-		fw:      file.NewParquetWriter(w, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta)),
-		maxRows: props.MaxRowGroupLength(),
+	// Label vectors (as wide as the concept list, at least one) are
+	// written by vecWriters, the other columns by v15 into a file of
+	// their own schema.
+	vec := make([]*vecWriter, len(schema.Fields()))
+	var keep []arrow.Field
+	for i, fld := range dense.Fields() {
+		path := full.Column(i).Path()
+		if k := vecKindOf(schema, fld); k != 0 && len(concepts) > 0 && props.DictionaryEnabledFor(path) &&
+			full.Column(i).MaxDefinitionLevel() == 2 && full.Column(i).MaxRepetitionLevel() == 1 {
+			if vec[i], err = newVecWriter(k, len(concepts), i, props.CompressionFor(path), props.CompressionLevelFor(path), props); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		keep = append(keep, fld)
 	}
+	pqschema := full
+	f := &flatWriter{schema: schema, maxRows: props.MaxRowGroupLength(), footer: w}
+	if len(keep) < len(dense.Fields()) {
+		if f.tmpl, err = vecTemplate(dense, props, aprops); err != nil {
+			return nil, fmt.Errorf("label vectors: %w", err)
+		}
+		dmd := dense.Metadata()
+		if pqschema, err = pqarrow.ToParquet(arrow.NewSchema(keep, &dmd), props, aprops); err != nil {
+			return nil, err
+		}
+		w.fix = func(md *metadata.FileMetaData) error { return spliceChunks(md, f.tmpl, f.spliced) }
+	}
+	f.fw = file.NewParquetWriter(w, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
+	at := 0 // the column's index in v15's file
 	for i, fld := range schema.Fields() {
 		c := &flatCol{
 			nullable: fld.Nullable,
 			ctx:      pqarrow.NewArrowWriteContext(context.Background(), &aprops),
+			vec:      vec[i],
+			at:       at,
 		}
-		if _, ok := fld.Type.(*arrow.DictionaryType); ok && props.DictionaryEnabledFor(pqschema.Column(i).Path()) {
+		f.cols = append(f.cols, c)
+		if c.vec != nil {
+			continue
+		}
+		at++
+		if _, ok := fld.Type.(*arrow.DictionaryType); ok && props.DictionaryEnabledFor(full.Column(i).Path()) {
 			c.stable = newStableDict()
 		}
 		if lt, ok := fld.Type.(*arrow.ListType); ok {
@@ -105,7 +140,6 @@ func newFlatWriter(w io.Writer, schema, dense *arrow.Schema, props *parquet.Writ
 				c.list.seed(concepts)
 			}
 		}
-		f.cols = append(f.cols, c)
 	}
 	return f, nil
 }
@@ -243,7 +277,22 @@ func (f *flatWriter) closeRowGroup() error {
 	}
 	err := f.rgw.Close()
 	f.rgw = nil
-	return err
+	if err != nil || f.tmpl == nil {
+		return err
+	}
+	var chunks []vecChunk
+	for _, c := range f.cols {
+		if c.vec == nil {
+			continue
+		}
+		b, ch := c.vec.take(f.footer.pos)
+		if _, err := f.footer.Write(b); err != nil {
+			return err
+		}
+		chunks = append(chunks, ch)
+	}
+	f.spliced = append(f.spliced, chunks)
+	return nil
 }
 
 func (f *flatWriter) writeColumn(i int, arr arrow.Array, zeros []int16) (err error) {
@@ -253,7 +302,14 @@ func (f *flatWriter) writeColumn(i int, arr arrow.Array, zeros []int16) (err err
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	cw, err := f.rgw.Column(i)
+	if v := f.cols[i].vec; v != nil {
+		l, ok := arr.(*array.List)
+		if !ok {
+			return fmt.Errorf("label vector of %s", arr.DataType())
+		}
+		return v.write(l)
+	}
+	cw, err := f.rgw.Column(f.cols[i].at)
 	if err != nil {
 		return err
 	}
@@ -307,6 +363,8 @@ type flatCol struct {
 	ctx      context.Context // pqarrow's per-writer scratch buffers
 	stable   *stableDict     // nil: dictionary columns written as views
 	list     *listCol        // list columns
+	vec      *vecWriter      // label vectors, spliced in (see vecparquet.go)
+	at       int             // the column's index in v15's file, when not vec
 	state    int
 	started  bool // something written to this row group's chunk
 	def      []int16

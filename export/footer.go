@@ -24,10 +24,16 @@ import (
 //     planner that takes 0 distinct values as an empty column);
 //   - with each chunk's encodings listed in a fixed order (v15 lists them
 //     in map order), so the same export gives byte-identical files.
+//
+// It counts what passes through (pos), so that the flat writer can
+// write chunks of its own between v15's row groups, and fix, when set,
+// amends the footer first (see spliceChunks).
 type footerWriter struct {
 	w    io.Writer
 	held [3][]byte
 	n    int
+	pos  int64
+	fix  func(*metadata.FileMetaData) error
 }
 
 func (f *footerWriter) Write(p []byte) (int, error) {
@@ -42,6 +48,7 @@ func (f *footerWriter) Write(p []byte) (int, error) {
 	}
 	f.held[f.n] = append(f.held[f.n][:0], p...)
 	f.n++
+	f.pos += int64(len(p))
 	return len(p), nil
 }
 
@@ -50,11 +57,13 @@ func (f *footerWriter) finish() error {
 	held := f.held[:f.n]
 	if f.n == 3 && string(held[2]) == "PAR1" && len(held[1]) == 4 &&
 		int(binary.LittleEndian.Uint32(held[1])) == len(held[0]) {
-		if meta, err := withoutDistinctCounts(held[0]); err == nil {
+		if meta, err := rewriteFooter(held[0], f.fix); err == nil {
 			held = [][]byte{meta, binary.LittleEndian.AppendUint32(nil, uint32(len(meta))), held[2]}
 		} else {
 			return fmt.Errorf("parquet footer: %w", err)
 		}
+	} else if f.fix != nil {
+		return fmt.Errorf("parquet footer: not found where the file ends")
 	}
 	for _, b := range held {
 		if _, err := f.w.Write(b); err != nil {
@@ -65,10 +74,17 @@ func (f *footerWriter) finish() error {
 	return nil
 }
 
-func withoutDistinctCounts(footer []byte) ([]byte, error) {
+// rewriteFooter amends a footer with fix (when not nil), then drops its
+// distinct counts and orders its encodings.
+func rewriteFooter(footer []byte, fix func(*metadata.FileMetaData) error) ([]byte, error) {
 	md, err := metadata.NewFileMetaData(footer, nil)
 	if err != nil {
 		return nil, err
+	}
+	if fix != nil {
+		if err := fix(md); err != nil {
+			return nil, err
+		}
 	}
 	for _, rg := range md.RowGroups {
 		for _, cc := range rg.Columns {

@@ -146,7 +146,6 @@ func newParquetWriter(w io.Writer, schema *arrow.Schema, cfg *config) (tableWrit
 		if err != nil {
 			return nil, fmt.Errorf("export: parquet: %w", err)
 		}
-		fw.footer = footer
 		return fw, nil
 	}
 	fw, err := pqarrow.NewFileWriter(dense, footer, props, aprops)

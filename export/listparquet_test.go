@@ -31,8 +31,8 @@ func TestListColumnsRoundTrip(t *testing.T) {
 			sch := arrow.NewSchema([]arrow.Field{
 				{Name: "id", Type: arrow.BinaryTypes.String},
 				{Name: "pos", Type: arrow.ListOfNonNullable(arrow.BinaryTypes.String)},
-				{Name: "labels", Type: arrow.ListOfNonNullable(arrow.PrimitiveTypes.Int8)},
-				{Name: "mask", Type: arrow.ListOfNonNullable(arrow.PrimitiveTypes.Float32)},
+				{Name: "l8", Type: arrow.ListOfNonNullable(arrow.PrimitiveTypes.Int8)},
+				{Name: "f32", Type: arrow.ListOfNonNullable(arrow.PrimitiveTypes.Float32)},
 			}, &md)
 			require.True(t, flatSchema(sch))
 			rng := rand.New(rand.NewPCG(1, 2))
@@ -63,7 +63,7 @@ func TestListColumnsRoundTrip(t *testing.T) {
 							mask = append(mask, float32(rng.IntN(2)))
 						}
 					}
-					row["pos"], row["labels"], row["mask"] = pos, labels, mask
+					row["pos"], row["l8"], row["f32"] = pos, labels, mask
 					rows = append(rows, row)
 				}
 				js, _ := json.Marshal(rows)

@@ -1,0 +1,566 @@
+package export
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/compress"
+	"github.com/apache/arrow/go/v15/parquet/metadata"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+)
+
+// The label vectors of the training layout (labels: list<int8>; targets,
+// mask: list<float32>) hold one value per concept in every row: 75M
+// values for 1M inputs and 75 concepts, each with a definition and a
+// repetition level. v15's column writer encodes levels and dictionary
+// indices one value at a time (half the CPU of a training export went
+// there), although the levels of a list whose length never changes are
+// two runs per row and the values come from a dictionary of two or three
+// entries fixed in advance.
+//
+// A vecWriter writes such a column chunk itself: a dictionary page with
+// the fixed entries, then data pages (v1, so that the levels are
+// compressed too) whose levels are runs and whose values are dictionary
+// indices, both in Parquet's RLE/bit-packed hybrid, compressed with the
+// column's codec. The flat
+// writer hands v15 the other columns and splices these chunks in after
+// each row group, and the footer is rewritten to list them (see
+// spliceChunks). The pages are the ones the format defines for an
+// RLE_DICTIONARY column; every reader in .ci/run reads them back.
+
+// vecKind is the element type of a fixed list column.
+type vecKind int
+
+const (
+	vecInt8    vecKind = iota + 1 // -1, 0, 1 (INT32 in Parquet)
+	vecFloat32                    // 0, 1
+)
+
+// vecKindOf reports whether f is a label vector of the training layout
+// (schema s), which a vecWriter writes.
+func vecKindOf(s *arrow.Schema, f arrow.Field) vecKind {
+	if _, ok := s.Metadata().GetValue(MetaLabelEncoding); !ok {
+		return 0
+	}
+	switch f.Name {
+	case ColLabels, ColTargets, ColMask:
+	default:
+		return 0
+	}
+	lt, ok := f.Type.(*arrow.ListType)
+	if !ok || f.Nullable || lt.ElemField().Nullable {
+		return 0
+	}
+	switch lt.Elem().ID() {
+	case arrow.INT8:
+		return vecInt8
+	case arrow.FLOAT32:
+		return vecFloat32
+	}
+	return 0
+}
+
+// vecPageValues is how many values a data page holds at most.
+const vecPageValues = 1 << 20
+
+// vecWriter encodes one label-vector column, one row group's chunk at a
+// time; only its column's goroutine touches it.
+type vecWriter struct {
+	kind     vecKind
+	width    int // values per row
+	leaf     int // the column's leaf index in the file schema
+	codec    compress.Codec
+	level    int
+	compress bool
+	dictEnc  parquet.Encoding // of the dictionary page
+	dataEnc  parquet.Encoding // of the data pages' values
+
+	chunk   bytes.Buffer // the current row group's pages
+	dictLen int          // header and dictionary page at the chunk's start
+	values  int64        // levels written (one per value)
+	raw     int64        // uncompressed size, page headers included
+	pages   int32
+	used    [3]bool
+
+	idx  []uint8
+	page []byte
+	comp []byte
+	hdr  []byte
+	lv   []byte
+}
+
+// newVecWriter returns the writer of a column of width values per row
+// (at least 1), its chunks compressed with codec at level.
+func newVecWriter(kind vecKind, width, leaf int, codec compress.Compression, level int, props *parquet.WriterProperties) (*vecWriter, error) {
+	c, err := compress.GetCodec(codec)
+	if err != nil {
+		return nil, err
+	}
+	return &vecWriter{
+		kind: kind, width: width, leaf: leaf, codec: c, level: level,
+		compress: codec != compress.Codecs.Uncompressed,
+		dictEnc:  props.DictionaryPageEncoding(),
+		dataEnc:  props.DictionaryIndexEncoding(),
+	}, nil
+}
+
+// dictEntries returns the dictionary's entries in PLAIN encoding and
+// their number: index i stands for value i-1 (int8) or i (float32).
+func (f *vecWriter) dictEntries() ([]byte, int) {
+	var b []byte
+	if f.kind == vecInt8 {
+		for _, v := range []int32{-1, 0, 1} {
+			b = binary.LittleEndian.AppendUint32(b, uint32(v))
+		}
+		return b, 3
+	}
+	for _, v := range []float32{0, 1} {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	return b, 2
+}
+
+// indexWidth is the bit width of the dictionary indices.
+func (f *vecWriter) indexWidth() int {
+	if f.kind == vecInt8 {
+		return 2
+	}
+	return 1
+}
+
+// write encodes l's rows, every one f.width values long.
+func (f *vecWriter) write(l *array.List) error {
+	if l.NullN() > 0 {
+		return fmt.Errorf("label vector with nulls")
+	}
+	n := l.Len()
+	off := l.Data().Offset()
+	offs := l.Offsets()[off : off+n+1]
+	for i := 0; i < n; i++ {
+		if int(offs[i+1]-offs[i]) != f.width {
+			return fmt.Errorf("row %d: label vector of %d values, want %d", i, offs[i+1]-offs[i], f.width)
+		}
+	}
+	start, end := int(offs[0]), int(offs[n])
+	if cap(f.idx) < end-start {
+		f.idx = make([]uint8, end-start)
+	}
+	idx := f.idx[:end-start]
+	switch v := l.ListValues().(type) {
+	case *array.Int8:
+		var used [3]int
+		for k, x := range v.Int8Values()[start:end] {
+			i := uint8(x + 1)
+			if i > 2 {
+				return fmt.Errorf("label value %d is not -1, 0 or 1", x)
+			}
+			idx[k] = i
+			used[i]++
+		}
+		for i, u := range used {
+			f.used[i] = f.used[i] || u > 0
+		}
+	case *array.Float32:
+		var used [2]int
+		for k, x := range v.Float32Values()[start:end] {
+			switch x {
+			case 0:
+				idx[k] = 0
+			case 1:
+				idx[k] = 1
+			default:
+				return fmt.Errorf("label value %v is not 0 or 1", x)
+			}
+			used[idx[k]]++
+		}
+		for i, u := range used {
+			f.used[i] = f.used[i] || u > 0
+		}
+	default:
+		return fmt.Errorf("label vector of %s", l.ListValues().DataType())
+	}
+	if f.chunk.Len() == 0 {
+		if err := f.writeDict(); err != nil {
+			return err
+		}
+	}
+	rows := max(1, vecPageValues/f.width)
+	for r := 0; r < n; r += rows {
+		m := min(rows, n-r)
+		f.writePage(idx[r*f.width:(r+m)*f.width], m)
+	}
+	return nil
+}
+
+func (f *vecWriter) writeDict() error {
+	entries, n := f.dictEntries()
+	body := entries
+	if f.compress {
+		f.comp = f.codec.EncodeLevel(f.comp[:0], entries, f.level)
+		body = f.comp
+	}
+	f.hdr = appendDictPageHeader(f.hdr[:0], len(entries), len(body), n, f.dictEnc)
+	f.chunk.Write(f.hdr)
+	f.chunk.Write(body)
+	f.dictLen = f.chunk.Len()
+	f.raw += int64(len(f.hdr) + len(entries))
+	return nil
+}
+
+// writePage writes the values idx of rows rows as one data page. It is
+// a v1 page, whose levels are compressed with the values: a v2 page
+// keeps them raw, 5 bytes a row for the repetition levels alone, half
+// the column's size.
+func (f *vecWriter) writePage(idx []uint8, rows int) {
+	p := f.page[:0]
+	// Repetition levels (bit width 1): 0 where a row starts, 1 after.
+	p = append(p, 0, 0, 0, 0)
+	if f.width >= 9 {
+		for range rows {
+			p = appendRLERun(p, 0, 1, 1)
+			p = appendRLERun(p, 1, f.width-1, 1)
+		}
+	} else {
+		if cap(f.lv) < len(idx) {
+			f.lv = make([]uint8, len(idx))
+		}
+		lv := f.lv[:len(idx)]
+		for i := range lv {
+			lv[i] = 0
+			if i%f.width != 0 {
+				lv[i] = 1
+			}
+		}
+		p = appendHybrid(p, lv, 1)
+	}
+	binary.LittleEndian.PutUint32(p, uint32(len(p)-4))
+	// Definition levels: every value is there (level 2 of 2: v15's list
+	// elements are OPTIONAL), in runs below the format's 2^31 values.
+	at := len(p)
+	p = append(p, 0, 0, 0, 0)
+	for left := len(idx); left > 0; {
+		k := min(left, 1<<30)
+		p = appendRLERun(p, 2, k, 2)
+		left -= k
+	}
+	binary.LittleEndian.PutUint32(p[at:], uint32(len(p)-at-4))
+	// Values: the indices' bit width, then the indices.
+	w := f.indexWidth()
+	p = append(p, byte(w))
+	p = appendHybrid(p, idx, w)
+	f.page = p
+	body := p
+	if f.compress {
+		f.comp = f.codec.EncodeLevel(f.comp[:0], p, f.level)
+		body = f.comp
+	}
+	f.hdr = appendDataPageHeader(f.hdr[:0], len(p), len(body), len(idx), f.dataEnc)
+	f.chunk.Write(f.hdr)
+	f.chunk.Write(body)
+	f.values += int64(len(idx))
+	f.raw += int64(len(f.hdr) + len(p))
+	f.pages++
+}
+
+// vecChunk is a written chunk as the footer lists it.
+type vecChunk struct {
+	leaf             int
+	offset           int64 // of the dictionary page, in the file
+	dataOffset       int64
+	size, raw        int64 // compressed and uncompressed, headers included
+	values           int64
+	pages            int32
+	min, max         []byte // PLAIN statistics; nil when no value
+	dictEnc, dataEnc parquet.Encoding
+}
+
+// take returns the current chunk's bytes and its description (at offset
+// in the file) and starts the next chunk. The bytes are valid until the
+// next write.
+func (f *vecWriter) take(offset int64) ([]byte, vecChunk) {
+	c := vecChunk{
+		leaf: f.leaf, offset: offset, dataOffset: offset + int64(f.dictLen),
+		size: int64(f.chunk.Len()), raw: f.raw, values: f.values, pages: f.pages,
+		dictEnc: f.dictEnc, dataEnc: f.dataEnc,
+	}
+	entries, _ := f.dictEntries()
+	lo, hi := -1, -1
+	for i, u := range f.used {
+		if u {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i
+		}
+	}
+	if lo >= 0 {
+		c.min = append([]byte(nil), entries[4*lo:4*lo+4]...)
+		c.max = append([]byte(nil), entries[4*hi:4*hi+4]...)
+	}
+	b := f.chunk.Bytes()
+	f.chunk = bytes.Buffer{}
+	f.values, f.raw, f.pages, f.dictLen, f.used = 0, 0, 0, 0, [3]bool{}
+	return b, c
+}
+
+// appendRLERun appends a run of n copies of v, of bit width w (at most
+// 8), in the RLE/bit-packed hybrid.
+func appendRLERun(dst []byte, v uint8, n, w int) []byte {
+	dst = binary.AppendUvarint(dst, uint64(n)<<1)
+	if w > 0 {
+		dst = append(dst, v)
+	}
+	return dst
+}
+
+// appendHybrid appends v (values below 1<<w, w at most 8) in the
+// RLE/bit-packed hybrid: runs of 8 or more equal values as RLE runs, the
+// rest bit-packed in groups of 8, the last group padded with zeros.
+func appendHybrid(dst []byte, v []uint8, w int) []byte {
+	n := len(v)
+	lit := 0 // the values from lit to i wait to be bit-packed
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && v[j] == v[i] {
+			j++
+		}
+		if j-i >= 8 {
+			// Bit-packed groups hold 8 values: the run lends the
+			// literals what completes their last group.
+			k := i
+			if r := (i - lit) % 8; r != 0 {
+				k += 8 - r
+			}
+			if j-k >= 8 {
+				dst = appendBitPacked(dst, v[lit:k], w)
+				dst = appendRLERun(dst, v[i], j-k, w)
+				lit = j
+			}
+		}
+		i = j
+	}
+	return appendBitPacked(dst, v[lit:], w)
+}
+
+// appendBitPacked appends v as one bit-packed run (LSB first), padded to
+// a multiple of 8 values.
+func appendBitPacked(dst []byte, v []uint8, w int) []byte {
+	if len(v) == 0 {
+		return dst
+	}
+	groups := (len(v) + 7) / 8
+	dst = binary.AppendUvarint(dst, uint64(groups)<<1|1)
+	for g := 0; g < groups; g++ {
+		var acc uint64
+		for k := 0; k < 8; k++ {
+			if i := 8*g + k; i < len(v) {
+				acc |= uint64(v[i]) << (uint(k) * uint(w))
+			}
+		}
+		for b := 0; b < w; b++ {
+			dst = append(dst, byte(acc>>(8*b)))
+		}
+	}
+	return dst
+}
+
+// Thrift compact protocol, as much of it as a page header needs.
+const (
+	tI32    = 5
+	tStruct = 12
+)
+
+func thriftField(dst []byte, delta, typ int) []byte { return append(dst, byte(delta<<4|typ)) }
+
+func thriftI32(dst []byte, delta int, v int32) []byte {
+	dst = thriftField(dst, delta, tI32)
+	return binary.AppendUvarint(dst, uint64(uint32(v<<1)^uint32(v>>31)))
+}
+
+// Page types and header fields of parquet.thrift.
+const (
+	pageData       = 0
+	pageDictionary = 2
+)
+
+// appendDictPageHeader appends a PageHeader for a dictionary page.
+func appendDictPageHeader(dst []byte, uncompressed, compressed, entries int, enc parquet.Encoding) []byte {
+	dst = thriftI32(dst, 1, pageDictionary)
+	dst = thriftI32(dst, 1, int32(uncompressed))
+	dst = thriftI32(dst, 1, int32(compressed))
+	dst = thriftField(dst, 4, tStruct) // 7: dictionary_page_header
+	dst = thriftI32(dst, 1, int32(entries))
+	dst = thriftI32(dst, 1, int32(enc))
+	dst = append(dst, 0) // end of DictionaryPageHeader
+	return append(dst, 0)
+}
+
+// appendDataPageHeader appends a PageHeader for a data page (v1) whose
+// levels are RLE.
+func appendDataPageHeader(dst []byte, uncompressed, compressed, values int, enc parquet.Encoding) []byte {
+	dst = thriftI32(dst, 1, pageData)
+	dst = thriftI32(dst, 1, int32(uncompressed))
+	dst = thriftI32(dst, 1, int32(compressed))
+	dst = thriftField(dst, 2, tStruct) // 5: data_page_header
+	dst = thriftI32(dst, 1, int32(values))
+	dst = thriftI32(dst, 1, int32(enc))
+	dst = thriftI32(dst, 1, int32(parquet.Encodings.RLE)) // definition levels
+	dst = thriftI32(dst, 1, int32(parquet.Encodings.RLE)) // repetition levels
+	dst = append(dst, 0)                                  // end of DataPageHeader
+	return append(dst, 0)
+}
+
+// vecTemplate writes one row of dense, the full schema, with v15 and
+// returns the file's footer: its schema and column orders are those of
+// the spliced file, and its chunks of the vector columns are the
+// skeletons (type, path, codec, encodings) the spliced chunks fill in.
+func vecTemplate(dense *arrow.Schema, props *parquet.WriterProperties, aprops pqarrow.ArrowWriterProperties) ([]byte, error) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, dense)
+	defer b.Release()
+	for _, fb := range b.Fields() {
+		lb, ok := fb.(*array.ListBuilder)
+		if !ok {
+			fb.AppendEmptyValue()
+			continue
+		}
+		lb.Append(true)
+		switch vb := lb.ValueBuilder().(type) {
+		case *array.Int8Builder:
+			vb.Append(1)
+		case *array.Float32Builder:
+			vb.Append(1)
+		default:
+			vb.AppendEmptyValue()
+		}
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	var buf bytes.Buffer
+	w, err := pqarrow.NewFileWriter(dense, &buf, props, aprops)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Write(rec); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	data := buf.Bytes()
+	if len(data) < 12 || string(data[len(data)-4:]) != "PAR1" {
+		return nil, fmt.Errorf("template file has no footer")
+	}
+	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+	if n > len(data)-12 {
+		return nil, fmt.Errorf("template footer of %d bytes in a file of %d", n, len(data))
+	}
+	return data[len(data)-8-n : len(data)-8], nil
+}
+
+// spliceChunks turns md, the footer of a file v15 wrote without the
+// vector columns, into the footer of the whole file: the schema and
+// column orders of tmpl (see vecTemplate), and in row group r the chunks
+// rgs[r], which were written after v15's chunks of that row group. v15
+// counted offsets without them, so every later offset moves by their
+// size.
+func spliceChunks(md *metadata.FileMetaData, tmpl []byte, rgs [][]vecChunk) error {
+	t, err := metadata.NewFileMetaData(tmpl, nil)
+	if err != nil {
+		return err
+	}
+	if len(md.RowGroups) != len(rgs) {
+		return fmt.Errorf("%d row groups, %d with vector chunks", len(md.RowGroups), len(rgs))
+	}
+	md.FileMetaData.Schema = t.FileMetaData.Schema
+	md.ColumnOrders = t.ColumnOrders
+	var shift int64
+	for r, rg := range md.RowGroups {
+		for _, cc := range rg.Columns {
+			cc.FileOffset += shift
+			if m := cc.MetaData; m != nil {
+				m.DataPageOffset += shift
+				for _, p := range []*int64{m.DictionaryPageOffset, m.IndexPageOffset, m.BloomFilterOffset} {
+					if p != nil {
+						*p += shift
+					}
+				}
+			}
+			for _, p := range []*int64{cc.OffsetIndexOffset, cc.ColumnIndexOffset} {
+				if p != nil {
+					*p += shift
+				}
+			}
+		}
+		if rg.FileOffset != nil {
+			*rg.FileOffset += shift
+		}
+		for _, ch := range rgs[r] {
+			fresh, err := metadata.NewFileMetaData(tmpl, nil)
+			if err != nil {
+				return err
+			}
+			if len(fresh.RowGroups) != 1 || ch.leaf >= len(fresh.RowGroups[0].Columns) || ch.leaf > len(rg.Columns) {
+				return fmt.Errorf("no template for column %d", ch.leaf)
+			}
+			// The chunk is the template's, with what ch says filled in.
+			// Its Thrift types are in v15's internal package: fields are
+			// set by name, and through reflection where a type is needed.
+			cc := fresh.RowGroups[0].Columns[ch.leaf]
+			m := cc.MetaData
+			if m == nil {
+				return fmt.Errorf("template chunk without metadata")
+			}
+			cc.FileOffset = ch.offset
+			cc.FilePath = nil
+			m.NumValues = ch.values
+			m.TotalUncompressedSize = ch.raw
+			m.TotalCompressedSize = ch.size
+			m.DataPageOffset = ch.dataOffset
+			off := ch.offset
+			m.DictionaryPageOffset = &off
+			m.IndexPageOffset = nil
+			if st := m.Statistics; st != nil {
+				if ch.min == nil {
+					m.Statistics = nil
+				} else {
+					if st.Min != nil {
+						st.Min, st.Max = ch.min, ch.max
+					}
+					if st.MinValue != nil {
+						st.MinValue, st.MaxValue = ch.min, ch.max
+					}
+					var zero int64
+					st.NullCount = &zero
+					st.DistinctCount = nil
+				}
+			}
+			for _, e := range m.EncodingStats {
+				v := reflect.ValueOf(e).Elem()
+				switch v.FieldByName("PageType").Int() {
+				case pageDictionary:
+					v.FieldByName("Count").SetInt(1)
+				default:
+					if parquet.Encoding(v.FieldByName("Encoding").Int()) != ch.dataEnc {
+						return fmt.Errorf("template data pages are %v, not %v", v.FieldByName("Encoding").Int(), ch.dataEnc)
+					}
+					v.FieldByName("Count").SetInt(int64(ch.pages))
+				}
+			}
+			rg.Columns = slices.Insert(rg.Columns, ch.leaf, cc)
+			rg.TotalByteSize += ch.raw
+			if rg.TotalCompressedSize != nil {
+				*rg.TotalCompressedSize += ch.size
+			}
+			shift += ch.size
+		}
+	}
+	return nil
+}

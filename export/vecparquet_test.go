@@ -1,0 +1,329 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// vecRows makes n rows of width label values in one of several shapes:
+// mostly unknown with a few labels (RLE runs and literals), all unknown
+// (runs only), alternating (literals only), or uniform at random.
+func vecRows(rng *rand.Rand, n, width, shape int) [][]int8 {
+	rows := make([][]int8, n)
+	for r := range rows {
+		v := make([]int8, width)
+		for k := range v {
+			switch shape {
+			case 0:
+				v[k] = -1
+				if rng.IntN(10) == 0 {
+					v[k] = int8(rng.IntN(2))
+				}
+			case 1:
+				v[k] = -1
+			case 2:
+				v[k] = int8((r*width+k)%3) - 1
+			default:
+				v[k] = int8(rng.IntN(3)) - 1
+			}
+		}
+		rows[r] = v
+	}
+	return rows
+}
+
+// TestLabelVectorsRoundTrip writes training-layout files whose label
+// vectors go through vecWriter and reads them back with v15's reader:
+// every value, the row groups, the chunk statistics and sizes.
+func TestLabelVectorsRoundTrip(t *testing.T) {
+	for _, width := range []int{1, 3, 8, 9, 20, 75} {
+		for _, comp := range []Compression{Zstd, Snappy, Uncompressed} {
+			for _, mask := range []bool{false, true} {
+				t.Run(fmt.Sprintf("width%d/%v/mask=%v", width, comp, mask), func(t *testing.T) {
+					mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+					defer mem.AssertSize(t, 0)
+					concepts := make([]string, width)
+					for k := range concepts {
+						concepts[k] = fmt.Sprintf("c%02d", k)
+					}
+					sch := TrainingSchema(concepts, true, mask)
+					cfg := defaultConfig()
+					cfg.mem = mem
+					cfg.compression = comp
+					cfg.rowGroupRows = 700
+					var buf bytes.Buffer
+					tw, err := newTableWriter(&buf, sch, &cfg)
+					require.NoError(t, err)
+					fw, ok := tw.(*flatWriter)
+					require.True(t, ok, "the training layout goes through the flat writer")
+					require.NotNil(t, fw.tmpl, "its label vectors are spliced in")
+
+					rng := rand.New(rand.NewPCG(uint64(width), 7))
+					var want [][]int8
+					for b := 0; b < 6; b++ {
+						rows := vecRows(rng, 300+rng.IntN(400), width, b%4)
+						rec := vecRecord(t, mem, sch, len(want), rows)
+						// Two slices, so that offsets are not zero.
+						half := rec.NumRows() / 3
+						for _, part := range []arrow.Record{rec.NewSlice(0, half), rec.NewSlice(half, rec.NumRows())} {
+							require.NoError(t, tw.Write(part))
+							part.Release()
+						}
+						rec.Release()
+						want = append(want, rows...)
+					}
+					require.NoError(t, tw.Close())
+					checkVectors(t, mem, buf.Bytes(), sch, want, mask)
+				})
+			}
+		}
+	}
+}
+
+// vecRecord builds rows as a record of the training schema sch, ids
+// from first on.
+func vecRecord(t *testing.T, mem memory.Allocator, sch *arrow.Schema, first int, rows [][]int8) arrow.Record {
+	t.Helper()
+	b := array.NewRecordBuilder(mem, sch)
+	defer b.Release()
+	for r, v := range rows {
+		for i, f := range sch.Fields() {
+			fb := b.Field(i)
+			switch f.Name {
+			case "input_id":
+				fb.(*array.StringBuilder).Append(fmt.Sprintf("in%06d", first+r))
+			case ColSplit:
+				fb.(*array.StringBuilder).Append([]string{"train", "val"}[r%2])
+			case ColLabels:
+				lb := fb.(*array.ListBuilder)
+				lb.Append(true)
+				for _, x := range v {
+					lb.ValueBuilder().(*array.Int8Builder).Append(x)
+				}
+			case ColTargets, ColMask:
+				lb := fb.(*array.ListBuilder)
+				lb.Append(true)
+				for _, x := range v {
+					y := float32(0)
+					if f.Name == ColTargets && x == 1 || f.Name == ColMask && x >= 0 {
+						y = 1
+					}
+					lb.ValueBuilder().(*array.Float32Builder).Append(y)
+				}
+			default:
+				fb.AppendEmptyValue()
+			}
+		}
+	}
+	return b.NewRecord()
+}
+
+// checkVectors reads a file back and compares its label vectors with
+// want, and the vector chunks' metadata with what they hold.
+func checkVectors(t *testing.T, mem memory.Allocator, data []byte, sch *arrow.Schema, want [][]int8, mask bool) {
+	t.Helper()
+	rdr, err := file.NewParquetReader(bytes.NewReader(data))
+	require.NoError(t, err)
+	defer rdr.Close()
+	md := rdr.MetaData()
+	require.Equal(t, len(want), int(md.NumRows))
+	require.Greater(t, len(md.RowGroups), 3)
+	require.Equal(t, len(sch.Fields()), md.Schema.NumColumns())
+	width := len(want[0])
+	vecCols := map[string]bool{ColLabels: !mask, ColTargets: mask, ColMask: mask}
+	row := 0
+	for g := 0; g < len(md.RowGroups); g++ {
+		rg := md.RowGroup(g)
+		n := int(rg.NumRows())
+		for c := 0; c < rg.NumColumns(); c++ {
+			cc, err := rg.ColumnChunk(c)
+			require.NoError(t, err)
+			name := md.Schema.Column(c).Path()
+			top := md.Schema.Column(c).ColumnPath()[0]
+			if !vecCols[top] {
+				continue
+			}
+			assert.Equal(t, int64(n*width), cc.NumValues(), "%s in row group %d", name, g)
+			assert.True(t, cc.HasDictionaryPage())
+			assert.Less(t, cc.DictionaryPageOffset(), cc.DataPageOffset())
+			st, err := cc.Statistics()
+			require.NoError(t, err)
+			require.NotNil(t, st, "%s has statistics", name)
+			assert.EqualValues(t, 0, st.NullCount())
+			lo, hi := 1.0, -1.0
+			for _, v := range want[row : row+n] {
+				for _, x := range v {
+					y := float64(x)
+					switch top {
+					case ColTargets:
+						y = b2f(x == 1)
+					case ColMask:
+						y = b2f(x >= 0)
+					}
+					lo, hi = math.Min(lo, y), math.Max(hi, y)
+				}
+			}
+			minB, maxB := st.EncodeMin(), st.EncodeMax()
+			if top == ColLabels {
+				assert.Equal(t, int32(lo), int32(binary.LittleEndian.Uint32(minB)), "%s min in row group %d", name, g)
+				assert.Equal(t, int32(hi), int32(binary.LittleEndian.Uint32(maxB)), "%s max", name)
+			} else {
+				assert.Equal(t, float32(lo), math.Float32frombits(binary.LittleEndian.Uint32(minB)), "%s min in row group %d", name, g)
+				assert.Equal(t, float32(hi), math.Float32frombits(binary.LittleEndian.Uint32(maxB)), "%s max", name)
+			}
+		}
+		row += n
+	}
+
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, mem)
+	require.NoError(t, err)
+	tbl, err := fr.ReadTable(context.Background())
+	require.NoError(t, err)
+	defer tbl.Release()
+	require.Equal(t, int64(len(want)), tbl.NumRows())
+	for c := 0; c < int(tbl.NumCols()); c++ {
+		name := tbl.Schema().Field(c).Name
+		r := 0
+		for _, ch := range tbl.Column(c).Data().Chunks() {
+			switch name {
+			case "input_id":
+				s := ch.(*array.String)
+				for i := 0; i < s.Len(); i++ {
+					require.Equal(t, fmt.Sprintf("in%06d", r), s.Value(i))
+					r++
+				}
+			case ColLabels, ColTargets, ColMask:
+				l := ch.(*array.List)
+				for i := 0; i < l.Len(); i++ {
+					a, b := l.ValueOffsets(i)
+					require.EqualValues(t, width, b-a, "row %d", r)
+					for k := 0; k < width; k++ {
+						x := want[r][k]
+						switch v := l.ListValues().(type) {
+						case *array.Int8:
+							require.Equal(t, x, v.Value(int(a)+k), "%s row %d value %d", name, r, k)
+						case *array.Float32:
+							y := b2f(x == 1)
+							if name == ColMask {
+								y = b2f(x >= 0)
+							}
+							require.Equal(t, float32(y), v.Value(int(a)+k), "%s row %d value %d", name, r, k)
+						default:
+							t.Fatalf("%s is %s", name, l.ListValues().DataType())
+						}
+					}
+					r++
+				}
+			}
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestLabelVectorWrongWidth: a row whose vector is not as wide as the
+// concept list is an error, not a file.
+func TestLabelVectorWrongWidth(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sch := TrainingSchema([]string{"a", "b", "c"}, false, false)
+	cfg := defaultConfig()
+	cfg.mem = mem
+	var buf bytes.Buffer
+	tw, err := newTableWriter(&buf, sch, &cfg)
+	require.NoError(t, err)
+	rec := vecRecord(t, mem, sch, 0, [][]int8{{1, 0, -1}, {1, 0}})
+	defer rec.Release()
+	err = tw.Write(rec)
+	if err == nil {
+		err = tw.Close()
+	} else {
+		tw.abort()
+	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "row 1: label vector of 2 values, want 3")
+}
+
+// TestHybridRuns checks the RLE/bit-packed hybrid on the shapes that
+// decide between its two kinds of run, against the bytes the format
+// defines for them.
+func TestHybridRuns(t *testing.T) {
+	rep := func(v uint8, n int) []uint8 {
+		s := make([]uint8, n)
+		for i := range s {
+			s[i] = v
+		}
+		return s
+	}
+	cat := func(ss ...[]uint8) []uint8 {
+		var out []uint8
+		for _, s := range ss {
+			out = append(out, s...)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		in   []uint8
+		w    int
+		want []byte
+	}{
+		{"one run", rep(2, 100), 2, []byte{200, 1, 2}},
+		{"short: bit-packed and padded", []uint8{1, 2, 0}, 2, []byte{3, 0b00_10_01, 0}},
+		{"literals lend from the run", cat([]uint8{1, 2, 0}, rep(1, 20)), 2,
+			// 8 bit-packed values (1 2 0 1 1 1 1 1), then a run of 15 ones
+			[]byte{3, 0b01_00_10_01, 0b01_01_01_01, 30, 1}},
+		{"a run too short after lending stays bit-packed", cat([]uint8{1, 2, 0}, rep(1, 10)), 2,
+			[]byte{5, 0b01_00_10_01, 0b01_01_01_01, 0b01_01_01_01, 0b00_00_00_01}},
+		{"width 1", cat(rep(0, 8), []uint8{1, 0, 1}), 1, []byte{16, 0, 3, 0b101}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, appendHybrid(nil, tc.in, tc.w))
+		})
+	}
+}
+
+// TestLabelVectorsEncodings: the spliced chunks say what their pages
+// are, as v15's own chunks do.
+func TestLabelVectorsEncodings(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sch := TrainingSchema([]string{"a", "b"}, false, false)
+	cfg := defaultConfig()
+	cfg.mem = mem
+	var buf bytes.Buffer
+	tw, err := newTableWriter(&buf, sch, &cfg)
+	require.NoError(t, err)
+	rec := vecRecord(t, mem, sch, 0, [][]int8{{1, -1}, {0, 1}})
+	require.NoError(t, tw.Write(rec))
+	rec.Release()
+	require.NoError(t, tw.Close())
+	rdr, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	defer rdr.Close()
+	idx := rdr.MetaData().Schema.ColumnIndexByName("labels.list.element")
+	require.GreaterOrEqual(t, idx, 0)
+	cc, err := rdr.MetaData().RowGroup(0).ColumnChunk(idx)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []parquet.Encoding{parquet.Encodings.Plain, parquet.Encodings.RLE, parquet.Encodings.RLEDict}, cc.Encodings())
+	assert.EqualValues(t, 4, cc.NumValues())
+}
