@@ -69,7 +69,7 @@ func vecKindOf(s *arrow.Schema, f arrow.Field) vecKind {
 }
 
 // vecPageValues is how many values a data page holds at most.
-const vecPageValues = 1 << 20
+const vecPageValues = 1 << 22
 
 // vecWriter encodes one label-vector column, one row group's chunk at a
 // time; only its column's goroutine touches it.
