@@ -156,17 +156,8 @@ func (f *vecWriter) write(l *array.List) error {
 	idx := f.idx[:end-start]
 	switch v := l.ListValues().(type) {
 	case *array.Int8:
-		var used [3]int
-		for k, x := range v.Int8Values()[start:end] {
-			i := uint8(x + 1)
-			if i > 2 {
-				return fmt.Errorf("label value %d is not -1, 0 or 1", x)
-			}
-			idx[k] = i
-			used[i]++
-		}
-		for i, u := range used {
-			f.used[i] = f.used[i] || u > 0
+		if err := f.int8Indices(idx, v.Int8Values()[start:end]); err != nil {
+			return err
 		}
 	case *array.Float32:
 		var used [2]int
@@ -196,6 +187,47 @@ func (f *vecWriter) write(l *array.List) error {
 	for r := 0; r < n; r += rows {
 		m := min(rows, n-r)
 		f.writePage(idx[r*f.width:(r+m)*f.width], m)
+	}
+	return nil
+}
+
+// int8Indices maps label values -1, 0, 1 to dictionary indices 0, 1, 2,
+// 8 at a time, and marks which were used.
+func (f *vecWriter) int8Indices(idx []uint8, raw []int8) error {
+	const (
+		ones = 0x0101010101010101
+		low7 = 0x7f7f7f7f7f7f7f7f
+		high = 0x8080808080808080
+	)
+	src := arrow.Int8Traits.CastToBytes(raw)
+	// hasByte reports whether a byte of x is b.
+	hasByte := func(x uint64, b uint64) bool {
+		y := x ^ b*ones
+		return (y-ones)&^y&high != 0
+	}
+	var seen [3]bool
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		x := binary.LittleEndian.Uint64(src[i:])
+		y := ((x & low7) + ones) ^ (x & high) // each byte plus one, without carries
+		if y&high != 0 || ((y&low7)+0x7d7d7d7d7d7d7d7d)&high != 0 {
+			break // a byte above 2: reported below
+		}
+		binary.LittleEndian.PutUint64(idx[i:], y)
+		for b := range seen {
+			seen[b] = seen[b] || hasByte(y, uint64(b))
+		}
+	}
+	for ; i < len(src); i++ {
+		k := uint8(raw[i] + 1)
+		if k > 2 {
+			return fmt.Errorf("label value %d is not -1, 0 or 1", raw[i])
+		}
+		idx[i] = k
+		seen[k] = true
+	}
+	for b, u := range seen {
+		f.used[b] = f.used[b] || u
 	}
 	return nil
 }
@@ -322,52 +354,93 @@ func appendRLERun(dst []byte, v uint8, n, w int) []byte {
 }
 
 // appendHybrid appends v (values below 1<<w, w at most 8) in the
-// RLE/bit-packed hybrid: runs of 8 or more equal values as RLE runs, the
-// rest bit-packed in groups of 8, the last group padded with zeros.
+// RLE/bit-packed hybrid, 8 values at a time: a group of 8 equal values
+// starts or extends an RLE run, any other group is bit-packed into a
+// literal run (of at most 63 groups, so that its header is one byte);
+// the values past the last whole group extend the open run when they
+// equal it, else end the stream as a padded literal group.
 func appendHybrid(dst []byte, v []uint8, w int) []byte {
-	n := len(v)
-	lit := 0 // the values from lit to i wait to be bit-packed
-	for i := 0; i < n; {
-		j := i + 1
-		for j < n && v[j] == v[i] {
-			j++
+	const ones = 0x0101010101010101
+	lit := -1 // where the open literal run's header goes
+	groups := 0
+	runVal, runLen := uint64(0), 0
+	closeLit := func() {
+		if lit >= 0 {
+			dst[lit] = byte(groups<<1 | 1)
+			lit, groups = -1, 0
 		}
-		if j-i >= 8 {
-			// Bit-packed groups hold 8 values: the run lends the
-			// literals what completes their last group.
-			k := i
-			if r := (i - lit) % 8; r != 0 {
-				k += 8 - r
-			}
-			if j-k >= 8 {
-				dst = appendBitPacked(dst, v[lit:k], w)
-				dst = appendRLERun(dst, v[i], j-k, w)
-				lit = j
-			}
-		}
-		i = j
 	}
-	return appendBitPacked(dst, v[lit:], w)
+	flushRun := func() {
+		if runLen > 0 {
+			dst = appendRLERun(dst, uint8(runVal), runLen, w)
+			runLen = 0
+		}
+	}
+	pack := func(x uint64) {
+		if lit < 0 {
+			flushRun()
+			lit = len(dst)
+			dst = append(dst, 0)
+		}
+		dst = appendPacked8(dst, x, w)
+		if groups++; groups == 63 {
+			closeLit()
+		}
+	}
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := binary.LittleEndian.Uint64(v[i:])
+		if b := x & 0xff; x == b*ones {
+			if runLen > 0 && b == runVal {
+				runLen += 8
+				continue
+			}
+			closeLit()
+			flushRun()
+			runVal, runLen = b, 8
+			continue
+		}
+		pack(x)
+	}
+	if tail := v[i:]; len(tail) > 0 {
+		same := runLen > 0
+		for _, b := range tail {
+			same = same && uint64(b) == runVal
+		}
+		if same {
+			runLen += len(tail)
+		} else {
+			var g [8]byte
+			copy(g[:], tail)
+			pack(binary.LittleEndian.Uint64(g[:]))
+		}
+	}
+	closeLit()
+	flushRun()
+	return dst
 }
 
-// appendBitPacked appends v as one bit-packed run (LSB first), padded to
-// a multiple of 8 values.
-func appendBitPacked(dst []byte, v []uint8, w int) []byte {
-	if len(v) == 0 {
-		return dst
+// appendPacked8 appends the 8 values in the bytes of x (below 1<<w)
+// bit-packed, least significant bits first: w bytes.
+func appendPacked8(dst []byte, x uint64, w int) []byte {
+	switch w {
+	case 1:
+		x = (x | x>>7) & 0x0003000300030003
+		x = (x | x>>14) & 0x0000000f0000000f
+		x = (x | x>>28) & 0xff
+		return append(dst, byte(x))
+	case 2:
+		x = (x | x>>6) & 0x000f000f000f000f
+		x = (x | x>>12) & 0x000000ff000000ff
+		x = (x | x>>24) & 0xffff
+		return append(dst, byte(x), byte(x>>8))
 	}
-	groups := (len(v) + 7) / 8
-	dst = binary.AppendUvarint(dst, uint64(groups)<<1|1)
-	for g := 0; g < groups; g++ {
-		var acc uint64
-		for k := 0; k < 8; k++ {
-			if i := 8*g + k; i < len(v) {
-				acc |= uint64(v[i]) << (uint(k) * uint(w))
-			}
-		}
-		for b := 0; b < w; b++ {
-			dst = append(dst, byte(acc>>(8*b)))
-		}
+	var acc uint64
+	for k := 0; k < 8; k++ {
+		acc |= (x >> (8 * k) & 0xff) << (uint(k) * uint(w))
+	}
+	for b := 0; b < w; b++ {
+		dst = append(dst, byte(acc>>(8*b)))
 	}
 	return dst
 }

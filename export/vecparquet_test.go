@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -281,24 +282,66 @@ func TestHybridRuns(t *testing.T) {
 		}
 		return out
 	}
+	cycle := make([]uint8, 512) // 64 groups, none of equal values
+	for i := range cycle {
+		cycle[i] = uint8(i % 3)
+	}
+	long := appendHybrid(nil, cycle, 2)
+	assert.Len(t, long, 1+63*2+1+2, "64 literal groups: two runs, of 63 and 1")
+	assert.Equal(t, byte(63<<1|1), long[0])
+	assert.Equal(t, byte(1<<1|1), long[1+63*2])
 	for _, tc := range []struct {
 		name string
 		in   []uint8
 		w    int
 		want []byte
 	}{
-		{"one run", rep(2, 100), 2, []byte{200, 1, 2}},
-		{"short: bit-packed and padded", []uint8{1, 2, 0}, 2, []byte{3, 0b00_10_01, 0}},
-		{"literals lend from the run", cat([]uint8{1, 2, 0}, rep(1, 20)), 2,
-			// 8 bit-packed values (1 2 0 1 1 1 1 1), then a run of 15 ones
-			[]byte{3, 0b01_00_10_01, 0b01_01_01_01, 30, 1}},
-		{"a run too short after lending stays bit-packed", cat([]uint8{1, 2, 0}, rep(1, 10)), 2,
-			[]byte{5, 0b01_00_10_01, 0b01_01_01_01, 0b01_01_01_01, 0b00_00_00_01}},
-		{"width 1", cat(rep(0, 8), []uint8{1, 0, 1}), 1, []byte{16, 0, 3, 0b101}},
+		{"one run, the tail in it", rep(2, 100), 2, []byte{200, 1, 2}},
+		{"short: one padded group", []uint8{1, 2, 0}, 2, []byte{3, 0b00_10_01, 0}},
+		{"run, literal group, run", cat(rep(1, 8), []uint8{1, 2, 0, 1, 1, 1, 1, 1}, rep(0, 16)), 2,
+			[]byte{16, 1, 3, 0b01_00_10_01, 0b01_01_01_01, 32, 0}},
+		{"a tail unlike the run is a padded group", cat(rep(0, 8), []uint8{1, 0, 1}), 1, []byte{16, 0, 3, 0b101}},
+		{"width 1, a literal group", []uint8{1, 1, 0, 1, 0, 0, 0, 1}, 1, []byte{3, 0b1000_1011}},
+		// The example of Parquet's Encodings.md: 0 to 7 bit-packed in 3 bits.
+		{"width 3", []uint8{0, 1, 2, 3, 4, 5, 6, 7}, 3, []byte{3, 0b10001000, 0b11000110, 0b11111010}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, appendHybrid(nil, tc.in, tc.w))
 		})
+	}
+}
+
+// TestInt8Indices: label values map to their dictionary indices 8 at a
+// time and one at a time alike, and a value outside -1, 0, 1 is an
+// error wherever it sits.
+func TestInt8Indices(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 7, 8, 9, 64, 101} {
+		raw := make([]int8, n)
+		for i := range raw {
+			raw[i] = int8(rng.IntN(3)) - 1
+		}
+		f := &vecWriter{}
+		idx := make([]uint8, n)
+		require.NoError(t, f.int8Indices(idx, raw))
+		var used [3]bool
+		for i, x := range raw {
+			require.Equal(t, uint8(x+1), idx[i], "n=%d value %d", n, i)
+			used[x+1] = true
+		}
+		assert.Equal(t, used, f.used, "n=%d", n)
+		for _, bad := range []int8{2, 3, 127, -2, -128} {
+			for _, at := range []int{0, n / 2, n - 1} {
+				if n == 0 {
+					continue
+				}
+				b := slices.Clone(raw)
+				b[at] = bad
+				err := (&vecWriter{}).int8Indices(make([]uint8, n), b)
+				require.Error(t, err, "n=%d: %d at %d", n, bad, at)
+				assert.Contains(t, err.Error(), fmt.Sprintf("label value %d is not", bad))
+			}
+		}
 	}
 }
 
