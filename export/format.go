@@ -113,6 +113,14 @@ func parquetProps(cfg *config) (*parquet.WriterProperties, pqarrow.ArrowWriterPr
 		// boxes each one) and zstd already folds the runs of plain values.
 		parquet.WithDictionaryFor(dataset.ColAnnotationID, false),
 		parquet.WithDictionaryFor(dataset.ColInputID, false),
+		// Urls, texts and metadata (the training layout's) take zstd's
+		// fastest level: in a training export of 1M inputs it wrote them
+		// 7-21% smaller than the default level, in less time
+		// (BENCHMARKS.md). Ids and concept lists keep the default, where
+		// it is smaller.
+		parquet.WithCompressionLevelFor(dataset.ColURL, zstdFastest(codec)),
+		parquet.WithCompressionLevelFor(dataset.ColText, zstdFastest(codec)),
+		parquet.WithCompressionLevelFor(dataset.ColMetadata, zstdFastest(codec)),
 		parquet.WithDataPageSize(1<<20),
 		parquet.WithDataPageVersion(parquet.DataPageV2),
 		parquet.WithCreatedBy(createdBy()),
@@ -122,6 +130,15 @@ func parquetProps(cfg *config) (*parquet.WriterProperties, pqarrow.ArrowWriterPr
 	)
 	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator))
 	return props, aprops
+}
+
+// zstdFastest is the level of zstd's fastest encoder for codec zstd,
+// the default level for any other codec.
+func zstdFastest(codec compress.Compression) int {
+	if codec == compress.Codecs.Zstd {
+		return 1
+	}
+	return compress.DefaultCompressionLevel
 }
 
 // parquetWriter writes dictionary columns dense: v15's direct dictionary
