@@ -96,9 +96,13 @@ func newFlatWriter(w *footerWriter, schema, dense *arrow.Schema, props *parquet.
 	var keep []arrow.Field
 	for i, fld := range dense.Fields() {
 		path := full.Column(i).Path()
-		if k := vecKindOf(schema, fld); k != 0 && len(concepts) > 0 && props.DictionaryEnabledFor(path) &&
+		k := vecKindOf(schema, fld)
+		if k == vecString && !conceptDictOK(concepts, props) {
+			k = 0
+		}
+		if k != 0 && len(concepts) > 0 && props.DictionaryEnabledFor(path) &&
 			full.Column(i).MaxDefinitionLevel() == 2 && full.Column(i).MaxRepetitionLevel() == 1 {
-			if vec[i], err = newVecWriter(k, len(concepts), i, props.CompressionFor(path), props.CompressionLevelFor(path), props); err != nil {
+			if vec[i], err = newVecWriter(k, len(concepts), i, props.CompressionFor(path), props.CompressionLevelFor(path), props, concepts); err != nil {
 				return nil, err
 			}
 			continue

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"reflect"
 	"slices"
 
@@ -42,6 +43,7 @@ type vecKind int
 const (
 	vecInt8    vecKind = iota + 1 // -1, 0, 1 (INT32 in Parquet)
 	vecFloat32                    // 0, 1
+	vecString                     // concept ids (positives, negatives): lists of any length
 )
 
 // vecKindOf reports whether f is a label vector of the training layout
@@ -50,20 +52,22 @@ func vecKindOf(s *arrow.Schema, f arrow.Field) vecKind {
 	if _, ok := s.Metadata().GetValue(MetaLabelEncoding); !ok {
 		return 0
 	}
-	switch f.Name {
-	case ColLabels, ColTargets, ColMask:
-	default:
-		return 0
-	}
 	lt, ok := f.Type.(*arrow.ListType)
 	if !ok || f.Nullable || lt.ElemField().Nullable {
 		return 0
 	}
-	switch lt.Elem().ID() {
-	case arrow.INT8:
-		return vecInt8
-	case arrow.FLOAT32:
-		return vecFloat32
+	switch id := lt.Elem().ID(); f.Name {
+	case ColLabels, ColTargets, ColMask:
+		switch id {
+		case arrow.INT8:
+			return vecInt8
+		case arrow.FLOAT32:
+			return vecFloat32
+		}
+	case ColPositives, ColNegatives:
+		if id == arrow.STRING {
+			return vecString
+		}
 	}
 	return 0
 }
@@ -83,46 +87,82 @@ type vecWriter struct {
 	dictEnc  parquet.Encoding // of the dictionary page
 	dataEnc  parquet.Encoding // of the data pages' values
 
+	// concept lists: the dictionary is the concept list
+	dict      []string
+	dictIndex map[string]int32
+	dictPlain []byte
+
 	chunk   bytes.Buffer // the current row group's pages
 	dictLen int          // header and dictionary page at the chunk's start
-	values  int64        // levels written (one per value)
+	values  int64        // levels written (one per value, or empty list)
+	nulls   int64        // empty lists, which v15 counts as nulls
 	raw     int64        // uncompressed size, page headers included
 	pages   int32
-	used    [3]bool
+	used    [3]bool // vectors: the dictionary entries used
+	lo, hi  int     // concept lists: the least and greatest index used (-1: none)
 
-	idx  []uint8
-	page []byte
-	comp []byte
-	hdr  []byte
-	lv   []byte
+	idx      []uint8
+	idx16    []uint16
+	rep, def []uint8
+	page     []byte
+	comp     []byte
+	hdr      []byte
+	lv       []byte
 }
 
 // newVecWriter returns the writer of a column of width values per row
-// (at least 1), its chunks compressed with codec at level.
-func newVecWriter(kind vecKind, width, leaf int, codec compress.Compression, level int, props *parquet.WriterProperties) (*vecWriter, error) {
+// (at least 1), its chunks compressed with codec at level; concepts is
+// the dictionary of a concept-list column.
+func newVecWriter(kind vecKind, width, leaf int, codec compress.Compression, level int, props *parquet.WriterProperties, concepts []string) (*vecWriter, error) {
 	c, err := compress.GetCodec(codec)
 	if err != nil {
 		return nil, err
 	}
-	if codec == compress.Codecs.Zstd && level == compress.DefaultCompressionLevel {
+	if codec == compress.Codecs.Zstd && level == compress.DefaultCompressionLevel && kind != vecString {
 		// Bit-packed indices give zstd's match finder little to find:
 		// its fastest level takes half the time of the default on a
 		// label vector's pages, for 1.5% more bytes (BENCHMARKS.md).
 		level = 1
 	}
-	return &vecWriter{
+	f := &vecWriter{
 		kind: kind, width: width, leaf: leaf, codec: c, level: level,
 		compress: codec != compress.Codecs.Uncompressed,
 		dictEnc:  props.DictionaryPageEncoding(),
 		dataEnc:  props.DictionaryIndexEncoding(),
-	}, nil
+		lo:       -1, hi: -1,
+	}
+	if kind == vecString {
+		if len(concepts) == 0 || len(concepts) > 1<<16 {
+			return nil, fmt.Errorf("a concept list of %d concepts", len(concepts))
+		}
+		f.dict, f.dictIndex = concepts, make(map[string]int32, len(concepts))
+		for i, c := range concepts {
+			f.dictIndex[c] = int32(i)
+			f.dictPlain = binary.LittleEndian.AppendUint32(f.dictPlain, uint32(len(c)))
+			f.dictPlain = append(f.dictPlain, c...)
+		}
+	}
+	return f, nil
+}
+
+// conceptDictOK reports whether a concept-list column's dictionary, the
+// concepts, stays within what a dictionary page holds.
+func conceptDictOK(concepts []string, props *parquet.WriterProperties) bool {
+	n := 0
+	for _, c := range concepts {
+		n += 4 + len(c)
+	}
+	return len(concepts) > 0 && len(concepts) <= 1<<16 && int64(n) <= props.DictionaryPageSizeLimit()
 }
 
 // dictEntries returns the dictionary's entries in PLAIN encoding and
 // their number: index i stands for value i-1 (int8) or i (float32).
 func (f *vecWriter) dictEntries() ([]byte, int) {
 	var b []byte
-	if f.kind == vecInt8 {
+	switch f.kind {
+	case vecString:
+		return f.dictPlain, len(f.dict)
+	case vecInt8:
 		for _, v := range []int32{-1, 0, 1} {
 			b = binary.LittleEndian.AppendUint32(b, uint32(v))
 		}
@@ -136,7 +176,10 @@ func (f *vecWriter) dictEntries() ([]byte, int) {
 
 // indexWidth is the bit width of the dictionary indices.
 func (f *vecWriter) indexWidth() int {
-	if f.kind == vecInt8 {
+	switch f.kind {
+	case vecString:
+		return bits.Len(uint(len(f.dict) - 1))
+	case vecInt8:
 		return 2
 	}
 	return 1
@@ -146,6 +189,9 @@ func (f *vecWriter) indexWidth() int {
 func (f *vecWriter) write(l *array.List) error {
 	if l.NullN() > 0 {
 		return fmt.Errorf("label vector with nulls")
+	}
+	if f.kind == vecString {
+		return f.writeLists(l)
 	}
 	n := l.Len()
 	off := l.Data().Offset()
@@ -295,17 +341,100 @@ func (f *vecWriter) writePage(idx []uint8, rows int) {
 	p = append(p, byte(w))
 	p = appendHybrid(p, idx, w)
 	f.page = p
+	f.writeBody(p, len(idx))
+}
+
+// writeBody writes the data page p of levels levels: compressed, after
+// its header.
+func (f *vecWriter) writeBody(p []byte, levels int) {
 	body := p
 	if f.compress {
 		f.comp = f.codec.EncodeLevel(f.comp[:0], p, f.level)
 		body = f.comp
 	}
-	f.hdr = appendDataPageHeader(f.hdr[:0], len(p), len(body), len(idx), f.dataEnc)
+	f.hdr = appendDataPageHeader(f.hdr[:0], len(p), len(body), levels, f.dataEnc)
 	f.chunk.Write(f.hdr)
 	f.chunk.Write(body)
-	f.values += int64(len(idx))
+	f.values += int64(levels)
 	f.raw += int64(len(f.hdr) + len(p))
 	f.pages++
+}
+
+// vecMaxStats is the longest min or max value the statistics keep
+// (v15's default).
+const vecMaxStats = 4096
+
+// writeLists encodes l's rows of concept ids, each list as long as it
+// is: a page per vecPageValues levels at most.
+func (f *vecWriter) writeLists(l *array.List) error {
+	vals, ok := l.ListValues().(*array.String)
+	if !ok {
+		return fmt.Errorf("concept list of %s", l.ListValues().DataType())
+	}
+	if f.chunk.Len() == 0 {
+		if err := f.writeDict(); err != nil {
+			return err
+		}
+	}
+	n := l.Len()
+	off := l.Data().Offset()
+	offs := l.Offsets()[off : off+n+1]
+	for r := 0; r < n; {
+		rep, def, idx := f.rep[:0], f.def[:0], f.idx16[:0]
+		e := r
+		for ; e < n && len(rep) < vecPageValues; e++ {
+			a, b := int(offs[e]), int(offs[e+1])
+			if a == b {
+				rep, def = append(rep, 0), append(def, 0)
+				f.nulls++
+				continue
+			}
+			for k := a; k < b; k++ {
+				i, ok := f.dictIndex[vals.Value(k)]
+				if !ok {
+					return fmt.Errorf("row %d: %q is not in the concept list", e, vals.Value(k))
+				}
+				if f.lo < 0 || int(i) < f.lo {
+					f.lo = int(i)
+				}
+				f.hi = max(f.hi, int(i))
+				idx = append(idx, uint16(i))
+				rep, def = append(rep, 1), append(def, 2)
+			}
+			rep[len(rep)-(b-a)] = 0
+		}
+		f.rep, f.def, f.idx16 = rep, def, idx
+		f.writeListPage(rep, def, idx)
+		r = e
+	}
+	return nil
+}
+
+// writeListPage writes one v1 data page of concept lists.
+func (f *vecWriter) writeListPage(rep, def []uint8, idx []uint16) {
+	p := append(f.page[:0], 0, 0, 0, 0)
+	p = appendHybrid(p, rep, 1)
+	binary.LittleEndian.PutUint32(p, uint32(len(p)-4))
+	at := len(p)
+	p = append(p, 0, 0, 0, 0)
+	p = appendHybrid(p, def, 2)
+	binary.LittleEndian.PutUint32(p[at:], uint32(len(p)-at-4))
+	w := f.indexWidth()
+	p = append(p, byte(w))
+	if w <= 8 {
+		if cap(f.idx) < len(idx) {
+			f.idx = make([]uint8, len(idx))
+		}
+		narrow := f.idx[:len(idx)]
+		for i, x := range idx {
+			narrow[i] = uint8(x)
+		}
+		p = appendHybrid(p, narrow, w)
+	} else {
+		p = appendHybridWide(p, idx, w)
+	}
+	f.page = p
+	f.writeBody(p, len(rep))
 }
 
 // vecChunk is a written chunk as the footer lists it.
@@ -314,7 +443,7 @@ type vecChunk struct {
 	offset           int64 // of the dictionary page, in the file
 	dataOffset       int64
 	size, raw        int64 // compressed and uncompressed, headers included
-	values           int64
+	values, nulls    int64
 	pages            int32
 	min, max         []byte // PLAIN statistics; nil when no value
 	dictEnc, dataEnc parquet.Encoding
@@ -329,23 +458,31 @@ func (f *vecWriter) take(offset int64) ([]byte, vecChunk) {
 		size: int64(f.chunk.Len()), raw: f.raw, values: f.values, pages: f.pages,
 		dictEnc: f.dictEnc, dataEnc: f.dataEnc,
 	}
-	entries, _ := f.dictEntries()
-	lo, hi := -1, -1
-	for i, u := range f.used {
-		if u {
-			if lo < 0 {
-				lo = i
-			}
-			hi = i
+	c.nulls = f.nulls
+	switch {
+	case f.kind == vecString:
+		if f.lo >= 0 {
+			c.min, c.max = []byte(f.dict[f.lo]), []byte(f.dict[f.hi])
 		}
-	}
-	if lo >= 0 {
-		c.min = append([]byte(nil), entries[4*lo:4*lo+4]...)
-		c.max = append([]byte(nil), entries[4*hi:4*hi+4]...)
+	default:
+		entries, _ := f.dictEntries()
+		lo, hi := -1, -1
+		for i, u := range f.used {
+			if u {
+				if lo < 0 {
+					lo = i
+				}
+				hi = i
+			}
+		}
+		if lo >= 0 {
+			c.min = append([]byte(nil), entries[4*lo:4*lo+4]...)
+			c.max = append([]byte(nil), entries[4*hi:4*hi+4]...)
+		}
 	}
 	b := f.chunk.Bytes()
 	f.chunk = bytes.Buffer{}
-	f.values, f.raw, f.pages, f.dictLen, f.used = 0, 0, 0, 0, [3]bool{}
+	f.values, f.nulls, f.raw, f.pages, f.dictLen, f.used, f.lo, f.hi = 0, 0, 0, 0, 0, [3]bool{}, -1, -1
 	return b, c
 }
 
@@ -419,6 +556,75 @@ func appendHybrid(dst []byte, v []uint8, w int) []byte {
 			var g [8]byte
 			copy(g[:], tail)
 			pack(binary.LittleEndian.Uint64(g[:]))
+		}
+	}
+	closeLit()
+	flushRun()
+	return dst
+}
+
+// appendHybridWide is appendHybrid for values of more than 8 bits (at
+// most 16), one value at a time.
+func appendHybridWide(dst []byte, v []uint16, w int) []byte {
+	nb := (w + 7) / 8
+	lit, groups := -1, 0
+	runVal, runLen := uint16(0), 0
+	closeLit := func() {
+		if lit >= 0 {
+			dst[lit] = byte(groups<<1 | 1)
+			lit, groups = -1, 0
+		}
+	}
+	flushRun := func() {
+		if runLen > 0 {
+			dst = binary.AppendUvarint(dst, uint64(runLen)<<1)
+			for b := 0; b < nb; b++ {
+				dst = append(dst, byte(runVal>>(8*b)))
+			}
+			runLen = 0
+		}
+	}
+	pack := func(g []uint16) {
+		if lit < 0 {
+			flushRun()
+			lit = len(dst)
+			dst = append(dst, 0)
+		}
+		var acc uint64
+		bits := 0
+		for _, x := range g {
+			acc |= uint64(x) << bits
+			for bits += w; bits >= 8; bits -= 8 {
+				dst = append(dst, byte(acc))
+				acc >>= 8
+			}
+		}
+		if groups++; groups == 63 {
+			closeLit()
+		}
+	}
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		g := v[i : i+8]
+		if !slices.ContainsFunc(g[1:], func(x uint16) bool { return x != g[0] }) {
+			if runLen > 0 && g[0] == runVal {
+				runLen += 8
+				continue
+			}
+			closeLit()
+			flushRun()
+			runVal, runLen = g[0], 8
+			continue
+		}
+		pack(g)
+	}
+	if tail := v[i:]; len(tail) > 0 {
+		if runLen > 0 && !slices.ContainsFunc(tail, func(x uint16) bool { return x != runVal }) {
+			runLen += len(tail)
+		} else {
+			var g [8]uint16
+			copy(g[:], tail)
+			pack(g[:])
 		}
 	}
 	closeLit()
@@ -516,6 +722,8 @@ func vecTemplate(dense *arrow.Schema, props *parquet.WriterProperties, aprops pq
 			vb.Append(1)
 		case *array.Float32Builder:
 			vb.Append(1)
+		case *array.StringBuilder:
+			vb.Append("a") // so that the template chunk has statistics
 		default:
 			vb.AppendEmptyValue()
 		}
@@ -607,19 +815,19 @@ func spliceChunks(md *metadata.FileMetaData, tmpl []byte, rgs [][]vecChunk) erro
 			m.DictionaryPageOffset = &off
 			m.IndexPageOffset = nil
 			if st := m.Statistics; st != nil {
-				if ch.min == nil {
-					m.Statistics = nil
-				} else {
-					if st.Min != nil {
-						st.Min, st.Max = ch.min, ch.max
-					}
-					if st.MinValue != nil {
-						st.MinValue, st.MaxValue = ch.min, ch.max
-					}
-					var zero int64
-					st.NullCount = &zero
-					st.DistinctCount = nil
+				if st.Min != nil {
+					st.Min, st.Max = ch.min, ch.max
 				}
+				if st.MinValue != nil {
+					st.MinValue, st.MaxValue = ch.min, ch.max
+				}
+				if ch.min == nil || len(ch.min) > vecMaxStats || len(ch.max) > vecMaxStats {
+					// no values, or values v15 leaves out for their length
+					st.Min, st.Max, st.MinValue, st.MaxValue = nil, nil, nil, nil
+				}
+				nulls := ch.nulls
+				st.NullCount = &nulls
+				st.DistinctCount = nil
 			}
 			for _, e := range m.EncodingStats {
 				v := reflect.ValueOf(e).Elem()
