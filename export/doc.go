@@ -87,5 +87,11 @@
 // the min and max of a dictionary-encoded column chunk are those of the
 // dictionary entries its rows use, which the writer knows without
 // hashing its values.
+//
+// Parquet columns are written by Arrow Go's file writer, a goroutine per
+// column, except the training layout's label vectors and concept lists:
+// those chunks are encoded here (vecparquet.go) and spliced between
+// Arrow's row groups, with the footer rewritten to list them.
+//
 // [WriteRecords] and [WriteStats] write a single file to an io.Writer.
 package export
