@@ -41,7 +41,7 @@ type flatWriter struct {
 	zeros   []int16
 	footer  *footerWriter
 
-	// label-vector columns written by vecWriters and spliced in
+	// columns written by vecWriters and spliced in (vecparquet.go)
 	tmpl    []byte       // footer of a one-row file of the full schema
 	spliced [][]vecChunk // per row group closed
 
@@ -89,9 +89,9 @@ func newFlatWriter(w *footerWriter, schema, dense *arrow.Schema, props *parquet.
 	if v, ok := schema.Metadata().GetValue(MetaConcepts); ok {
 		json.Unmarshal([]byte(v), &concepts)
 	}
-	// Label vectors (as wide as the concept list, at least one) are
-	// written by vecWriters, the other columns by v15 into a file of
-	// their own schema.
+	// The training layout's label vectors and concept lists (with at
+	// least one concept) are written by vecWriters, the other columns by
+	// v15 into a file of their own schema.
 	vec := make([]*vecWriter, len(schema.Fields()))
 	var keep []arrow.Field
 	for i, fld := range dense.Fields() {

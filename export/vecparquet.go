@@ -25,19 +25,20 @@ import (
 // indices one value at a time (half the CPU of a training export went
 // there), although the levels of a list whose length never changes are
 // two runs per row and the values come from a dictionary of two or three
-// entries fixed in advance.
+// entries fixed in advance. The concept lists (positives, negatives:
+// list<utf8>) are the same story with a dictionary known in advance, the
+// concept list.
 //
 // A vecWriter writes such a column chunk itself: a dictionary page with
-// the fixed entries, then data pages (v1, so that the levels are
-// compressed too) whose levels are runs and whose values are dictionary
-// indices, both in Parquet's RLE/bit-packed hybrid, compressed with the
-// column's codec. The flat
-// writer hands v15 the other columns and splices these chunks in after
-// each row group, and the footer is rewritten to list them (see
+// the fixed entries (or the concepts), then data pages (v1, so that the
+// levels are compressed too) whose levels and dictionary indices are in
+// Parquet's RLE/bit-packed hybrid, compressed with the column's codec.
+// The flat writer hands v15 the other columns and splices these chunks in
+// after each row group, and the footer is rewritten to list them (see
 // spliceChunks). The pages are the ones the format defines for an
 // RLE_DICTIONARY column; every reader in .ci/run reads them back.
 
-// vecKind is the element type of a fixed list column.
+// vecKind is what a vecWriter writes.
 type vecKind int
 
 const (
@@ -46,8 +47,8 @@ const (
 	vecString                     // concept ids (positives, negatives): lists of any length
 )
 
-// vecKindOf reports whether f is a label vector of the training layout
-// (schema s), which a vecWriter writes.
+// vecKindOf reports whether f is a label vector or a concept list of the
+// training layout (schema s), which a vecWriter writes.
 func vecKindOf(s *arrow.Schema, f arrow.Field) vecKind {
 	if _, ok := s.Metadata().GetValue(MetaLabelEncoding); !ok {
 		return 0
@@ -75,8 +76,8 @@ func vecKindOf(s *arrow.Schema, f arrow.Field) vecKind {
 // vecPageValues is how many values a data page holds at most.
 const vecPageValues = 1 << 22
 
-// vecWriter encodes one label-vector column, one row group's chunk at a
-// time; only its column's goroutine touches it.
+// vecWriter encodes one label-vector or concept-list column, one row
+// group's chunk at a time; only its column's goroutine touches it.
 type vecWriter struct {
 	kind     vecKind
 	width    int // values per row
@@ -188,7 +189,7 @@ func (f *vecWriter) indexWidth() int {
 // write encodes l's rows, every one f.width values long.
 func (f *vecWriter) write(l *array.List) error {
 	if l.NullN() > 0 {
-		return fmt.Errorf("label vector with nulls")
+		return fmt.Errorf("list column with nulls")
 	}
 	if f.kind == vecString {
 		return f.writeLists(l)
