@@ -320,7 +320,7 @@ func b2f(b bool) float64 {
 func TestLabelVectorWrongWidth(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	sch := TrainingSchema([]string{"a", "b", "c"}, false, false)
+	sch := TrainingSchema([]string{conceptName(0), conceptName(1), conceptName(2)}, false, false)
 	cfg := defaultConfig()
 	cfg.mem = mem
 	var buf bytes.Buffer
