@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/bitutil"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"curate.dev/dataset"
@@ -514,7 +515,7 @@ func statsPlan(ctx context.Context, open Opener, req Request) (*Plan, error) {
 type trainingRows struct {
 	b                   *trainingBuilder
 	renum               []int32
-	id, url, text, meta *array.StringBuilder
+	id, url, text, meta strCol
 	pos, neg            strLists
 	labels              []int8
 	targets, masks      []float32
@@ -524,10 +525,9 @@ type trainingRows struct {
 }
 
 func (b *trainingBuilder) rows(renum []int32) *trainingRows {
-	r := &trainingRows{
-		b: b, renum: renum,
-		id: array.NewStringBuilder(b.mem), url: array.NewStringBuilder(b.mem),
-		text: array.NewStringBuilder(b.mem), meta: array.NewStringBuilder(b.mem),
+	r := &trainingRows{b: b, renum: renum}
+	for _, c := range []*strCol{&r.id, &r.url, &r.text, &r.meta} {
+		c.reset()
 	}
 	r.pos.reset()
 	r.neg.reset()
@@ -540,13 +540,9 @@ func (r *trainingRows) add(id, row []byte, ents []label.Entry, split int8) error
 	if err != nil {
 		return err
 	}
-	r.id.BinaryBuilder.Append(id)
-	for k, sb := range [3]*array.StringBuilder{r.url, r.text, r.meta} {
-		if f[k] == nil {
-			sb.AppendNull()
-		} else {
-			sb.BinaryBuilder.Append(f[k])
-		}
+	r.id.add(id, true)
+	for k, c := range [3]*strCol{&r.url, &r.text, &r.meta} {
+		c.add(f[k], f[k] != nil)
 	}
 	r.cells = appendRow(r.cells[:0], ents, r.renum)
 	concepts := r.b.l.Concepts
@@ -603,7 +599,7 @@ func (r *trainingRows) finish() (arrow.Record, []int8) {
 		f, _ := b.schema.FieldsByName(name)
 		return f[0].Type
 	}
-	cols := []arrow.Array{r.id.NewArray(), r.url.NewArray(), r.text.NewArray(), r.meta.NewArray(),
+	cols := []arrow.Array{r.id.finish(b.mem), r.url.finish(b.mem), r.text.finish(b.mem), r.meta.finish(b.mem),
 		r.pos.finish(b.mem, fieldType(ColPositives)), r.neg.finish(b.mem, fieldType(ColNegatives))}
 	if b.mask {
 		cols = append(cols, fixedList(b.mem, fieldType(ColTargets), n, r.targets), fixedList(b.mem, fieldType(ColMask), n, r.masks))
@@ -620,10 +616,65 @@ func (r *trainingRows) finish() (arrow.Record, []int8) {
 	return rec, splits
 }
 
-func (r *trainingRows) release() {
-	for _, b := range []array.Builder{r.id, r.url, r.text, r.meta} {
-		b.Release()
+func (r *trainingRows) release() {}
+
+// strCol builds a utf8 column a value at a time, as strLists does a list
+// column.
+type strCol struct {
+	offs  []int32
+	data  []byte
+	valid []bool
+	nulls int
+}
+
+func (c *strCol) reset() {
+	c.offs, c.data, c.valid, c.nulls = append(c.offs[:0], 0), c.data[:0], c.valid[:0], 0
+}
+
+// add appends v, or a null when not ok.
+func (c *strCol) add(v []byte, ok bool) {
+	c.data = append(c.data, v...)
+	c.offs = append(c.offs, int32(len(c.data)))
+	c.valid = append(c.valid, ok)
+	if !ok {
+		c.nulls++
 	}
+}
+
+// finish returns the values added since the last finish as a utf8 array
+// allocated from mem, and starts again.
+func (c *strCol) finish(mem memory.Allocator) arrow.Array {
+	n := len(c.valid)
+	var bitmap *memory.Buffer
+	if c.nulls > 0 {
+		bitmap = memory.NewResizableBuffer(mem)
+		bitmap.Resize(int(bitutil.BytesForBits(int64(n))))
+		bm := bitmap.Bytes()
+		clear(bm)
+		for i, ok := range c.valid {
+			if ok {
+				bitutil.SetBit(bm, i)
+			}
+		}
+	}
+	ob, db := ownedBuffer(mem, arrow.Int32Traits.CastToBytes(c.offs)), ownedBuffer(mem, c.data)
+	data := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{bitmap, ob, db}, nil, c.nulls, 0)
+	for _, b := range []*memory.Buffer{bitmap, ob, db} {
+		if b != nil {
+			b.Release()
+		}
+	}
+	defer data.Release()
+	c.reset()
+	return array.MakeFromData(data)
+}
+
+// ownedBuffer returns a copy of b in a buffer from mem.
+func ownedBuffer(mem memory.Allocator, b []byte) *memory.Buffer {
+	m := memory.NewResizableBuffer(mem)
+	m.Resize(len(b))
+	copy(m.Bytes(), b)
+	return m
 }
 
 // strLists builds a list<utf8> column without nulls, a row at a time:
@@ -648,15 +699,9 @@ func (l *strLists) endRow() { l.offs = append(l.offs, int32(len(l.voffs)-1)) }
 // finish returns the rows added since the last finish as a list array
 // of type dt (allocated from mem) and starts again.
 func (l *strLists) finish(mem memory.Allocator, dt arrow.DataType) arrow.Array {
-	buf := func(b []byte) *memory.Buffer {
-		m := memory.NewResizableBuffer(mem)
-		m.Resize(len(b))
-		copy(m.Bytes(), b)
-		return m
-	}
-	i32 := func(v []int32) *memory.Buffer { return buf(arrow.Int32Traits.CastToBytes(v)) }
+	i32 := func(v []int32) *memory.Buffer { return ownedBuffer(mem, arrow.Int32Traits.CastToBytes(v)) }
 	n := len(l.offs) - 1
-	vb, db, ob := i32(l.voffs), buf(l.data), i32(l.offs)
+	vb, db, ob := i32(l.voffs), ownedBuffer(mem, l.data), i32(l.offs)
 	values := array.NewData(arrow.BinaryTypes.String, len(l.voffs)-1, []*memory.Buffer{nil, vb, db}, nil, 0, 0)
 	data := array.NewData(dt, n, []*memory.Buffer{nil, ob}, []arrow.ArrayData{values}, 0, 0)
 	vb.Release()
