@@ -113,6 +113,11 @@ func parquetProps(cfg *config) (*parquet.WriterProperties, pqarrow.ArrowWriterPr
 		// boxes each one) and zstd already folds the runs of plain values.
 		parquet.WithDictionaryFor(dataset.ColAnnotationID, false),
 		parquet.WithDictionaryFor(dataset.ColInputID, false),
+		// Urls and metadata are mostly one per input too: at 1M inputs
+		// the dictionary filled, fell back to plain pages in every row
+		// group, and left the columns 7-28% larger than plain pages alone.
+		parquet.WithDictionaryFor(dataset.ColURL, false),
+		parquet.WithDictionaryFor(dataset.ColMetadata, false),
 		// Urls, texts and metadata (the training layout's) take zstd's
 		// fastest level: in a training export of 1M inputs it wrote them
 		// 7-21% smaller than the default level, in less time
