@@ -488,149 +488,156 @@ func (f *vecWriter) take(offset int64) ([]byte, vecChunk) {
 }
 
 // appendRLERun appends a run of n copies of v, of bit width w (at most
-// 8), in the RLE/bit-packed hybrid.
-func appendRLERun(dst []byte, v uint8, n, w int) []byte {
+// 16), in the RLE/bit-packed hybrid.
+func appendRLERun(dst []byte, v uint64, n, w int) []byte {
 	dst = binary.AppendUvarint(dst, uint64(n)<<1)
-	if w > 0 {
-		dst = append(dst, v)
+	for b := 0; b < (w+7)/8; b++ {
+		dst = append(dst, byte(v>>(8*b)))
 	}
 	return dst
 }
 
+// hybrid is the run state of the RLE/bit-packed hybrid, 8 values at a
+// time: a group of 8 equal values starts or extends an RLE run, any other
+// group is bit-packed into a literal run (of at most 63 groups, so that
+// its header is one byte); the values past the last whole group extend
+// the open run when they equal it, else end the stream as a padded
+// literal group. appendHybrid and appendHybridWide drive it.
+type hybrid struct {
+	dst    []byte
+	w      int
+	lit    int // where the open literal run's header goes (-1: none)
+	groups int // in the open literal run
+	runVal uint64
+	runLen int
+}
+
+func newHybrid(dst []byte, w int) hybrid { return hybrid{dst: dst, w: w, lit: -1} }
+
+// extends reports whether a value v continues the open RLE run.
+func (h *hybrid) extends(v uint64) bool { return h.runLen > 0 && v == h.runVal }
+
+// repeat adds n copies of v (inlined where it extends the run).
+func (h *hybrid) repeat(v uint64, n int) {
+	if h.extends(v) {
+		h.runLen += n
+		return
+	}
+	h.startRun(v, n)
+}
+
+func (h *hybrid) startRun(v uint64, n int) {
+	h.closeLit()
+	h.flushRun()
+	h.runVal, h.runLen = v, n
+}
+
+// literal readies h.dst for one bit-packed group, which the caller
+// appends, then calls packed.
+func (h *hybrid) literal() {
+	if h.lit < 0 {
+		h.startLit()
+	}
+}
+
+func (h *hybrid) startLit() {
+	h.flushRun()
+	h.lit = len(h.dst)
+	h.dst = append(h.dst, 0)
+}
+
+func (h *hybrid) packed() {
+	if h.groups++; h.groups == 63 {
+		h.closeLit()
+	}
+}
+
+func (h *hybrid) closeLit() {
+	if h.lit >= 0 {
+		h.dst[h.lit] = byte(h.groups<<1 | 1)
+		h.lit, h.groups = -1, 0
+	}
+}
+
+func (h *hybrid) flushRun() {
+	if h.runLen > 0 {
+		h.dst = appendRLERun(h.dst, h.runVal, h.runLen, h.w)
+		h.runLen = 0
+	}
+}
+
+func (h *hybrid) finish() []byte {
+	h.closeLit()
+	h.flushRun()
+	return h.dst
+}
+
 // appendHybrid appends v (values below 1<<w, w at most 8) in the
-// RLE/bit-packed hybrid, 8 values at a time: a group of 8 equal values
-// starts or extends an RLE run, any other group is bit-packed into a
-// literal run (of at most 63 groups, so that its header is one byte);
-// the values past the last whole group extend the open run when they
-// equal it, else end the stream as a padded literal group.
+// RLE/bit-packed hybrid (see hybrid), reading 8 values a word.
 func appendHybrid(dst []byte, v []uint8, w int) []byte {
 	const ones = 0x0101010101010101
-	lit := -1 // where the open literal run's header goes
-	groups := 0
-	runVal, runLen := uint64(0), 0
-	closeLit := func() {
-		if lit >= 0 {
-			dst[lit] = byte(groups<<1 | 1)
-			lit, groups = -1, 0
-		}
-	}
-	flushRun := func() {
-		if runLen > 0 {
-			dst = appendRLERun(dst, uint8(runVal), runLen, w)
-			runLen = 0
-		}
-	}
-	pack := func(x uint64) {
-		if lit < 0 {
-			flushRun()
-			lit = len(dst)
-			dst = append(dst, 0)
-		}
-		dst = appendPacked8(dst, x, w)
-		if groups++; groups == 63 {
-			closeLit()
-		}
-	}
+	h := newHybrid(dst, w)
 	i := 0
 	for ; i+8 <= len(v); i += 8 {
 		x := binary.LittleEndian.Uint64(v[i:])
 		if b := x & 0xff; x == b*ones {
-			if runLen > 0 && b == runVal {
-				runLen += 8
-				continue
-			}
-			closeLit()
-			flushRun()
-			runVal, runLen = b, 8
+			h.repeat(b, 8)
 			continue
 		}
-		pack(x)
+		h.literal()
+		h.dst = appendPacked8(h.dst, x, w)
+		h.packed()
 	}
 	if tail := v[i:]; len(tail) > 0 {
-		same := runLen > 0
-		for _, b := range tail {
-			same = same && uint64(b) == runVal
-		}
-		if same {
-			runLen += len(tail)
+		if !slices.ContainsFunc(tail, func(b uint8) bool { return !h.extends(uint64(b)) }) {
+			h.runLen += len(tail)
 		} else {
 			var g [8]byte
 			copy(g[:], tail)
-			pack(binary.LittleEndian.Uint64(g[:]))
+			h.literal()
+			h.dst = appendPacked8(h.dst, binary.LittleEndian.Uint64(g[:]), w)
+			h.packed()
 		}
 	}
-	closeLit()
-	flushRun()
-	return dst
+	return h.finish()
 }
 
 // appendHybridWide is appendHybrid for values of more than 8 bits (at
 // most 16), one value at a time.
 func appendHybridWide(dst []byte, v []uint16, w int) []byte {
-	nb := (w + 7) / 8
-	lit, groups := -1, 0
-	runVal, runLen := uint16(0), 0
-	closeLit := func() {
-		if lit >= 0 {
-			dst[lit] = byte(groups<<1 | 1)
-			lit, groups = -1, 0
-		}
-	}
-	flushRun := func() {
-		if runLen > 0 {
-			dst = binary.AppendUvarint(dst, uint64(runLen)<<1)
-			for b := 0; b < nb; b++ {
-				dst = append(dst, byte(runVal>>(8*b)))
-			}
-			runLen = 0
-		}
-	}
+	h := newHybrid(dst, w)
 	pack := func(g []uint16) {
-		if lit < 0 {
-			flushRun()
-			lit = len(dst)
-			dst = append(dst, 0)
-		}
+		h.literal()
 		var acc uint64
 		bits := 0
 		for _, x := range g {
 			acc |= uint64(x) << bits
 			for bits += w; bits >= 8; bits -= 8 {
-				dst = append(dst, byte(acc))
+				h.dst = append(h.dst, byte(acc))
 				acc >>= 8
 			}
 		}
-		if groups++; groups == 63 {
-			closeLit()
-		}
+		h.packed()
 	}
 	i := 0
 	for ; i+8 <= len(v); i += 8 {
 		g := v[i : i+8]
 		if !slices.ContainsFunc(g[1:], func(x uint16) bool { return x != g[0] }) {
-			if runLen > 0 && g[0] == runVal {
-				runLen += 8
-				continue
-			}
-			closeLit()
-			flushRun()
-			runVal, runLen = g[0], 8
+			h.repeat(uint64(g[0]), 8)
 			continue
 		}
 		pack(g)
 	}
 	if tail := v[i:]; len(tail) > 0 {
-		if runLen > 0 && !slices.ContainsFunc(tail, func(x uint16) bool { return x != runVal }) {
-			runLen += len(tail)
+		if !slices.ContainsFunc(tail, func(x uint16) bool { return !h.extends(uint64(x)) }) {
+			h.runLen += len(tail)
 		} else {
 			var g [8]uint16
 			copy(g[:], tail)
 			pack(g[:])
 		}
 	}
-	closeLit()
-	flushRun()
-	return dst
+	return h.finish()
 }
 
 // appendPacked8 appends the 8 values in the bytes of x (below 1<<w)

@@ -488,3 +488,20 @@ func FuzzLabelVectors(f *testing.F) {
 		checkVectors(t, mem, buf.Bytes(), sch, want, mask)
 	})
 }
+
+// BenchmarkAppendHybrid encodes the dictionary indices of 10k rows of a
+// 75-concept label vector, mostly unknown, as the training export does.
+func BenchmarkAppendHybrid(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var idx []uint8
+	for _, v := range vecRows(rng, 10000, 75, 0) {
+		for _, x := range v {
+			idx = append(idx, uint8(x+1))
+		}
+	}
+	b.SetBytes(int64(len(idx)))
+	var dst []byte
+	for b.Loop() {
+		dst = appendHybrid(dst[:0], idx, 2)
+	}
+}
