@@ -305,15 +305,15 @@ func (f *vecWriter) writeDict() error {
 // keeps them raw, 5 bytes a row for the repetition levels alone, half
 // the column's size.
 func (f *vecWriter) writePage(idx []uint8, rows int) {
-	p := f.page[:0]
 	// Repetition levels (bit width 1): 0 where a row starts, 1 after.
-	p = append(p, 0, 0, 0, 0)
-	if f.width >= 9 {
-		for range rows {
-			p = appendRLERun(p, 0, 1, 1)
-			p = appendRLERun(p, 1, f.width-1, 1)
+	p := appendLevels(f.page[:0], func(p []byte) []byte {
+		if f.width >= 9 {
+			for range rows {
+				p = appendRLERun(p, 0, 1, 1)
+				p = appendRLERun(p, 1, f.width-1, 1)
+			}
+			return p
 		}
-	} else {
 		if cap(f.lv) < len(idx) {
 			f.lv = make([]uint8, len(idx))
 		}
@@ -324,25 +324,33 @@ func (f *vecWriter) writePage(idx []uint8, rows int) {
 				lv[i] = 1
 			}
 		}
-		p = appendHybrid(p, lv, 1)
-	}
-	binary.LittleEndian.PutUint32(p, uint32(len(p)-4))
+		return appendHybrid(p, lv, 1)
+	})
 	// Definition levels: every value is there (level 2 of 2: v15's list
 	// elements are OPTIONAL), in runs below the format's 2^31 values.
-	at := len(p)
-	p = append(p, 0, 0, 0, 0)
-	for left := len(idx); left > 0; {
-		k := min(left, 1<<30)
-		p = appendRLERun(p, 2, k, 2)
-		left -= k
-	}
-	binary.LittleEndian.PutUint32(p[at:], uint32(len(p)-at-4))
+	p = appendLevels(p, func(p []byte) []byte {
+		for left := len(idx); left > 0; {
+			k := min(left, 1<<30)
+			p = appendRLERun(p, 2, k, 2)
+			left -= k
+		}
+		return p
+	})
 	// Values: the indices' bit width, then the indices.
 	w := f.indexWidth()
 	p = append(p, byte(w))
 	p = appendHybrid(p, idx, w)
 	f.page = p
 	f.writeBody(p, len(idx))
+}
+
+// appendLevels appends a v1 page's levels: their length (4 bytes, little
+// endian), then what fill appends.
+func appendLevels(p []byte, fill func([]byte) []byte) []byte {
+	at := len(p)
+	p = fill(append(p, 0, 0, 0, 0))
+	binary.LittleEndian.PutUint32(p[at:], uint32(len(p)-at-4))
+	return p
 }
 
 // writeBody writes the data page p of levels levels: compressed, after
@@ -413,13 +421,8 @@ func (f *vecWriter) writeLists(l *array.List) error {
 
 // writeListPage writes one v1 data page of concept lists.
 func (f *vecWriter) writeListPage(rep, def []uint8, idx []uint16) {
-	p := append(f.page[:0], 0, 0, 0, 0)
-	p = appendHybrid(p, rep, 1)
-	binary.LittleEndian.PutUint32(p, uint32(len(p)-4))
-	at := len(p)
-	p = append(p, 0, 0, 0, 0)
-	p = appendHybrid(p, def, 2)
-	binary.LittleEndian.PutUint32(p[at:], uint32(len(p)-at-4))
+	p := appendLevels(f.page[:0], func(p []byte) []byte { return appendHybrid(p, rep, 1) })
+	p = appendLevels(p, func(p []byte) []byte { return appendHybrid(p, def, 2) })
 	w := f.indexWidth()
 	p = append(p, byte(w))
 	if w <= 8 {
