@@ -271,11 +271,17 @@ func fixedList[T int8 | float32](mem memory.Allocator, dt arrow.DataType, n int,
 	for i := range offsets {
 		offsets[i] = int32(i * width)
 	}
-	offBuf := memory.NewResizableBuffer(mem)
+	offBuf := ownedBuffer(mem, arrow.Int32Traits.CastToBytes(offsets))
 	defer offBuf.Release()
-	offBuf.Resize(4 * (n + 1))
-	copy(arrow.Int32Traits.CastFromBytes(offBuf.Bytes()), offsets)
 	data := array.NewData(dt, n, []*memory.Buffer{nil, offBuf}, []arrow.ArrayData{values.Data()}, 0, 0)
 	defer data.Release()
 	return array.MakeFromData(data)
+}
+
+// ownedBuffer returns a copy of b in a buffer from mem.
+func ownedBuffer(mem memory.Allocator, b []byte) *memory.Buffer {
+	m := memory.NewResizableBuffer(mem)
+	m.Resize(len(b))
+	copy(m.Bytes(), b)
+	return m
 }

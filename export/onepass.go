@@ -397,7 +397,6 @@ func exportTrainingOnce(ctx context.Context, open Opener, sink Sink, req Request
 		if err == nil && rb.n > 0 && !send() {
 			err = rctx.Err()
 		}
-		rb.release()
 		if err != nil {
 			if !errors.Is(err, errRow) {
 				err = fmt.Errorf("export: %w", err)
@@ -616,8 +615,6 @@ func (r *trainingRows) finish() (arrow.Record, []int8) {
 	return rec, splits
 }
 
-func (r *trainingRows) release() {}
-
 // strCol builds a utf8 column a value at a time, as strLists does a list
 // column.
 type strCol struct {
@@ -634,6 +631,16 @@ func (c *strCol) reset() {
 // add appends v, or a null when not ok.
 func (c *strCol) add(v []byte, ok bool) {
 	c.data = append(c.data, v...)
+	c.end(ok)
+}
+
+// addString appends s.
+func (c *strCol) addString(s string) {
+	c.data = append(c.data, s...)
+	c.end(true)
+}
+
+func (c *strCol) end(ok bool) {
 	c.offs = append(c.offs, int32(len(c.data)))
 	c.valid = append(c.valid, ok)
 	if !ok {
@@ -669,45 +676,31 @@ func (c *strCol) finish(mem memory.Allocator) arrow.Array {
 	return array.MakeFromData(data)
 }
 
-// ownedBuffer returns a copy of b in a buffer from mem.
-func ownedBuffer(mem memory.Allocator, b []byte) *memory.Buffer {
-	m := memory.NewResizableBuffer(mem)
-	m.Resize(len(b))
-	copy(m.Bytes(), b)
-	return m
-}
-
 // strLists builds a list<utf8> column without nulls, a row at a time:
 // StringBuilder's per-value bookkeeping was a tenth of a training
 // export's row building.
 type strLists struct {
-	offs, voffs []int32
-	data        []byte
+	offs []int32 // where each row's values start in vals
+	vals strCol
 }
 
 func (l *strLists) reset() {
-	l.offs, l.voffs, l.data = append(l.offs[:0], 0), append(l.voffs[:0], 0), l.data[:0]
+	l.offs = append(l.offs[:0], 0)
+	l.vals.reset()
 }
 
-func (l *strLists) value(s string) {
-	l.data = append(l.data, s...)
-	l.voffs = append(l.voffs, int32(len(l.data)))
-}
+func (l *strLists) value(s string) { l.vals.addString(s) }
 
-func (l *strLists) endRow() { l.offs = append(l.offs, int32(len(l.voffs)-1)) }
+func (l *strLists) endRow() { l.offs = append(l.offs, int32(len(l.vals.valid))) }
 
 // finish returns the rows added since the last finish as a list array
 // of type dt (allocated from mem) and starts again.
 func (l *strLists) finish(mem memory.Allocator, dt arrow.DataType) arrow.Array {
-	i32 := func(v []int32) *memory.Buffer { return ownedBuffer(mem, arrow.Int32Traits.CastToBytes(v)) }
-	n := len(l.offs) - 1
-	vb, db, ob := i32(l.voffs), ownedBuffer(mem, l.data), i32(l.offs)
-	values := array.NewData(arrow.BinaryTypes.String, len(l.voffs)-1, []*memory.Buffer{nil, vb, db}, nil, 0, 0)
-	data := array.NewData(dt, n, []*memory.Buffer{nil, ob}, []arrow.ArrayData{values}, 0, 0)
-	vb.Release()
-	db.Release()
-	ob.Release()
-	values.Release()
+	values := l.vals.finish(mem)
+	defer values.Release()
+	ob := ownedBuffer(mem, arrow.Int32Traits.CastToBytes(l.offs))
+	defer ob.Release()
+	data := array.NewData(dt, len(l.offs)-1, []*memory.Buffer{nil, ob}, []arrow.ArrayData{values.Data()}, 0, 0)
 	defer data.Release()
 	l.reset()
 	return array.MakeFromData(data)

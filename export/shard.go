@@ -62,7 +62,6 @@ func WriteTraining(ctx context.Context, w io.Writer, concepts []string, inputs [
 		return 0, err
 	}
 	rb := b.rows(renum)
-	defer rb.release()
 	var rows int64
 	flush := func() error {
 		rec, _ := rb.finish()
