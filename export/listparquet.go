@@ -290,28 +290,26 @@ func takeEntries(dict arrow.Array, keep []int) arrow.Array {
 	mem := memory.DefaultAllocator
 	switch d := dict.(type) {
 	case *array.String:
-		b := array.NewStringBuilder(mem)
-		defer b.Release()
-		for _, k := range keep {
-			b.Append(d.Value(k))
-		}
-		return b.NewArray()
+		return takeInto(array.NewStringBuilder(mem), d.Value, keep)
 	case *array.Int32:
-		b := array.NewInt32Builder(mem)
-		defer b.Release()
-		for _, k := range keep {
-			b.Append(d.Value(k))
-		}
-		return b.NewArray()
+		return takeInto(array.NewInt32Builder(mem), d.Value, keep)
 	case *array.Float32:
-		b := array.NewFloat32Builder(mem)
-		defer b.Release()
-		for _, k := range keep {
-			b.Append(d.Value(k))
-		}
-		return b.NewArray()
+		return takeInto(array.NewFloat32Builder(mem), d.Value, keep)
 	}
 	panic(fmt.Sprintf("export: dictionary of %s", dict.DataType()))
+}
+
+// takeInto appends value(k) for each k of keep to b and returns the array.
+func takeInto[T any](b interface {
+	Append(T)
+	NewArray() arrow.Array
+	Release()
+}, value func(int) T, keep []int) arrow.Array {
+	defer b.Release()
+	for _, k := range keep {
+		b.Append(value(k))
+	}
+	return b.NewArray()
 }
 
 // Limits of a list column's string dictionary (concept ids); past them
